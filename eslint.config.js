@@ -1,0 +1,22 @@
+// Lint rules for the whole repository; run with `npm run lint` (turbo runs
+// each package's `eslint`).
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["**/dist/**", "**/node_modules/**", "recipes/**", "bench/out/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-console": "error",
+      "no-empty": ["error", { allowEmptyCatch: false }],
+    },
+  },
+  {
+    // Only the CLI's renderer and scripts may print; the core emits events.
+    files: ["packages/cli/**", "test/**", "bench/**", "scripts/**"],
+    rules: { "no-console": "off" },
+  },
+);

@@ -1,0 +1,87 @@
+// The action cache's record: what one successful run of a task produced.
+//
+// Stored msgpack-encoded in LMDB `actions` under the task key. The key is
+// opaque here (the graph package computes it); the record repeats it so a
+// collision or a misfiled entry is detected on read instead of trusted.
+import { isContentHash, type ContentHash } from "./content-hash.js";
+import { isSafeRelativePath } from "./output-path.js";
+
+/** Bump when ActionRecord, the stat record or the LMDB layout changes shape; old envs are set aside. */
+export const CACHE_SCHEMA_VERSION = 1;
+
+export interface OutputEntry {
+  /** Relative to the project root, POSIX separators, no "." / ".." segments. */
+  path: string;
+  kind: "file" | "dir" | "symlink";
+  /** Files only. */
+  hash?: ContentHash;
+  /** Files only. */
+  size?: number;
+  /** Permission bits (st_mode & 0o777). */
+  mode: number;
+  /** Symlinks only: the link text, relative and inside the root. */
+  target?: string;
+}
+
+export interface ActionRecord {
+  /** The task key (opaque string to this package). */
+  key: string;
+  /** Sorted by comparePaths; a declared output directory appears as a dir entry followed by every entry below it. */
+  outputs: OutputEntry[];
+  exitCode: number;
+  durationMs: number;
+  /** The task's captured output, stored as a blob. */
+  log?: ContentHash;
+  /** Opaque JSON-able value kept for `flow explain` and collision checks. */
+  ingredients: unknown;
+  /** ms since epoch (bookkeeping only, never part of a key). */
+  createdAt: number;
+}
+
+/**
+ * Checks a decoded value from disk. Everything read from the cache is
+ * untrusted: a record that does not have exactly this shape is a miss, so
+ * restore code can rely on the types (e.g. a file entry always has a hash).
+ */
+export function checkActionRecord(value: unknown): { ok: true; record: ActionRecord } | { ok: false; problem: string } {
+  if (!isObject(value)) return { ok: false, problem: "not an object" };
+  const { key, outputs, exitCode, durationMs, log, createdAt } = value;
+  if (typeof key !== "string") return { ok: false, problem: "key is not a string" };
+  if (!Array.isArray(outputs)) return { ok: false, problem: "outputs is not an array" };
+  if (!isFiniteNumber(exitCode) || !isFiniteNumber(durationMs) || !isFiniteNumber(createdAt)) {
+    return { ok: false, problem: "exitCode, durationMs or createdAt is not a number" };
+  }
+  if (log !== undefined && !isContentHash(log)) return { ok: false, problem: "log is not a content hash" };
+  for (const entry of outputs) {
+    const problem = outputEntryProblem(entry);
+    if (problem !== undefined) return { ok: false, problem };
+  }
+  return { ok: true, record: value as unknown as ActionRecord };
+}
+
+export function outputEntryProblem(entry: unknown): string | undefined {
+  if (!isObject(entry)) return "an output entry is not an object";
+  const { path, kind, hash, size, mode, target } = entry;
+  if (typeof path !== "string" || !isSafeRelativePath(path)) return `unsafe output path ${JSON.stringify(path)}`;
+  if (!isFiniteNumber(mode)) return `output ${path}: mode is not a number`;
+  switch (kind) {
+    case "file":
+      if (!isContentHash(hash) || !isFiniteNumber(size)) return `output ${path}: file without hash or size`;
+      return undefined;
+    case "dir":
+      return undefined;
+    case "symlink":
+      if (typeof target !== "string") return `output ${path}: symlink without target`;
+      return undefined;
+    default:
+      return `output ${path}: unknown kind ${JSON.stringify(kind)}`;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === "number" && Number.isFinite(v);
+}

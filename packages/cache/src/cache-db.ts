@@ -1,0 +1,134 @@
+// Opening the LMDB env under <cacheDir>/db, and throwing it away when it
+// cannot be trusted.
+//
+// Named databases (msgpack unless said):
+//   meta      { schema: CACHE_SCHEMA_VERSION }
+//   actions   task key -> ActionRecord
+//   statmemo  absolute path -> 56-byte StatRecord (binary, see stat-record.ts)
+//   access    task key -> last hit, ms since epoch (for a future gc)
+//
+// The cache is disposable: an env that fails the header check, fails to
+// open, fails the after-crash check, or carries another schema is renamed
+// to db.corrupt-<ms> / db.old-schema-<ms> (kept for a post-mortem; gc may
+// delete them), a warning is emitted and a fresh env is created. Blobs are
+// verified on every read, so they survive this.
+//
+// Writes are asynchronous and batched by lmdb-js (one transaction per event
+// turn, committed off the main thread); nothing here waits for a durable
+// commit per write. `compression: false`: records are small and the blob
+// store holds the bulk.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { open, type Database, type RootDatabase } from "lmdb";
+import { CACHE_SCHEMA_VERSION } from "./action-record.js";
+import { errorMessage, type CacheWarningCode, type WarningSink } from "./cache-warning.js";
+import { lmdbHeaderProblem } from "./lmdb-header-check.js";
+import type { Clock } from "./stat-memo.js";
+
+export interface CacheDb {
+  env: RootDatabase;
+  meta: Database<unknown, string>;
+  actions: Database<unknown, string>;
+  statmemo: Database<Buffer, string>;
+  access: Database<number, string>;
+}
+
+const VERIFY_TIMEOUT_MS = 60_000;
+
+export async function openCacheDb(
+  cacheDir: string,
+  opts: { clock: Clock; warn: WarningSink; verify: boolean },
+): Promise<CacheDb> {
+  const dbDir = join(cacheDir, "db");
+  const setAside = (kind: "corrupt" | "old-schema", code: CacheWarningCode, why: string): void => {
+    const dest = uniqueName(join(cacheDir, `db.${kind}-${opts.clock.now()}`));
+    renameSync(dbDir, dest);
+    opts.warn({ code, message: `cache database set aside as ${dest}: ${why}; starting a fresh one` });
+  };
+
+  const problem = suspectProblem(dbDir, opts.verify);
+  if (problem !== undefined) setAside("corrupt", "CACHE_CORRUPT_SET_ASIDE", problem);
+
+  let db: CacheDb;
+  let schema: unknown;
+  try {
+    // Reading the schema is part of the open: a damaged env often opens and
+    // then fails on its first read (MDB_PAGE_NOTFOUND, MDB_CORRUPTED).
+    ({ db, schema } = openEnvAndSchema(dbDir));
+  } catch (err) {
+    setAside("corrupt", "CACHE_CORRUPT_SET_ASIDE", `it failed to open: ${errorMessage(err)}`);
+    ({ db, schema } = openEnvAndSchema(dbDir));
+  }
+  if (schema === CACHE_SCHEMA_VERSION) return db;
+  if (schema === undefined && isEmpty(db.actions) && isEmpty(db.statmemo)) {
+    await db.meta.put("schema", CACHE_SCHEMA_VERSION);
+    return db;
+  }
+  await db.env.close();
+  setAside("old-schema", "CACHE_SCHEMA_MISMATCH", `it has schema ${JSON.stringify(schema)}, this flow uses ${CACHE_SCHEMA_VERSION}`);
+  db = openEnv(dbDir);
+  await db.meta.put("schema", CACHE_SCHEMA_VERSION);
+  return db;
+}
+
+function openEnvAndSchema(dbDir: string): { db: CacheDb; schema: unknown } {
+  const db = openEnv(dbDir);
+  try {
+    return { db, schema: db.meta.get("schema") };
+  } catch (err) {
+    void db.env.close();
+    throw err;
+  }
+}
+
+function openEnv(dbDir: string): CacheDb {
+  mkdirSync(dbDir, { recursive: true });
+  const env = open(dbDir, { compression: false, maxDbs: 8 });
+  try {
+    return {
+      env,
+      meta: env.openDB<unknown, string>("meta", {}),
+      actions: env.openDB<unknown, string>("actions", {}),
+      statmemo: env.openDB<Buffer, string>("statmemo", { encoding: "binary" }),
+      access: env.openDB<number, string>("access", {}),
+    };
+  } catch (err) {
+    void env.close();
+    throw err;
+  }
+}
+
+/** Why the env on disk must not be opened in this process, if it must not. */
+function suspectProblem(dbDir: string, verify: boolean): string | undefined {
+  const dataFile = join(dbDir, "data.mdb");
+  if (!existsSync(dataFile)) return undefined;
+  let problem: string | undefined;
+  try {
+    problem = lmdbHeaderProblem(dataFile);
+  } catch (err) {
+    problem = errorMessage(err);
+  }
+  if (problem !== undefined) return `its data file failed the header check (${problem})`;
+  if (!verify) return undefined;
+  const script = fileURLToPath(new URL("./db-verify.js", import.meta.url));
+  const run = spawnSync(process.execPath, ["--no-concurrent-recompilation", script, dbDir], {
+    stdio: "ignore",
+    timeout: VERIFY_TIMEOUT_MS,
+  });
+  if (run.error !== undefined && run.signal === "SIGTERM") return undefined; // too big to check in time: trust it
+  if (run.status === 0) return undefined;
+  return `a process died with it open and a full read ${run.signal !== null ? `crashed (${run.signal})` : `failed (exit ${run.status})`}`;
+}
+
+function isEmpty<V>(db: Database<V, string>): boolean {
+  for (const _ of db.getKeys({ limit: 1 })) return false;
+  return true;
+}
+
+function uniqueName(base: string): string {
+  let name = base;
+  for (let i = 1; existsSync(name); i++) name = `${base}-${i}`;
+  return name;
+}

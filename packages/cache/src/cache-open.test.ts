@@ -1,0 +1,138 @@
+// Opening a cache directory in every state a crash, a disk or another
+// version of flow can leave it in. None of them may fail the open.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, utimesSync, writeFileSync, writeSync, closeSync } from "node:fs";
+import { join } from "node:path";
+import { test, type TestContext } from "node:test";
+import type { ActionRecord } from "./action-record.js";
+import { createHasher } from "./content-hash.js";
+import { LocalCache } from "./local-cache.js";
+import { tempDir, warningCollector } from "./fixtures.js";
+
+const RECORD: ActionRecord = { key: "k", outputs: [], exitCode: 0, durationMs: 1, ingredients: ["x"], createdAt: 1 };
+
+async function open(t: TestContext, cacheDir: string) {
+  const w = warningCollector();
+  const cache = await LocalCache.open(cacheDir, { hasher: await createHasher(), onWarning: w.onWarning });
+  t.after(() => cache.close());
+  return { cache, ...w };
+}
+
+async function populated(cacheDir: string, n = 1): Promise<void> {
+  const cache = await LocalCache.open(cacheDir, { hasher: await createHasher() });
+  for (let i = 0; i < n; i++) await cache.putAction({ ...RECORD, key: `k${i === 0 ? "" : i}`, ingredients: ["x".repeat(60)] });
+  await cache.close();
+}
+
+function setAsideDirs(cacheDir: string, kind: string): string[] {
+  return readdirSync(cacheDir).filter((n) => n.startsWith(`db.${kind}-`));
+}
+
+test("a fresh directory opens with no warning and records survive reopening", async (t) => {
+  const dir = tempDir(t);
+  await populated(dir);
+  const { cache, warnings } = await open(t, dir);
+  assert.deepEqual(await cache.getAction("k"), { ...RECORD, ingredients: ["x".repeat(60)] });
+  assert.deepEqual(warnings, []);
+  for (const sub of ["db", "blobs", "tmp"]) assert.ok(existsSync(join(dir, sub)), sub);
+});
+
+for (const [name, garbage] of [
+  ["zeros", () => Buffer.alloc(64 * 1024)],
+  ["random bytes", () => Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 2654435761) >>> 24))],
+  ["a short text", () => Buffer.from("this is not an LMDB file\n")],
+] as const) {
+  test(`garbage over db/data.mdb (${name}) is set aside with a warning and the cache works`, async (t) => {
+    const dir = tempDir(t);
+    await populated(dir);
+    writeFileSync(join(dir, "db/data.mdb"), garbage());
+    const { cache, codes } = await open(t, dir);
+    assert.deepEqual(codes(), ["CACHE_CORRUPT_SET_ASIDE"]);
+    assert.equal(setAsideDirs(dir, "corrupt").length, 1);
+    assert.equal(await cache.getAction("k"), undefined);
+    await cache.putAction(RECORD);
+    assert.deepEqual(await cache.getAction("k"), RECORD);
+  });
+}
+
+test("garbage over the first meta page only is caught by the header check", async (t) => {
+  const dir = tempDir(t);
+  await populated(dir);
+  const fd = openSync(join(dir, "db/data.mdb"), "r+");
+  writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, 0);
+  closeSync(fd);
+  const { codes } = await open(t, dir);
+  assert.deepEqual(codes(), ["CACHE_CORRUPT_SET_ASIDE"]);
+});
+
+test("after a crash, damage past the header is found by the child-process check", async (t) => {
+  const dir = tempDir(t);
+  await populated(dir, 500);
+  // Overwrite every page but the two metas and the main root: it still passes the header check.
+  const file = join(dir, "db/data.mdb");
+  const bytes = readFileSync(file);
+  const txnid = (p: number): bigint => bytes.readBigUInt64LE(p * 4096 + 144 + 8);
+  const meta = txnid(0) >= txnid(1) ? 0 : 1;
+  const root = Number(bytes.readBigUInt64LE(meta * 4096 + 48 + 48 + 40));
+  for (let p = 2; p * 4096 < bytes.length; p++) if (p !== root) bytes.fill(0xa5, p * 4096, (p + 1) * 4096);
+  writeFileSync(file, bytes);
+  // A marker left by a process that no longer exists: it died with the env open.
+  mkdirSync(join(dir, "run"), { recursive: true });
+  writeFileSync(join(dir, "run", `${spawnSync("true").pid}-1`), "");
+  const { cache, codes, warnings } = await open(t, dir);
+  assert.deepEqual(codes(), ["CACHE_CORRUPT_SET_ASIDE"], JSON.stringify(warnings));
+  assert.match(warnings[0]?.message ?? "", /a process died with it open/);
+  await cache.putAction(RECORD);
+  assert.deepEqual(await cache.getAction("k"), RECORD);
+});
+
+test("after a crash, a sound env passes the child-process check and is kept", async (t) => {
+  const dir = tempDir(t);
+  await populated(dir, 50);
+  mkdirSync(join(dir, "run"), { recursive: true });
+  const stale = join(dir, "run", `${spawnSync("true").pid}-1`);
+  writeFileSync(stale, "");
+  const { cache, warnings } = await open(t, dir);
+  assert.deepEqual(warnings, []);
+  assert.equal(existsSync(stale), false);
+  assert.equal((await cache.getAction("k"))?.key, "k");
+});
+
+test("a clean shutdown leaves no session marker behind", async (t) => {
+  const dir = tempDir(t);
+  await populated(dir);
+  assert.deepEqual(readdirSync(join(dir, "run")), []);
+});
+
+test("another schema version is set aside with CACHE_SCHEMA_MISMATCH", async (t) => {
+  const dir = tempDir(t);
+  await populated(dir);
+  {
+    const { cache } = await open(t, dir);
+    const db = (cache as unknown as { db: { meta: { put(k: string, v: unknown): Promise<boolean> } } }).db;
+    await db.meta.put("schema", 999);
+    await cache.close();
+  }
+  const { cache, codes } = await open(t, dir);
+  assert.deepEqual(codes(), ["CACHE_SCHEMA_MISMATCH"]);
+  assert.equal(setAsideDirs(dir, "old-schema").length, 1);
+  assert.equal(await cache.getAction("k"), undefined);
+  await cache.close();
+  const again = await open(t, dir);
+  assert.deepEqual(again.codes(), [], "the fresh env carries the current schema");
+});
+
+test("temp files older than an hour are removed at open, recent ones kept", async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, "tmp"), { recursive: true });
+  const old = join(dir, "tmp", "12345-deadbeef");
+  const recent = join(dir, "tmp", "12345-cafebabe");
+  writeFileSync(old, "half a blob");
+  writeFileSync(recent, "being written");
+  const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+  utimesSync(old, twoHoursAgo, twoHoursAgo);
+  await open(t, dir);
+  assert.equal(existsSync(old), false);
+  assert.equal(existsSync(recent), true);
+});

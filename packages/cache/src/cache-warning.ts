@@ -1,0 +1,39 @@
+// The cache never prints and never fails a build for its own sake: anything
+// odd it meets is reported through `onWarning` and handled as a miss.
+//
+// Codes are stable (tests and the CLI's renderer match on them):
+// - CACHE_CORRUPT_SET_ASIDE  the LMDB env failed its header check, its after-crash check or to open; moved to db.corrupt-<ms>
+// - CACHE_SCHEMA_MISMATCH    the env was written by another schema; moved to db.old-schema-<ms>
+// - ACTION_RECORD_INVALID    a stored action record failed to decode; deleted, treated as a miss
+// - ACTION_KEY_MISMATCH      a record's key field differs from the key it is stored under; deleted, a miss
+// - BLOB_CORRUPT             a blob's bytes do not hash to its name; deleted
+// - CACHE_WRITE_FAILED       a background read or write of the env failed (stat memo, access time,
+//                            deleting a bad record); the cache carries on without it
+// - CACHE_TMP_SWEEP_FAILED   an old temp file could not be removed
+export type CacheWarningCode =
+  | "CACHE_CORRUPT_SET_ASIDE"
+  | "CACHE_SCHEMA_MISMATCH"
+  | "ACTION_RECORD_INVALID"
+  | "ACTION_KEY_MISMATCH"
+  | "BLOB_CORRUPT"
+  | "CACHE_WRITE_FAILED"
+  | "CACHE_TMP_SWEEP_FAILED";
+
+export interface CacheWarning {
+  code: CacheWarningCode;
+  message: string;
+}
+
+export type WarningSink = (w: CacheWarning) => void;
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function errnoCode(err: unknown): string | undefined {
+  if (typeof err === "object" && err !== null && "code" in err) {
+    const code = (err as { code: unknown }).code;
+    return typeof code === "string" ? code : undefined;
+  }
+  return undefined;
+}

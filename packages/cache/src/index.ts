@@ -1,0 +1,17 @@
+// @flow/cache: content hashing, the stat memo, the action cache and the blob
+// store. Knows bytes and opaque keys, never graphs or Flowfiles; never prints.
+export { createHasher, isContentHash } from "./content-hash.js";
+export type { ContentHash, Hasher } from "./content-hash.js";
+export type { FileState } from "./file-state.js";
+export { StatMemo, RACY_WINDOW_MS } from "./stat-memo.js";
+export type { Clock, StatMemoStore } from "./stat-memo.js";
+export type { StatRecord } from "./stat-record.js";
+export { CACHE_SCHEMA_VERSION } from "./action-record.js";
+export type { ActionRecord, OutputEntry } from "./action-record.js";
+export type { ArtifactStore } from "./artifact-store.js";
+export { LocalCache } from "./local-cache.js";
+export type { LocalCacheOptions } from "./local-cache.js";
+export type { SaveOutputsResult } from "./save-outputs.js";
+export type { RestoreOutputsResult } from "./restore-outputs.js";
+export type { CacheWarning, CacheWarningCode } from "./cache-warning.js";
+export { comparePaths, isSafeRelativePath, isSafeSymlinkTarget } from "./output-path.js";

@@ -1,0 +1,147 @@
+// The local cache tier: LMDB for records, a directory of blobs for bytes.
+//
+// Layout under cacheDir:
+//   db/               LMDB env: meta, actions, statmemo, access (see cache-db.ts)
+//   db.corrupt-<ms>/  db.old-schema-<ms>/   envs set aside (see cache-db.ts)
+//   blobs/ab/<32hex>  content-addressed files, read-only (see blob-store.ts)
+//   tmp/              temp files of blob writes; older than 1 h removed at open
+//   run/<pid>-<n>     present while a process has the env open (see session-marker.ts)
+//
+// Atomicity invariant: a blob is written to tmp/, fsync'ed and renamed into
+// place (and its directory fsync'ed) before any record naming it is put, so
+// a record never points at a partial blob. putAction checks that every blob
+// it names exists.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { checkActionRecord, type ActionRecord, type OutputEntry } from "./action-record.js";
+import type { ArtifactStore } from "./artifact-store.js";
+import { BlobStore } from "./blob-store.js";
+import { openCacheDb, type CacheDb } from "./cache-db.js";
+import { errorMessage, type CacheWarning, type WarningSink } from "./cache-warning.js";
+import type { ContentHash, Hasher } from "./content-hash.js";
+import { lmdbStatMemoStore } from "./lmdb-stat-memo-store.js";
+import { outputsMatch } from "./outputs-match.js";
+import { restoreOutputs, type RestoreOutputsResult } from "./restore-outputs.js";
+import { saveOutputs, type SaveOutputsResult } from "./save-outputs.js";
+import { SessionMarker } from "./session-marker.js";
+import { StatMemo, type Clock } from "./stat-memo.js";
+import { sweepTmp } from "./tmp-sweep.js";
+
+export interface LocalCacheOptions {
+  hasher: Hasher;
+  onWarning?: (w: CacheWarning) => void;
+  clock?: Clock;
+}
+
+export class LocalCache implements ArtifactStore {
+  readonly statMemo: StatMemo;
+  private closed = false;
+  private warnedAccess = false;
+
+  private constructor(
+    private readonly db: CacheDb,
+    private readonly blobs: BlobStore,
+    private readonly marker: SessionMarker,
+    private readonly clock: Clock,
+    private readonly warn: WarningSink,
+    hasher: Hasher,
+  ) {
+    this.statMemo = new StatMemo({ hasher, clock, store: lmdbStatMemoStore(db.statmemo, warn) });
+  }
+
+  /** Never fails because of what it finds on disk: a bad env is set aside with a warning. */
+  static async open(cacheDir: string, opts: LocalCacheOptions): Promise<LocalCache> {
+    const warn: WarningSink = opts.onWarning ?? (() => undefined);
+    const clock = opts.clock ?? { now: () => Date.now() };
+    for (const sub of ["blobs", "tmp"]) mkdirSync(join(cacheDir, sub), { recursive: true });
+    sweepTmp(join(cacheDir, "tmp"), clock.now(), warn);
+    const crashed = SessionMarker.sweepStale(cacheDir);
+    const db = await openCacheDb(cacheDir, { clock, warn, verify: crashed });
+    const marker = SessionMarker.create(cacheDir);
+    return new LocalCache(db, new BlobStore(cacheDir, opts.hasher, warn), marker, clock, warn, opts.hasher);
+  }
+
+  /** A record that fails to decode, or is filed under another key (a forced collision), is a miss: warned and deleted. */
+  async getAction(key: string): Promise<ActionRecord | undefined> {
+    let raw: unknown;
+    try {
+      raw = this.db.actions.get(key);
+    } catch (err) {
+      return this.dropRecord(key, "ACTION_RECORD_INVALID", `it failed to decode: ${errorMessage(err)}`);
+    }
+    if (raw === undefined) return undefined;
+    const checked = checkActionRecord(raw);
+    if (!checked.ok) return this.dropRecord(key, "ACTION_RECORD_INVALID", checked.problem);
+    if (checked.record.key !== key) {
+      return this.dropRecord(key, "ACTION_KEY_MISMATCH", `it names key ${JSON.stringify(checked.record.key)}`);
+    }
+    // Last access, for a future gc; not awaited: bookkeeping must not slow a hit.
+    this.db.access.put(key, this.clock.now()).then(undefined, (err: unknown) => this.warnAccess(err));
+    return checked.record;
+  }
+
+  /** Call only after saveOutputs/putBlobBytes returned: the blobs it names must already be durable. */
+  async putAction(record: ActionRecord): Promise<void> {
+    const missing = [...record.outputs.map((o) => o.hash), record.log].find((h) => h !== undefined && !this.blobs.has(h));
+    if (missing !== undefined) {
+      throw new Error(`putAction(${record.key}): blob ${missing} is not in the store; save outputs before the record`);
+    }
+    await this.db.actions.put(record.key, record);
+  }
+
+  async hasBlob(hash: ContentHash): Promise<boolean> {
+    return this.blobs.has(hash);
+  }
+
+  async putBlobBytes(data: Uint8Array): Promise<ContentHash> {
+    const hash = this.blobs.putBytes(data);
+    this.blobs.syncDirs();
+    return hash;
+  }
+
+  async readBlob(hash: ContentHash): Promise<Uint8Array | undefined> {
+    return this.blobs.read(hash);
+  }
+
+  saveOutputs(root: string, declared: { path: string; isDir: boolean }[]): Promise<SaveOutputsResult> {
+    return saveOutputs(root, declared, this.blobs, this.statMemo);
+  }
+
+  outputsMatch(root: string, entries: OutputEntry[]): boolean {
+    return outputsMatch(root, entries, this.statMemo);
+  }
+
+  restoreOutputs(root: string, entries: OutputEntry[]): Promise<RestoreOutputsResult> {
+    return restoreOutputs(root, entries, this.blobs, this.statMemo);
+  }
+
+  async deleteAction(key: string): Promise<void> {
+    await Promise.all([this.db.actions.remove(key), this.db.access.remove(key)]);
+  }
+
+  /** Flushes pending writes (stat memo, access times), then closes the env. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.env.flushed;
+    await this.db.env.close();
+    this.marker.remove();
+  }
+
+  private async dropRecord(key: string, code: "ACTION_RECORD_INVALID" | "ACTION_KEY_MISMATCH", why: string): Promise<undefined> {
+    this.warn({ code, message: `cache record for key ${key} dropped: ${why}` });
+    try {
+      await this.deleteAction(key);
+    } catch (err) {
+      // The miss stands either way; a damaged env is set aside at the next open's checks.
+      this.warn({ code: "CACHE_WRITE_FAILED", message: `could not delete the record for key ${key}: ${errorMessage(err)}` });
+    }
+    return undefined;
+  }
+
+  private warnAccess(err: unknown): void {
+    if (this.warnedAccess) return;
+    this.warnedAccess = true;
+    this.warn({ code: "CACHE_WRITE_FAILED", message: `could not record an access time: ${errorMessage(err)}` });
+  }
+}

@@ -1,0 +1,133 @@
+// Turning a finished task's declared outputs into OutputEntry[] and blobs.
+//
+// Symlink policy (the same at save and at restore): a link is recorded as a
+// link, never followed; its text must be relative and resolve inside the
+// root, else the outputs are refused ("unsafe-symlink") and the result is not
+// cached. Sockets, FIFOs and devices are refused ("special-file").
+//
+// Each file is read once: hashed and copied into the blob store in the same
+// pass, and its hash is handed to the stat memo so the next outputsMatch
+// does not read it again.
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, type Stats } from "node:fs";
+import { join, posix } from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import type { OutputEntry } from "./action-record.js";
+import type { BlobStore } from "./blob-store.js";
+import { errnoCode, errorMessage } from "./cache-warning.js";
+import { comparePaths, isSafeRelativePath, isSafeSymlinkTarget } from "./output-path.js";
+import type { StatMemo } from "./stat-memo.js";
+
+export type SaveOutputsResult =
+  | { ok: true; entries: OutputEntry[] }
+  | { ok: false; reason: "missing-output" | "unsafe-symlink" | "special-file" | "io"; path: string; message: string };
+
+type SaveFailure = Extract<SaveOutputsResult, { ok: false }>;
+
+/** Files copied between two yields to the event loop, so running tasks' pipes keep draining. */
+const FILES_PER_TURN = 64;
+
+export async function saveOutputs(
+  root: string,
+  declared: readonly { path: string; isDir: boolean }[],
+  blobs: BlobStore,
+  statMemo: StatMemo,
+): Promise<SaveOutputsResult> {
+  const found = new Map<string, Stats>();
+  try {
+    for (const d of declared) {
+      const rel = normalizeDeclared(d.path);
+      if (rel === undefined) return fail("io", d.path, `declared output ${JSON.stringify(d.path)} is not a path inside the root`);
+      const problem = collect(root, rel, d.isDir, found);
+      if (problem !== undefined) return problem;
+    }
+    const entries: OutputEntry[] = [];
+    let sinceYield = 0;
+    for (const rel of [...found.keys()].sort(comparePaths)) {
+      const st = found.get(rel) as Stats;
+      const result = st.isFile() ? saveFile(root, rel, blobs, statMemo) : nonFileEntry(root, rel, st);
+      if ("ok" in result) return result;
+      entries.push(result);
+      if (st.isFile() && ++sinceYield >= FILES_PER_TURN) {
+        sinceYield = 0;
+        await nextTurn();
+      }
+    }
+    // Make the blob renames durable before the caller writes a record naming them.
+    blobs.syncDirs();
+    return { ok: true, entries };
+  } catch (err) {
+    if (errnoCode(err) === undefined) throw err;
+    return fail("io", pathOf(err, root), errorMessage(err));
+  }
+}
+
+/** "./out//a/" -> "out/a"; undefined for the root itself, absolute paths and escapes. */
+function normalizeDeclared(p: string): string | undefined {
+  const n = posix.normalize(p).replace(/\/+$/, "");
+  return isSafeRelativePath(n) ? n : undefined;
+}
+
+/** lstat-walks one declared output into `found`; returns a failure for anything unsavable. */
+function collect(root: string, rel: string, isDir: boolean, found: Map<string, Stats>): SaveFailure | undefined {
+  const abs = join(root, rel);
+  let st: Stats | undefined;
+  try {
+    st = lstatSync(abs, { throwIfNoEntry: false });
+  } catch (err) {
+    if (errnoCode(err) !== "ENOTDIR") throw err;
+  }
+  if (st === undefined) return fail("missing-output", rel, `declared output ${rel} was not created`);
+  if (isDir && !st.isDirectory() && !st.isSymbolicLink()) {
+    return fail("missing-output", rel, `declared output directory ${rel} is not a directory`);
+  }
+  if (!isDir && st.isDirectory()) return fail("missing-output", rel, `declared output file ${rel} is a directory`);
+  const stack: [string, Stats][] = [[rel, st]];
+  while (stack.length > 0) {
+    const [path, stats] = stack.pop() as [string, Stats];
+    if (!stats.isFile() && !stats.isDirectory() && !stats.isSymbolicLink()) {
+      return fail("special-file", path, `output ${path} is a socket, FIFO or device, which cannot be cached`);
+    }
+    found.set(path, stats);
+    if (!stats.isDirectory()) continue;
+    for (const name of readdirSync(join(root, path))) {
+      const child = `${path}/${name}`;
+      stack.push([child, lstatSync(join(root, child))]);
+    }
+  }
+  return undefined;
+}
+
+function saveFile(root: string, rel: string, blobs: BlobStore, statMemo: StatMemo): OutputEntry | SaveFailure {
+  const abs = join(root, rel);
+  // O_NOFOLLOW: if the file was swapped for a link since the walk, fail rather than store the link's target.
+  const fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    if (!fstatSync(fd).isFile()) return fail("special-file", rel, `output ${rel} is no longer a regular file`);
+    const { hash, size } = blobs.putFromFd(fd, fstatSync(fd).size);
+    // fstat after the copy: a file still being written has a recent mtime, so
+    // its memo record stays untrusted and is re-hashed next time.
+    const after = fstatSync(fd);
+    if (after.size === size) statMemo.remember(abs, after, hash);
+    return { path: rel, kind: "file", hash, size, mode: after.mode & 0o777 };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function nonFileEntry(root: string, rel: string, st: Stats): OutputEntry | SaveFailure {
+  if (st.isDirectory()) return { path: rel, kind: "dir", mode: st.mode & 0o777 };
+  const target = readlinkSync(join(root, rel));
+  if (!isSafeSymlinkTarget(rel, target)) {
+    return fail("unsafe-symlink", rel, `output ${rel} is a symlink to ${JSON.stringify(target)}, which is absolute or leaves the project`);
+  }
+  return { path: rel, kind: "symlink", mode: st.mode & 0o777, target };
+}
+
+function fail(reason: SaveFailure["reason"], path: string, message: string): SaveFailure {
+  return { ok: false, reason, path, message };
+}
+
+function pathOf(err: unknown, fallback: string): string {
+  const p = (err as { path?: unknown }).path;
+  return typeof p === "string" ? p : fallback;
+}

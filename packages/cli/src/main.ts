@@ -1,0 +1,26 @@
+import { Builtins, Cli } from "clipanion";
+import { BuildCommand } from "./build-command.js";
+import { EXIT } from "./exit-codes.js";
+
+/** Entry point of the `flow` binary; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  // A reader that goes away (`flow build | head`) must not stop cleanup.
+  for (const s of [process.stdout, process.stderr]) {
+    s.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+    });
+  }
+  const cli = new Cli({ binaryLabel: "flow", binaryName: "flow", binaryVersion: "0.1.0" });
+  cli.register(BuildCommand);
+  cli.register(Builtins.HelpCommand);
+  cli.register(Builtins.VersionCommand);
+  let command;
+  try {
+    command = cli.process(argv, Cli.defaultContext);
+  } catch (e) {
+    process.stderr.write(cli.error(e));
+    return EXIT.usage;
+  }
+  const code = await cli.run(command, Cli.defaultContext);
+  return code;
+}

@@ -1,0 +1,75 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import fg from "fast-glob";
+import { DiagnosticError, errorAt, normalizeProjectPath, type Diagnostic, type GraphFs, type ReadHost, type SourceLocation } from "@flow/graph";
+
+/**
+ * The real disk behind reading a Flowfile and building its graph: file text,
+ * globs (fast-glob, sorted, never outside the root), `$(shell)`, and
+ * existence checks (memoized by the graph builder).
+ */
+export class NodeProjectHost implements ReadHost, GraphFs {
+  readonly warnings: Diagnostic[] = [];
+
+  constructor(
+    private readonly root: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  readText(path: string): string | undefined {
+    try {
+      return readFileSync(resolve(this.root, path), "utf8");
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return undefined;
+      throw e;
+    }
+  }
+
+  glob(pattern: string, at: SourceLocation | undefined): string[] {
+    const n = normalizeProjectPath(pattern, this.root);
+    if (!n.ok) return [];
+    if (!n.inside) {
+      throw new DiagnosticError(
+        errorAt("FLOW007", `glob '${pattern}' reaches outside the project root`, at, "globs match files below the Flowfile's directory only"),
+      );
+    }
+    const matches = fg.sync(n.path, { cwd: this.root, onlyFiles: false, dot: false, followSymbolicLinks: false, unique: true });
+    // Byte order: the same on every machine and locale.
+    return matches.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  shell(command: string, at: SourceLocation | undefined): string {
+    try {
+      const out = execFileSync("/bin/sh", ["-c", command], { cwd: this.root, env: this.env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20 });
+      return out.replace(/\n+$/, "").replace(/\n/g, " ");
+    } catch (e) {
+      const err = e as { status?: number; stdout?: string };
+      if (typeof err.status === "number") {
+        this.warn(errorAt("FLOW013", `$(shell ${command}) exited with code ${err.status}`, at));
+        return (err.stdout ?? "").replace(/\n+$/, "").replace(/\n/g, " ");
+      }
+      throw e;
+    }
+  }
+
+  warn(d: Diagnostic): void {
+    this.warnings.push({ ...d, severity: "warning" });
+  }
+
+  kind(path: string): "file" | "dir" | "missing" {
+    const abs = isAbsolute(path) ? path : resolve(this.root, path);
+    try {
+      const st = statSync(abs, { throwIfNoEntry: false });
+      if (!st) return "missing";
+      return st.isDirectory() ? "dir" : "file";
+    } catch (e) {
+      // A path through a file, or a symlink loop: nothing usable is there.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOTDIR" || code === "ELOOP" || code === "ENAMETOOLONG") return "missing";
+      throw e;
+    }
+  }
+}
+

@@ -1,0 +1,103 @@
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { formatDiagnostic, type BuildEvent, type Diagnostic, type TaskResult, type TaskStatus } from "@flow/graph";
+
+export interface Output {
+  write(text: string): void;
+}
+
+const LOG_LINES_SHOWN = 200;
+
+/**
+ * Renders the core's events as plain lines: one per task that did work or
+ * failed, the log of each failed task, warnings, and a summary. Suitable for
+ * terminals and CI logs alike (a live display is a separate renderer).
+ */
+export class TextRenderer {
+  private readonly counts = new Map<TaskStatus, number>();
+
+  constructor(
+    private readonly out: Output,
+    private readonly cwd: string,
+    private readonly verbose: boolean,
+  ) {}
+
+  handle(e: BuildEvent): void {
+    switch (e.type) {
+      case "build-start":
+      case "task-start":
+        return;
+      case "task-end":
+        this.taskEnd(e.task.name, e.result);
+        return;
+      case "warning":
+        this.warning(e.warning);
+        return;
+      case "interrupt":
+        this.out.write(e.force ? "flow: interrupted again; killing every task now\n" : "flow: interrupted; stopping running tasks (Ctrl-C again to kill them)\n");
+        return;
+      case "build-end":
+        this.summary(e.ok, e.durationMs);
+        return;
+    }
+  }
+
+  warning(w: Diagnostic | { code: string; message: string }): void {
+    if ("severity" in w) this.out.write(`${formatDiagnostic(w)}\n`);
+    else this.out.write(`flow: warning ${w.code}: ${w.message}\n`);
+  }
+
+  private taskEnd(name: string, r: TaskResult): void {
+    this.counts.set(r.status, (this.counts.get(r.status) ?? 0) + 1);
+    const dur = `${(r.durationMs / 1000).toFixed(2)}s`;
+    switch (r.status) {
+      case "ran":
+        this.out.write(`  ran       ${name} (${dur})\n`);
+        return;
+      case "restored":
+        this.out.write(`  restored  ${name}\n`);
+        return;
+      case "up-to-date":
+        if (this.verbose) this.out.write(`  fresh     ${name}\n`);
+        return;
+      case "failed":
+        this.out.write(`  FAILED    ${name}: ${r.message ?? r.reason ?? "failed"}\n`);
+        if (r.logPath) this.showLog(name, r.logPath);
+        return;
+      case "cannot-run":
+        if (this.verbose) this.out.write(`  cannot-run ${name}: ${r.message ?? ""}\n`);
+        return;
+      case "skipped":
+        if (this.verbose) this.out.write(`  skipped   ${name}\n`);
+        return;
+    }
+  }
+
+  private showLog(name: string, logPath: string): void {
+    let text: string;
+    try {
+      text = readFileSync(logPath, "utf8");
+    } catch {
+      return; // the log is gone; the failure line above already says what happened
+    }
+    const lines = text.split("\n");
+    if (lines.at(-1) === "") lines.pop();
+    const shown = lines.slice(-LOG_LINES_SHOWN);
+    this.out.write(`  --- log of ${name} (${relative(this.cwd, logPath)})${lines.length > shown.length ? `, last ${shown.length} of ${lines.length} lines` : ""} ---\n`);
+    for (const l of shown) this.out.write(`  | ${l}\n`);
+    this.out.write(`  ---\n`);
+  }
+
+  private summary(ok: boolean, durationMs: number): void {
+    const order: [TaskStatus, string][] = [
+      ["ran", "ran"],
+      ["restored", "restored"],
+      ["up-to-date", "up to date"],
+      ["failed", "failed"],
+      ["cannot-run", "cannot run"],
+      ["skipped", "skipped"],
+    ];
+    const parts = order.filter(([s]) => (this.counts.get(s) ?? 0) > 0).map(([s, label]) => `${this.counts.get(s)} ${label}`);
+    this.out.write(`flow: ${ok ? "done" : "build failed"}: ${parts.join(", ") || "nothing to do"} (${(durationMs / 1000).toFixed(2)}s)\n`);
+  }
+}

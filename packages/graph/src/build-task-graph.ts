@@ -1,0 +1,531 @@
+import { DiagnosticError, errorAt, warningAt, type Diagnostic, type SourceLocation } from "./diagnostic.js";
+import type { FlowfileModel, RuleDef, TargetVar, Word } from "./flowfile-model.js";
+import { hasGlobChars, normalizeProjectPath } from "./project-path.js";
+import { fail, ok, type Result } from "./result.js";
+import { findCycle, type OutputDecl, type Task, type TaskGraph } from "./task-graph.js";
+import { VariableTable, type Scope } from "./variables.js";
+import { matchPattern, splitWords, substitutePattern } from "./words.js";
+
+/** What the graph builder asks of the disk. */
+export interface GraphFs {
+  /** What is at a project-relative (or absolute, outside the root) path. */
+  kind(path: string): "file" | "dir" | "missing";
+}
+
+export interface GraphOptions {
+  /** Absolute project root (the Flowfile's directory). */
+  readonly root: string;
+  /** Goals from the command line; empty means the default goal. */
+  readonly goals: readonly string[];
+  /** Instantiate every explicit target (for status/clean of "everything"). */
+  readonly allTargets?: boolean;
+  readonly fs: GraphFs;
+}
+
+/** Special targets Make knows; accepted and ignored unless flow gives them meaning. */
+const SPECIAL = /^\.[A-Z_]+$/;
+const MAX_CHAIN = 8;
+
+interface TaskSource {
+  readonly rule: RuleDef;
+  /** All targets produced together (the task's outputs before .OUTPUTS). */
+  readonly targets: readonly string[];
+  readonly stem: string;
+  readonly prereqs: readonly Word[];
+  readonly orderOnly: readonly Word[];
+  readonly pattern?: string;
+}
+
+/**
+ * Builds and validates the task graph for the requested goals. Everything that
+ * can be wrong with a Flowfile's graph is found here, before anything runs:
+ * a missing input, a cycle (printed whole), two tasks declaring one output, an
+ * output outside the root.
+ */
+export function buildTaskGraph(model: FlowfileModel, opts: GraphOptions): Result<TaskGraph, Diagnostic> {
+  try {
+    return new GraphBuilder(model, opts).build();
+  } catch (e) {
+    if (e instanceof DiagnosticError) return fail(e.diagnostic);
+    throw e;
+  }
+}
+
+class GraphBuilder {
+  private readonly tasks: Task[] = [];
+  private readonly byName = new Map<string, number>();
+  private readonly byOutput = new Map<string, number>();
+  private readonly warnings: Diagnostic[] = [];
+  /** Explicit (non-pattern) rules by normalized target. */
+  private readonly explicit = new Map<string, RuleDef[]>();
+  /** Static pattern rule instances by normalized target. */
+  private readonly statics = new Map<string, { rule: RuleDef; stem: string }>();
+  private readonly patternRules: RuleDef[] = [];
+  /** `.OUTPUTS` declared on explicit targets: output → target that declares it. */
+  private readonly extraOwner = new Map<string, string>();
+  private readonly dirOwners: { dir: string; target: string }[] = [];
+  private readonly phony = new Set<string>();
+  private readonly always = new Set<string>();
+  private readonly kindMemo = new Map<string, "file" | "dir" | "missing">();
+  private readonly canMakeMemo = new Map<string, boolean>();
+  private readonly pending: { taskId: number; src: TaskSource }[] = [];
+
+  constructor(
+    private readonly model: FlowfileModel,
+    private readonly opts: GraphOptions,
+  ) {}
+
+  build(): Result<TaskGraph, Diagnostic> {
+    this.index();
+    const goalIds: number[] = [];
+    const goals = this.goalNames();
+    for (const g of goals) {
+      const p = this.norm(g.text, g.loc, "goal");
+      const id = this.resolve(p, undefined, g.loc);
+      if (id !== undefined && !goalIds.includes(id)) goalIds.push(id);
+    }
+    // Every explicit target is instantiated and validated too, not only what the
+    // goals need: a mistake anywhere in the Flowfile is reported before anything runs.
+    for (const rule of this.model.rules) {
+      if (rule.isPattern || SPECIAL.test(rule.targets[0]?.text ?? "")) continue;
+      for (const t of rule.targets) this.resolve(this.norm(t.text, t.loc, "output"), undefined, t.loc);
+    }
+    // Each created task's prerequisites are resolved from a worklist, never by recursion.
+    while (this.pending.length > 0) this.complete(this.pending.pop() as { taskId: number; src: TaskSource });
+    this.checkNestedOutputs();
+    const graph: TaskGraph = { tasks: this.tasks, byName: this.byName, byOutput: this.byOutput, goals: goalIds, warnings: this.warnings };
+    const cycle = findCycle(graph);
+    if (cycle) {
+      const names = cycle.map((id) => (this.tasks[id] as Task).name);
+      const first = this.tasks[cycle[0] as number] as Task;
+      return fail(
+        errorAt("FLOW005", `dependency cycle: ${names.join(" -> ")}`, first.loc, "remove one of these prerequisites to break the cycle"),
+      );
+    }
+    return ok(graph);
+  }
+
+  private index(): void {
+    for (const rule of this.model.rules) {
+      const first = rule.targets[0]?.text ?? "";
+      if (SPECIAL.test(first)) {
+        const set = first === ".PHONY" ? this.phony : first === ".ALWAYS" ? this.always : undefined;
+        if (set) for (const p of rule.prereqs) set.add(this.norm(p.text, p.loc, "target"));
+        continue;
+      }
+      if (rule.isPattern) {
+        if (rule.recipe.length > 0) this.patternRules.push(rule);
+        continue;
+      }
+      for (const t of rule.targets) {
+        const p = this.norm(t.text, t.loc, "output");
+        if (rule.staticPattern) {
+          const stem = matchPattern(rule.staticPattern.targetPattern, t.text);
+          if (stem === undefined) {
+            throw new DiagnosticError(
+              errorAt("FLOW001", `target '${t.text}' does not match the target pattern '${rule.staticPattern.targetPattern}'`, t.loc, "list only targets the pattern matches"),
+            );
+          }
+          this.statics.set(p, { rule, stem });
+          continue;
+        }
+        const list = this.explicit.get(p) ?? [];
+        list.push(rule);
+        this.explicit.set(p, list);
+      }
+    }
+    // Stable, Make-like pattern preference: definition order (stem length is compared per match).
+    for (const [target, vars] of this.model.targetVars) {
+      if (target.includes("%")) continue;
+      const outs = vars.filter((v) => v.name === ".OUTPUTS");
+      if (outs.length === 0) continue;
+      const scope = this.scopeFor(target, [target], "", [], []);
+      const value = this.model.expander.expand("$(.OUTPUTS)", scope, { loc: outs[0]?.loc, exact: false });
+      for (const w of splitWords(value)) {
+        const p = this.norm(w, (outs[0] as TargetVar).loc, "output");
+        if (w.endsWith("/")) this.dirOwners.push({ dir: p, target });
+        else this.extraOwner.set(p, target);
+      }
+    }
+  }
+
+  private goalNames(): Word[] {
+    if (this.opts.goals.length > 0) return this.opts.goals.map((text) => ({ text, loc: undefined as unknown as SourceLocation }));
+    if (this.opts.allTargets) {
+      const out: Word[] = [];
+      for (const rule of this.model.rules) {
+        if (rule.isPattern || SPECIAL.test(rule.targets[0]?.text ?? "")) continue;
+        for (const t of rule.targets) out.push(t);
+      }
+      return out;
+    }
+    const dg = this.model.globals.lookup(".DEFAULT_GOAL");
+    if (dg) {
+      const v = this.model.expander.expand(dg.value, this.model.globals, { loc: dg.loc, exact: false }).trim();
+      if (v !== "") return [{ text: v, loc: dg.loc as SourceLocation }];
+    }
+    for (const rule of this.model.rules) {
+      const t = rule.targets[0];
+      if (!t || rule.isPattern || (t.text.startsWith(".") && !t.text.includes("/"))) continue;
+      return [t];
+    }
+    throw new DiagnosticError(errorAt("FLOW012", "no targets: the Flowfile has no rule to build", undefined, "add a rule, e.g. 'all: out.txt'"));
+  }
+
+  private norm(text: string, loc: SourceLocation | undefined, what: "output" | "target" | "input" | "goal"): string {
+    const n = normalizeProjectPath(text, this.opts.root);
+    if (!n.ok) throw new DiagnosticError(errorAt("FLOW001", `empty path`, loc));
+    if (!n.inside && (what === "output" || what === "goal")) {
+      throw new DiagnosticError(
+        errorAt("FLOW007", `${what === "goal" ? "target" : "output"} '${text}' is outside the project root`, loc, "flow only writes inside the project: use a path below the Flowfile's directory"),
+      );
+    }
+    return n.path;
+  }
+
+  private kind(p: string): "file" | "dir" | "missing" {
+    let k = this.kindMemo.get(p);
+    if (k === undefined) {
+      k = this.opts.fs.kind(p);
+      this.kindMemo.set(p, k);
+    }
+    return k;
+  }
+
+  /**
+   * The task making `path`, creating it if needed; undefined for a source file.
+   * `neededBy` names the task whose prerequisite this is, for the error.
+   */
+  private resolve(path: string, neededBy: string | undefined, loc: SourceLocation | undefined): number | undefined {
+    const known = this.byOutput.get(path) ?? this.byName.get(path);
+    if (known !== undefined) return known;
+    const src = this.sourceFor(path, 0);
+    if (src) return this.create(src);
+    const owner = this.extraOwner.get(path) ?? this.dirOwners.find((d) => path.startsWith(`${d.dir}/`))?.target;
+    if (owner !== undefined) return this.resolve(owner, neededBy, loc);
+    if (this.phony.has(path)) return this.create({ rule: phonyRule(path, loc), targets: [path], stem: "", prereqs: [], orderOnly: [] });
+    if (this.kind(path) !== "missing") return undefined;
+    if (neededBy === undefined) {
+      throw new DiagnosticError(
+        errorAt("FLOW012", `no rule to make target '${path}'`, loc, `name a target of the Flowfile (run 'flow status' to list them) or an existing file`),
+      );
+    }
+    throw new DiagnosticError(
+      errorAt("FLOW004", `no rule to make '${path}', needed by '${neededBy}'`, loc, `create '${path}', or add a rule whose target is '${path}'`),
+    );
+  }
+
+  /** How `path` would be made: an explicit rule, a static pattern instance or a pattern rule instance. */
+  private sourceFor(path: string, depth: number): TaskSource | undefined {
+    const rules = this.explicit.get(path);
+    const st = this.statics.get(path);
+    if (rules || st) {
+      const withRecipe = rules?.filter((r) => r.recipe.length > 0) ?? [];
+      if (withRecipe.length > 1) {
+        const last = withRecipe[withRecipe.length - 1] as RuleDef;
+        this.warnings.push(
+          warningAt("FLOW014", `several recipes for '${path}'; the last one is used`, last.loc, `remove the other recipe (first at line ${withRecipe[0]?.loc.line})`),
+        );
+      }
+      const extraPrereqs = (rules ?? []).flatMap((r) => r.prereqs);
+      const extraOrder = (rules ?? []).flatMap((r) => r.orderOnly);
+      if (st && (withRecipe.length === 0 || st.rule.recipe.length > 0)) {
+        const sp = st.rule.staticPattern!;
+        return {
+          rule: st.rule,
+          targets: [path],
+          stem: st.stem,
+          prereqs: [...sp.prereqPatterns.map((w) => ({ text: substitutePattern(w.text, st.stem), loc: w.loc })), ...extraPrereqs],
+          orderOnly: [...sp.orderOnlyPatterns.map((w) => ({ text: substitutePattern(w.text, st.stem), loc: w.loc })), ...extraOrder],
+        };
+      }
+      const main = withRecipe[withRecipe.length - 1];
+      if (main) {
+        const targets = main.targets.map((t) => this.norm(t.text, t.loc, "output"));
+        const others = (rules ?? []).filter((r) => r !== main);
+        return {
+          rule: main,
+          targets,
+          stem: "",
+          prereqs: [...main.prereqs, ...others.flatMap((r) => r.prereqs)],
+          orderOnly: [...main.orderOnly, ...others.flatMap((r) => r.orderOnly)],
+        };
+      }
+      // Explicit rules without a recipe: a pattern rule may supply one (Make's way).
+      const viaPattern = this.patternFor(path, depth);
+      const first = (rules as RuleDef[])[0] as RuleDef;
+      if (viaPattern) return { ...viaPattern, prereqs: [...viaPattern.prereqs, ...extraPrereqs], orderOnly: [...viaPattern.orderOnly, ...extraOrder] };
+      if (this.kind(path) !== "missing" && !this.phony.has(path)) return undefined; // an existing file with extra prerequisites
+      return { rule: first, targets: [path], stem: "", prereqs: extraPrereqs, orderOnly: extraOrder };
+    }
+    return this.patternFor(path, depth);
+  }
+
+  private patternFor(path: string, depth: number): TaskSource | undefined {
+    const candidates: { rule: RuleDef; stem: string; tp: string }[] = [];
+    for (const rule of this.patternRules) {
+      for (const t of rule.targets) {
+        const m = matchInDir(t.text, path);
+        if (m !== undefined) {
+          candidates.push({ rule, stem: m, tp: t.text });
+          break;
+        }
+      }
+    }
+    // GNU Make 3.82+: the rule with the shortest stem wins; ties go to the first defined.
+    candidates.sort((a, b) => a.stem.length - b.stem.length || a.rule.index - b.rule.index);
+    for (const c of candidates) {
+      const prereqs = c.rule.prereqs.map((w) => ({ text: substituteInDir(w.text, c.tp, c.stem), loc: w.loc }));
+      const orderOnly = c.rule.orderOnly.map((w) => ({ text: substituteInDir(w.text, c.tp, c.stem), loc: w.loc }));
+      if (prereqs.every((w) => hasGlobChars(w.text) || this.canMake(this.norm(w.text, w.loc, "input"), depth + 1))) {
+        const targets = c.rule.targets.map((t) => this.norm(substituteInDir(t.text, c.tp, c.stem), t.loc, "output"));
+        return { rule: c.rule, targets, stem: c.stem, prereqs, orderOnly, pattern: c.tp };
+      }
+    }
+    return undefined;
+  }
+
+  /** Whether `path` exists or some rule can make it (bounded chain of pattern rules). */
+  private canMake(path: string, depth: number): boolean {
+    const memo = this.canMakeMemo.get(path);
+    if (memo !== undefined) return memo;
+    if (depth > MAX_CHAIN) return false;
+    const r =
+      this.byOutput.has(path) ||
+      this.explicit.has(path) ||
+      this.statics.has(path) ||
+      this.extraOwner.has(path) ||
+      this.phony.has(path) ||
+      this.kind(path) !== "missing" ||
+      this.patternFor(path, depth) !== undefined;
+    this.canMakeMemo.set(path, r);
+    return r;
+  }
+
+  private create(src: TaskSource): number {
+    const id = this.tasks.length;
+    const name = src.targets[0] as string;
+    // Register the outputs now so that prerequisites reaching them find this task.
+    const placeholder = { id, name } as Task;
+    this.tasks.push(placeholder);
+    this.byName.set(name, id);
+    this.pending.push({ taskId: id, src });
+    // A phony target is a name, not a file; a rule without a recipe (like `all: app`) makes no file either.
+    const noFile = src.targets.every((t) => this.phony.has(t)) || src.rule.recipe.length === 0;
+    const outputs: OutputDecl[] = noFile ? [] : src.targets.map((t) => ({ path: t, isDir: false }));
+    const scope = this.scopeFor(name, src.targets, src.stem, [], []);
+    const attrLoc = src.rule.loc;
+    for (const w of splitWords(this.attr(scope, ".OUTPUTS", attrLoc))) {
+      const p = this.norm(w, attrLoc, "output");
+      if (!outputs.some((o) => o.path === p)) outputs.push({ path: p, isDir: w.endsWith("/") });
+    }
+    outputs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    for (const o of outputs) this.claim(o.path, id, src.rule.loc);
+    (placeholder as unknown as { outputs: OutputDecl[] }).outputs = outputs;
+    return id;
+  }
+
+  private claim(path: string, id: number, loc: SourceLocation): void {
+    const other = this.byOutput.get(path);
+    if (other !== undefined && other !== id) {
+      const o = this.tasks[other] as Task;
+      throw new DiagnosticError(
+        errorAt("FLOW006", `'${path}' is declared as an output of two tasks: '${o.name}' and '${(this.tasks[id] as Task).name}'`, loc, `each file must be made by one task; the other is declared at ${o.loc ? `${o.loc.file}:${o.loc.line}` : "?"}`),
+      );
+    }
+    this.byOutput.set(path, id);
+  }
+
+  /** Fill in a created task: resolve its prerequisites and expand its recipe. */
+  private complete({ taskId, src }: { taskId: number; src: TaskSource }): void {
+    const task = this.tasks[taskId] as Task & { outputs: OutputDecl[] };
+    const inputs = new Set<string>();
+    const deps = new Set<number>();
+    const order = new Set<number>();
+    const prereqNames: string[] = [];
+    const orderNames: string[] = [];
+    const take = (words: readonly Word[], names: string[], into: "normal" | "order") => {
+      for (const w of words) {
+        const expanded = hasGlobChars(w.text) ? this.glob(w) : [w.text];
+        for (const text of expanded) {
+          const p = this.norm(text, w.loc, "input");
+          names.push(text);
+          const dep = this.resolve(p, task.name, w.loc);
+          if (dep === undefined) {
+            if (into === "normal") inputs.add(p);
+          } else if (dep !== taskId || !src.targets.includes(p)) {
+            (into === "normal" ? deps : order).add(dep);
+          } else {
+            throw new DiagnosticError(errorAt("FLOW005", `dependency cycle: ${task.name} -> ${task.name}`, w.loc, `a task cannot need its own output '${p}'`));
+          }
+        }
+      }
+    };
+    take(src.prereqs, prereqNames, "normal");
+    take(src.orderOnly, orderNames, "order");
+    const scope = this.scopeFor(task.name, src.targets, src.stem, prereqNames, orderNames);
+    const recipe = this.expandRecipe(src, scope);
+    const tags = splitWords(this.attr(scope, ".TAGS", src.rule.loc));
+    const env = [...new Set(splitWords(this.attr(scope, ".ENV", src.rule.loc)))].sort();
+    const timeoutText = this.attr(scope, ".TIMEOUT", src.rule.loc).trim();
+    let timeoutSec: number | undefined;
+    if (timeoutText !== "") {
+      timeoutSec = Number(timeoutText);
+      if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) {
+        throw new DiagnosticError(errorAt("FLOW011", `.TIMEOUT must be a positive number of seconds, got '${timeoutText}'`, src.rule.loc, "write e.g. 'task: .TIMEOUT := 300'"));
+      }
+    }
+    const exported = [...this.model.exported].sort().map((n) => [n, this.model.expander.expand(`$(${n})`, scope, { loc: src.rule.loc, exact: false })] as const);
+    const full: Task = {
+      id: taskId,
+      name: task.name,
+      outputs: task.outputs,
+      inputs: [...inputs].sort(),
+      deps: [...deps].sort((a, b) => a - b),
+      orderOnly: [...order].filter((d) => !deps.has(d)).sort((a, b) => a - b),
+      recipe,
+      phony: src.targets.every((t) => this.phony.has(t)),
+      always: src.targets.some((t) => this.always.has(t)),
+      tags: [...new Set(tags)].sort(),
+      env,
+      exported,
+      ...(timeoutSec !== undefined ? { timeoutSec } : {}),
+      loc: src.targets.length > 0 ? (src.rule.targets[0]?.loc ?? src.rule.loc) : src.rule.loc,
+      ...(src.pattern !== undefined ? { pattern: src.pattern } : {}),
+    };
+    this.tasks[taskId] = full;
+  }
+
+  private glob(w: Word): string[] {
+    const matches = this.model.expander.host.glob(w.text, w.loc);
+    if (matches.length === 0) this.warnings.push(warningAt("FLOW017", `'${w.text}' matches no file`, w.loc, "check the pattern; a glob prerequisite that matches nothing adds no input"));
+    return matches;
+  }
+
+  private attr(scope: Scope, name: string, loc: SourceLocation): string {
+    if (!scope.lookup(name)) return "";
+    return this.model.expander.expand(`$(${name})`, scope, { loc, exact: false });
+  }
+
+  /** Automatic variables, then target- and pattern-specific variables, then globals. */
+  private scopeFor(name: string, targets: readonly string[], stem: string, prereqs: string[], orderOnly: string[]): Scope {
+    const globals = this.model.globals;
+    const targetScope = new VariableTable(globals);
+    const applicable: TargetVar[] = [];
+    for (const [t, vars] of this.model.targetVars) {
+      if (t.includes("%") && targets.some((x) => matchInDir(t, x) !== undefined)) applicable.push(...vars);
+    }
+    for (const t of targets) applicable.push(...(this.model.targetVars.get(t) ?? []));
+    for (const v of applicable) {
+      const prev = targetScope.lookup(v.name);
+      switch (v.op) {
+        case "=":
+          targetScope.set(v.name, { value: v.value, flavor: "recursive", origin: "file", loc: v.loc });
+          break;
+        case ":=":
+        case "::=":
+        case "!=":
+          targetScope.set(v.name, { value: v.value, flavor: "simple", origin: "file", loc: v.loc });
+          break;
+        case "?=":
+          if (!prev) targetScope.set(v.name, { value: v.value, flavor: "recursive", origin: "file", loc: v.loc });
+          break;
+        case "+=":
+          if (!prev) targetScope.set(v.name, { value: v.value, flavor: "recursive", origin: "file", loc: v.loc });
+          else if (prev.flavor === "simple") {
+            const add = this.model.expander.expand(v.value, targetScope, { loc: v.loc, exact: false });
+            targetScope.set(v.name, { value: prev.value === "" ? add : `${prev.value} ${add}`, flavor: "simple", origin: "file", loc: v.loc });
+          } else {
+            targetScope.set(v.name, { value: prev.value === "" ? v.value : `${prev.value} ${v.value}`, flavor: "recursive", origin: "file", loc: v.loc });
+          }
+          break;
+      }
+    }
+    const auto = new VariableTable(targetScope);
+    const set = (k: string, v: string) => auto.set(k, { value: v, flavor: "simple", origin: "automatic" });
+    const uniq = [...new Set(prereqs)];
+    const first = name;
+    set("@", first);
+    set("<", prereqs[0] ?? "");
+    set("^", uniq.join(" "));
+    set("+", prereqs.join(" "));
+    set("?", uniq.join(" "));
+    set("|", [...new Set(orderOnly)].join(" "));
+    set("*", stem);
+    for (const [v, val] of [["@", first], ["<", prereqs[0] ?? ""], ["*", stem]] as const) {
+      set(`${v}D`, val === "" ? "" : dirNoSlash(val));
+      set(`${v}F`, val === "" ? "" : baseOf(val));
+    }
+    set("^D", uniq.map(dirNoSlash).join(" "));
+    set("^F", uniq.map(baseOf).join(" "));
+    return auto;
+  }
+
+  /** One shell script from the recipe lines; `@` and `+` dropped, `-` lines may fail. */
+  private expandRecipe(src: TaskSource, scope: Scope): string {
+    const lines: string[] = [];
+    for (const line of src.rule.recipe) {
+      let text = this.model.expander.expand(line.text, scope, { loc: line.loc, exact: !line.text.includes("\n") });
+      let ignore = false;
+      for (;;) {
+        const m = /^[ \t]*([@+-])/.exec(text);
+        if (!m) break;
+        if (m[1] === "-") ignore = true;
+        text = text.slice(m[0].length);
+      }
+      if (text.trim() === "") continue;
+      // Each recipe runs as one `sh -e` script; a `-` line must not stop it.
+      lines.push(ignore ? `{ ${text}\n} || :` : text);
+    }
+    return lines.join("\n");
+  }
+
+  /** An output inside another task's declared output directory would be clobbered by its restore. */
+  private checkNestedOutputs(): void {
+    const dirs: { path: string; id: number }[] = [];
+    for (const t of this.tasks) for (const o of t.outputs) if (o.isDir) dirs.push({ path: o.path, id: t.id });
+    if (dirs.length === 0) return;
+    for (const [path, id] of this.byOutput) {
+      for (const d of dirs) {
+        if (d.id !== id && path.startsWith(`${d.path}/`)) {
+          const t = this.tasks[id] as Task;
+          throw new DiagnosticError(
+            errorAt("FLOW015", `'${path}', an output of '${t.name}', is inside '${d.path}/', the output directory of '${(this.tasks[d.id] as Task).name}'`, t.loc, "give each task its own output directory"),
+          );
+        }
+      }
+    }
+  }
+}
+
+function phonyRule(name: string, loc: SourceLocation | undefined): RuleDef {
+  const at = loc ?? { file: "Flowfile", line: 1, col: 1, lineText: "" };
+  return { index: -1, targets: [{ text: name, loc: at }], prereqs: [], orderOnly: [], recipe: [], loc: at, grouped: false, isPattern: false };
+}
+
+function dirNoSlash(p: string): string {
+  const i = p.lastIndexOf("/");
+  return i < 0 ? "." : i === 0 ? "/" : p.slice(0, i);
+}
+
+function baseOf(p: string): string {
+  return p.slice(p.lastIndexOf("/") + 1);
+}
+
+/**
+ * Make's rule for patterns without a slash: they match the file name, and
+ * the directory is put back in front of the stem (`%.o: %.c` on `src/a.o`).
+ */
+function matchInDir(pattern: string, path: string): string | undefined {
+  if (pattern.includes("/")) return matchPattern(pattern, path);
+  const slash = path.lastIndexOf("/");
+  const stem = matchPattern(pattern, path.slice(slash + 1));
+  return stem === undefined ? undefined : path.slice(0, slash + 1) + stem;
+}
+
+function substituteInDir(prereqPattern: string, targetPattern: string, stem: string): string {
+  if (targetPattern.includes("/") || !prereqPattern.includes("%")) return substitutePattern(prereqPattern, stem);
+  const slash = stem.lastIndexOf("/");
+  if (slash < 0) return substitutePattern(prereqPattern, stem);
+  return stem.slice(0, slash + 1) + substitutePattern(prereqPattern, stem.slice(slash + 1));
+}

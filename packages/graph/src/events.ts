@@ -1,0 +1,43 @@
+import type { Diagnostic } from "./diagnostic.js";
+import type { Task } from "./task-graph.js";
+
+/** A task's final state in one build. */
+export type TaskStatus = "ran" | "restored" | "up-to-date" | "failed" | "cannot-run" | "skipped";
+
+export type FailureReason =
+  | "exit-code"
+  | "timeout"
+  | "interrupted"
+  | "missing-output"
+  | "unsafe-output"
+  | "input-missing"
+  | "spawn-error"
+  | "dependency-failed"
+  | "io";
+
+export interface TaskResult {
+  readonly status: TaskStatus;
+  readonly key?: string;
+  readonly durationMs: number;
+  /** Why it failed, when status is failed / cannot-run / skipped. */
+  readonly reason?: FailureReason;
+  readonly message?: string;
+  /** Where the recipe's output was written, when it ran. */
+  readonly logPath?: string;
+  readonly exitCode?: number;
+}
+
+/**
+ * What the core tells the world. The core never prints; the CLI renders these
+ * (text for a terminal or CI, JSON with --json), and later a live display,
+ * run history and Chrome traces consume the same stream.
+ */
+export type BuildEvent =
+  | { readonly type: "build-start"; readonly total: number; readonly concurrency: number }
+  | { readonly type: "task-start"; readonly task: Task }
+  | { readonly type: "task-end"; readonly task: Task; readonly result: TaskResult }
+  | { readonly type: "warning"; readonly warning: Diagnostic | { readonly code: string; readonly message: string } }
+  | { readonly type: "interrupt"; readonly force: boolean }
+  | { readonly type: "build-end"; readonly ok: boolean; readonly durationMs: number };
+
+export type EmitEvent = (e: BuildEvent) => void;

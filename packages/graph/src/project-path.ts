@@ -1,0 +1,31 @@
+import { posix } from "node:path";
+
+/**
+ * Paths in the graph and in keys are project-relative and POSIX, so a key is
+ * the same in every checkout directory. `./a`, `x/../a` and `a` are one path.
+ */
+export type Normalized = { ok: true; path: string; inside: boolean } | { ok: false };
+
+/** Normalize a path as written in the Flowfile; `root` is the absolute project root. */
+export function normalizeProjectPath(written: string, root: string): Normalized {
+  if (written === "") return { ok: false };
+  let p = written;
+  if (posix.isAbsolute(p)) {
+    const rel = posix.relative(root, p);
+    if (rel === "" || rel.startsWith("../") || rel === ".." || posix.isAbsolute(rel)) {
+      return { ok: true, path: posix.normalize(p), inside: false };
+    }
+    p = rel;
+  }
+  const trailingSlash = p.endsWith("/");
+  const n = posix.normalize(p);
+  if (n === ".." || n.startsWith("../")) return { ok: true, path: n, inside: false };
+  let out = n === "." ? "" : n;
+  if (out.endsWith("/")) out = out.slice(0, -1);
+  if (out === "") return { ok: false };
+  return { ok: true, path: trailingSlash ? out : out, inside: true };
+}
+
+export function hasGlobChars(w: string): boolean {
+  return /[*?[]/.test(w);
+}

@@ -6,6 +6,10 @@
 //   actions   task key -> ActionRecord
 //   statmemo  absolute path -> 56-byte StatRecord (binary, see stat-record.ts)
 //   access    task key -> last hit, ms since epoch (for a future gc)
+//   lastrun   "<scope>\0<task name>" -> key of that task's last successful
+//             run in that checkout (scope: a hash of the checkout's absolute
+//             root, bookkeeping only, never part of a key); what `flow explain`
+//             compares against and what `flow clean` removes
 //
 // The cache is disposable: an env that fails the header check, fails to
 // open, fails the after-crash check, or carries another schema is renamed
@@ -33,6 +37,7 @@ export interface CacheDb {
   actions: Database<unknown, string>;
   statmemo: Database<Buffer, string>;
   access: Database<number, string>;
+  lastrun: Database<string, string>;
 }
 
 const VERIFY_TIMEOUT_MS = 60_000;
@@ -93,6 +98,7 @@ function openEnv(dbDir: string): CacheDb {
       actions: env.openDB<unknown, string>("actions", {}),
       statmemo: env.openDB<Buffer, string>("statmemo", { encoding: "binary" }),
       access: env.openDB<number, string>("access", {}),
+      lastrun: env.openDB<string, string>("lastrun", {}),
     };
   } catch (err) {
     void env.close();

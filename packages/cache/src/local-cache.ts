@@ -115,6 +115,33 @@ export class LocalCache implements ArtifactStore {
     return restoreOutputs(root, entries, this.blobs, this.statMemo);
   }
 
+  /** Key of `task`'s last successful run in the checkout identified by `scope`. */
+  getLastRun(scope: string, task: string): string | undefined {
+    return this.db.lastrun.get(`${scope}\0${task}`);
+  }
+
+  /** Remember `key` as `task`'s last successful run; a no-op when it already is (no write on a no-op build). */
+  putLastRun(scope: string, task: string, key: string): void {
+    const k = `${scope}\0${task}`;
+    if (this.db.lastrun.get(k) === key) return;
+    this.db.lastrun.put(k, key).then(undefined, (err: unknown) => this.warnAccess(err));
+  }
+
+  /** Every [task, key] of the checkout `scope`, sorted by task name. */
+  lastRuns(scope: string): [string, string][] {
+    const out: [string, string][] = [];
+    const prefix = `${scope}\0`;
+    for (const { key, value } of this.db.lastrun.getRange({ start: prefix })) {
+      if (!key.startsWith(prefix)) break;
+      out.push([key.slice(prefix.length), value]);
+    }
+    return out;
+  }
+
+  forgetLastRun(scope: string, task: string): Promise<boolean> {
+    return this.db.lastrun.remove(`${scope}\0${task}`);
+  }
+
   async deleteAction(key: string): Promise<void> {
     await Promise.all([this.db.actions.remove(key), this.db.access.remove(key)]);
   }

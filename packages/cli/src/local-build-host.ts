@@ -10,13 +10,21 @@ import type { BuildHost, OutputDecl, RestoreResult, SaveResult } from "@flow/gra
  */
 export class LocalBuildHost implements BuildHost {
   private logDirMade = false;
+  /** Identifies this checkout in the cache's last-run index (bookkeeping, never part of a key). */
+  readonly scope: string;
 
   constructor(
     private readonly root: string,
     private readonly cache: LocalCache,
     private readonly hasher: Hasher,
     private readonly logDir: string,
-  ) {}
+  ) {
+    this.scope = hasher.hashBytes(root);
+  }
+
+  recordLastRun(taskName: string, key: string): void {
+    this.cache.putLastRun(this.scope, taskName, key);
+  }
 
   private abs(p: string): string {
     return isAbsolute(p) ? p : resolve(this.root, p);

@@ -42,7 +42,10 @@ export async function executeTask(task: Task, deps: readonly (readonly [Task, Do
 
   if (!task.always && !ctx.force) {
     const hit = await lookup(task, key, ing.ingredients, ctx);
-    if (hit) return { result: { ...hit.result, durationMs: elapsed() }, outputs: hit.outputs };
+    if (hit) {
+      ctx.host.recordLastRun(task.name, key);
+      return { result: { ...hit.result, durationMs: elapsed() }, outputs: hit.outputs };
+    }
   }
   if (ctx.signal.aborted) return { result: { status: "skipped", key, reason: "interrupted", durationMs: 0 }, outputs: [] };
   const ran = await run(task, key, ing.ingredients, ctx);
@@ -161,5 +164,6 @@ async function run(task: Task, key: string, ing: Ingredients, ctx: ExecuteContex
     createdAt: host.now(),
   };
   await host.putAction(record);
+  host.recordLastRun(task.name, key);
   return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
 }

@@ -26,6 +26,10 @@ export class LocalBuildHost implements BuildHost {
     this.cache.putLastRun(this.scope, taskName, key);
   }
 
+  lastRunKey(taskName: string): string | undefined {
+    return this.cache.getLastRun(this.scope, taskName);
+  }
+
   private abs(p: string): string {
     return isAbsolute(p) ? p : resolve(this.root, p);
   }

@@ -28,6 +28,8 @@ export interface BuildHost {
   restoreOutputs(entries: readonly OutputEntry[]): Promise<RestoreResult>;
   /** Remember `key` as the last successful run of `taskName` in this checkout (for explain and clean). */
   recordLastRun(taskName: string, key: string): void;
+  /** The key `recordLastRun` last stored for `taskName` in this checkout. */
+  lastRunKey(taskName: string): string | undefined;
   /** Store a log's bytes; returns the blob id, or undefined when the log is empty or unreadable. */
   storeLog(logPath: string): Promise<string | undefined>;
   /** Where a task's recipe output goes. */

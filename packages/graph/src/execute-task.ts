@@ -33,7 +33,7 @@ type Attempt = { done: DoneTask } | { failed: TaskResult };
 export async function executeTask(task: Task, deps: readonly (readonly [Task, DoneTask])[], ctx: ExecuteContext): Promise<DoneTask> {
   const started = ctx.host.now();
   const elapsed = () => ctx.host.now() - started;
-  const ing = ingredients(task, deps, ctx);
+  const ing = collectIngredients(task, deps, ctx);
   if ("failed" in ing) return { result: { ...ing.failed, durationMs: elapsed() }, outputs: [] };
   const key = computeKey(ing.ingredients, (s) => ctx.host.hashString(s));
 
@@ -53,7 +53,16 @@ export async function executeTask(task: Task, deps: readonly (readonly [Task, Do
   return { result: { ...ran.done.result, durationMs: elapsed() }, outputs: ran.done.outputs };
 }
 
-function ingredients(task: Task, deps: readonly (readonly [Task, DoneTask])[], ctx: ExecuteContext): { ingredients: Ingredients } | { failed: TaskResult } {
+/**
+ * A task's ingredients from the disk (inputs through the stat memo), its
+ * finished dependencies and the environment. Shared by the build and the
+ * planner (`flow status`), so both compute the same key.
+ */
+export function collectIngredients(
+  task: Task,
+  deps: readonly (readonly [Task, DoneTask])[],
+  ctx: Pick<ExecuteContext, "host" | "env">,
+): { ingredients: Ingredients } | { failed: TaskResult } {
   const inputs: [string, string][] = [];
   for (const path of task.inputs) {
     const st = ctx.host.inputState(path);

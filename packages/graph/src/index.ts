@@ -16,10 +16,12 @@ export { computeKey, canonicalIngredients, sortIngredients, KEY_SCHEMA } from ".
 export type { Ingredients } from "./key.js";
 export type { BuildEvent, EmitEvent, TaskResult, TaskStatus, FailureReason } from "./events.js";
 export type { BuildHost, RunRequest, RunResult, TaskRunner, SaveResult, RestoreResult } from "./build-host.js";
-export { executeTask } from "./execute-task.js";
+export { executeTask, collectIngredients } from "./execute-task.js";
 export type { DoneTask, ExecuteContext } from "./execute-task.js";
 export { schedule, isSuccess } from "./scheduler.js";
 export type { ScheduleOptions, ExecuteFn } from "./scheduler.js";
 export { runBuild } from "./run-build.js";
+export { selectTasks } from "./select-tasks.js";
+export type { Selection } from "./select-tasks.js";
 export type { BuildRequest, BuildOutcome } from "./run-build.js";
 export { splitWords, matchPattern, patsubst } from "./words.js";

@@ -242,7 +242,8 @@ class GraphBuilder {
       const main = withRecipe[withRecipe.length - 1];
       if (main) {
         const targets = main.targets.map((t) => this.norm(t.text, t.loc, "output"));
-        const others = (rules ?? []).filter((r) => r !== main);
+        // Recipe-less rules for any of the grouped targets add their prerequisites (`a b: c` + `b: d`).
+        const others = [...new Set(targets.flatMap((t) => this.explicit.get(t) ?? []))].filter((r) => r !== main && r.recipe.length === 0);
         return {
           rule: main,
           targets,
@@ -306,7 +307,8 @@ class GraphBuilder {
     const id = this.tasks.length;
     const name = src.targets[0] as string;
     // Register the outputs now so that prerequisites reaching them find this task.
-    const placeholder = { id, name } as Task;
+    // The location is known now, so an error naming this task while it is being filled in can cite it.
+    const placeholder = { id, name, loc: src.rule.targets[0]?.loc ?? src.rule.loc } as Task;
     this.tasks.push(placeholder);
     this.byName.set(name, id);
     this.pending.push({ taskId: id, src });

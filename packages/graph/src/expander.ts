@@ -197,6 +197,17 @@ export function topLevelIndex(text: string, ch: string, from = 0): number {
   return -1;
 }
 
+/** Like splitArgs, with each piece's offset in `raw` (for error columns). */
+export function splitArgsWithOffsets(raw: string, max: number): { text: string; offset: number }[] {
+  const out: { text: string; offset: number }[] = [];
+  let offset = 0;
+  for (const text of splitArgs(raw, max)) {
+    out.push({ text, offset });
+    offset += text.length + 1;
+  }
+  return out;
+}
+
 /** Split function arguments at top-level commas; at most `max` pieces (the last keeps its commas). */
 export function splitArgs(raw: string, max: number): string[] {
   const args: string[] = [];

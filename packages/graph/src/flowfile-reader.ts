@@ -284,6 +284,11 @@ class Reader {
       for (const n of splitWords(this.expander.expand(text, this.globals, shifted))) this.exported.add(n);
       return;
     }
+    if (!sep && this.expander.expand(text, this.globals, shifted).trim() === "") {
+      // Make expands a line without a separator; `$(info ...)`, `$(warning ...)`,
+      // `$(error ...)` alone on a line are fine when they expand to nothing.
+      return;
+    }
     if (!sep) {
       throw new DiagnosticError(
         errorAt(
@@ -321,7 +326,8 @@ class Reader {
         const old = this.globals.lookup(name);
         if (!old || old.origin === "environment") {
           const base = old ? old.value + " " : "";
-          v = { value: base + rawValue, flavor: old?.flavor ?? "recursive", origin: origin2, loc: at };
+          // Environment variables are recursive in Make: what is appended is expanded at use.
+          v = { value: base + rawValue, flavor: "recursive", origin: origin2, loc: at };
         } else if (old.flavor === "simple") {
           const add = this.expander.expand(rawValue, this.globals, origin);
           v = { value: old.value === "" ? add : `${old.value} ${add}`, flavor: "simple", origin: origin2, loc: old.loc ?? at };
@@ -354,8 +360,8 @@ class Reader {
       this.expander.expand(t, this.globals, { loc: origin.loc && { ...origin.loc, col: origin.loc.col + off }, exact: origin.exact });
     const targets = splitWords(exp(targetText, 0));
     if (targets.length === 0) {
-      // `$(EMPTY): x` is legal Make and defines nothing.
-      this.currentRule = undefined;
+      // `$(EMPTY): x` is legal Make and defines nothing; its recipe lines are read and dropped.
+      this.currentRule = { index: -1, targets: [], prereqs: [], orderOnly: [], recipe: [], loc: at, grouped: false, isPattern: false };
       return;
     }
     const wordAt = (w: string, from: number): Word => {

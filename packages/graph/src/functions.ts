@@ -1,5 +1,5 @@
 import { DiagnosticError, errorAt, warningAt, type SourceLocation } from "./diagnostic.js";
-import { splitArgs, type Expander, type TextOrigin } from "./expander.js";
+import { splitArgsWithOffsets, type Expander, type TextOrigin } from "./expander.js";
 import { VariableTable, type Scope } from "./variables.js";
 import { matchPattern, patsubst, splitWords } from "./words.js";
 
@@ -10,6 +10,8 @@ export interface CallContext {
   readonly origin: TextOrigin;
   /** Location of the `$(` of the call. */
   readonly at: SourceLocation | undefined;
+  /** Origin of argument i (its own column), for lazy functions that expand arguments themselves. */
+  readonly argOrigin?: (i: number) => TextOrigin;
 }
 
 type Impl = (args: string[], ctx: CallContext) => string;
@@ -56,8 +58,9 @@ function wordIndex(arg: string, fn: string, ctx: CallContext): number {
   return Number(t);
 }
 
-function expandArg(text: string | undefined, ctx: CallContext): string {
-  return ctx.expander.expand(text ?? "", ctx.scope, ctx.origin);
+function expandArg(text: string | undefined, ctx: CallContext, index?: number): string {
+  const origin = index !== undefined && ctx.argOrigin ? ctx.argOrigin(index) : ctx.origin;
+  return ctx.expander.expand(text ?? "", ctx.scope, origin);
 }
 
 const DEFS: Record<string, FunctionDef> = {
@@ -167,15 +170,15 @@ const DEFS: Record<string, FunctionDef> = {
     min: 2,
     lazy: true,
     impl: ([cond, then, otherwise], ctx) =>
-      expandArg(cond, ctx).trim() !== "" ? expandArg(then, ctx) : expandArg(otherwise, ctx),
+      expandArg(cond, ctx, 0).trim() !== "" ? expandArg(then, ctx, 1) : expandArg(otherwise, ctx, 2),
   },
   or: {
     arity: Number.MAX_SAFE_INTEGER,
     min: 1,
     lazy: true,
     impl: (args, ctx) => {
-      for (const a of args) {
-        const v = expandArg(a, ctx).trim();
+      for (const [i, a] of args.entries()) {
+        const v = expandArg(a, ctx, i).trim();
         if (v !== "") return v;
       }
       return "";
@@ -187,8 +190,8 @@ const DEFS: Record<string, FunctionDef> = {
     lazy: true,
     impl: (args, ctx) => {
       let v = "";
-      for (const a of args) {
-        v = expandArg(a, ctx).trim();
+      for (const [i, a] of args.entries()) {
+        v = expandArg(a, ctx, i).trim();
         if (v === "") return "";
       }
       return v;
@@ -217,7 +220,11 @@ const DEFS: Record<string, FunctionDef> = {
       const inner = new VariableTable(ctx.scope);
       inner.set("0", { value: name.trim(), flavor: "simple", origin: "automatic" });
       params.forEach((p, i) => inner.set(String(i + 1), { value: p, flavor: "simple", origin: "automatic" }));
-      return ctx.expander.variable(name.trim(), inner, ctx.origin, 0);
+      // Like GNU Make's func_call, no self-reference check: a function may call
+      // itself; the expander's depth limit stops one that never ends.
+      const v = ctx.scope.lookup(name.trim());
+      if (!v) return "";
+      return v.flavor === "simple" ? v.value : ctx.expander.expand(v.value, inner, { loc: v.loc ?? ctx.origin.loc, exact: false });
     },
   },
   value: { arity: 1, min: 1, lazy: false, impl: ([n = ""], ctx) => ctx.scope.lookup(n.trim())?.value ?? "" },
@@ -240,7 +247,8 @@ export const FUNCTION_NAMES: ReadonlySet<string> = new Set(Object.keys(DEFS));
 export function callFunction(name: string, rawArgs: string, ctx: CallContext): string {
   const def = DEFS[name];
   if (!def) throw new Error(`not a function: ${name}`);
-  const raw = splitArgs(rawArgs, def.arity);
+  const pieces = splitArgsWithOffsets(rawArgs, def.arity);
+  const raw = pieces.map((p) => p.text);
   if (raw.length < def.min) {
     throw new DiagnosticError(
       errorAt(
@@ -251,8 +259,14 @@ export function callFunction(name: string, rawArgs: string, ctx: CallContext): s
       ),
     );
   }
-  const args = def.lazy ? raw : raw.map((a) => expandArg(a, ctx));
-  return def.impl(args, ctx);
+  // Each argument keeps its own column, so an error inside the second argument points there.
+  const argCtx = (i: number): CallContext => {
+    const off = pieces[i]?.offset ?? 0;
+    const loc = ctx.origin.exact && ctx.origin.loc ? { ...ctx.origin.loc, col: ctx.origin.loc.col + off } : ctx.origin.loc;
+    return { ...ctx, origin: { loc, exact: ctx.origin.exact } };
+  };
+  const args = def.lazy ? raw : raw.map((a, i) => expandArg(a, argCtx(i)));
+  return def.impl(args, { ...ctx, argOrigin: (i) => argCtx(i).origin });
 }
 
 /** The closest known function name, for "did you mean" hints. */

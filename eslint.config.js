@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript entry points run on Node.
+    files: ["**/*.js", "**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
+  {
     // Only the CLI's renderer and scripts may print; the core emits events.
     files: ["packages/cli/**", "test/**", "bench/**", "scripts/**"],
     rules: { "no-console": "off" },

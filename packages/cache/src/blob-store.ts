@@ -1,10 +1,14 @@
 // The content-addressed blob store: blobs/<first two hex>/<32 hex>.
 //
 // Invariant: a blob under its final name is complete and durable. Every
-// write goes to tmp/, is fsync'ed, made read-only and renamed into place
-// (rename is atomic within one file system, and tmp/ is a sibling of
-// blobs/ for that reason); the caller writes the LMDB record that names a
-// blob only after this returns and `syncDirs` has made the renames durable.
+// write goes to tmp/ and is made read-only; `flush()` then fsyncs the temp
+// files (in the thread pool, in parallel), renames them into place (rename is
+// atomic within one file system, and tmp/ is a sibling of blobs/ for that
+// reason) and fsyncs the shard directories. The caller writes the LMDB record
+// that names a blob only after a flush that began after the blob was written
+// has resolved (LocalCache.putAction does this). Durability is deferred, not
+// skipped: fsync latency (several per task) is paid off the main thread and
+// off the task's critical path instead of blocking every spawn.
 // A SIGKILL mid-write leaves only a temp file, swept at the next open.
 //
 // Blobs are immutable and named by their hash, so two processes writing the
@@ -15,7 +19,6 @@ import {
   closeSync,
   existsSync,
   fchmodSync,
-  fsyncSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -24,8 +27,10 @@ import {
   rmSync,
   writeSync,
 } from "node:fs";
+import { fsync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
 import { errnoCode, type WarningSink } from "./cache-warning.js";
 import { HASH_CHUNK_BYTES, type ContentHash, type Hasher } from "./content-hash.js";
 
@@ -35,8 +40,10 @@ export class BlobStore {
   private readonly blobsDir: string;
   private readonly tmpDir: string;
   private readonly chunk = Buffer.allocUnsafe(HASH_CHUNK_BYTES);
-  /** Shard directories with renames not yet fsync'ed (see syncDirs). */
-  private readonly dirtyDirs = new Set<string>();
+  /** Complete, read-only temp files waiting for flush(): fsync, rename, dir fsync. */
+  private pending: { tmpPath: string; fd: number; dest: string; dir: string }[] = [];
+  /** Resolves when every batch handed to flush() so far is durable. */
+  private flushed: Promise<void> = Promise.resolve();
 
   constructor(
     cacheDir: string,
@@ -135,17 +142,17 @@ export class BlobStore {
     return { ok: true };
   }
 
-  /** fsyncs the directories of blobs renamed since the last call: after this the renames survive a power cut. */
-  syncDirs(): void {
-    for (const dir of this.dirtyDirs) {
-      const fd = openSync(dir, "r");
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    }
-    this.dirtyDirs.clear();
+  /**
+   * Makes every blob written before this call durable and visible under its
+   * final name. Resolves after this batch and all earlier ones are done, so
+   * a caller never sees an earlier, still-running batch as finished.
+   */
+  flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    const done = batch.length === 0 ? Promise.resolve() : flushBatch(batch);
+    this.flushed = Promise.all([this.flushed, done]).then(() => undefined);
+    return this.flushed;
   }
 
   private streamToBlob(fd: number, head: Uint8Array): { hash: ContentHash; size: number } {
@@ -183,32 +190,55 @@ export class BlobStore {
     return { path, fd: openSync(path, "wx", 0o600) };
   }
 
-  /** The atomicity invariant: fsync, read-only, then rename into place. */
+  /** Read-only now; fsync and rename into place at the next flush (the atomicity invariant). */
   private commit(tmpPath: string, fd: number, hash: ContentHash): void {
-    const dest = this.pathOf(hash);
-    const dir = join(this.blobsDir, hash.slice(0, 2));
     try {
-      fsyncSync(fd);
       fchmodSync(fd, 0o444);
-      closeSync(fd);
     } catch (err) {
       discard(tmpPath, fd);
       throw err;
     }
-    try {
-      mkdirSync(dir, { recursive: true });
-      renameSync(tmpPath, dest);
-    } catch (err) {
-      rmSync(tmpPath, { force: true });
-      throw err;
-    }
-    this.dirtyDirs.add(dir);
+    this.pending.push({ tmpPath, fd, dest: this.pathOf(hash), dir: join(this.blobsDir, hash.slice(0, 2)) });
   }
 
   private dropCorrupt(hash: ContentHash, why: string): void {
     rmSync(this.pathOf(hash), { force: true });
     this.warn({ code: "BLOB_CORRUPT", message: `blob ${hash} was removed: ${why}` });
   }
+}
+
+const fsyncAsync = promisify(fsync);
+
+async function flushBatch(batch: { tmpPath: string; fd: number; dest: string; dir: string }[]): Promise<void> {
+  try {
+    await Promise.all(batch.map((b) => fsyncAsync(b.fd)));
+  } catch (err) {
+    for (const b of batch) discard(b.tmpPath, b.fd);
+    throw err;
+  }
+  const dirs = new Set<string>();
+  for (const b of batch) {
+    closeSync(b.fd);
+    try {
+      mkdirSync(b.dir, { recursive: true });
+      renameSync(b.tmpPath, b.dest);
+    } catch (err) {
+      rmSync(b.tmpPath, { force: true });
+      throw err;
+    }
+    dirs.add(b.dir);
+  }
+  // The renames themselves survive a power cut only once their directories are synced.
+  await Promise.all(
+    [...dirs].map(async (dir) => {
+      const fd = openSync(dir, "r");
+      try {
+        await fsyncAsync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }),
+  );
 }
 
 function writeAll(fd: number, data: Uint8Array): void {

@@ -5,7 +5,7 @@
 //   meta      { schema: CACHE_SCHEMA_VERSION }
 //   actions   task key -> ActionRecord
 //   statmemo  absolute path -> 56-byte StatRecord (binary, see stat-record.ts)
-//   access    task key -> last hit, ms since epoch (for a future gc)
+//   access    task key -> last hit, ms since epoch (gc evicts least recently used first)
 //   lastrun   "<scope>\0<task name>" -> key of that task's last successful
 //             run in that checkout (scope: a hash of the checkout's absolute
 //             root, bookkeeping only, never part of a key); what `flow explain`

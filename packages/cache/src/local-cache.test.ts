@@ -107,6 +107,10 @@ test("outputsMatch notices changed, missing and replaced outputs", async (t) => 
   assert.deepEqual(await cache.restoreOutputs(root, saved.entries), { ok: true });
   assert.equal(readFileSync(join(root, "elsewhere"), "utf8"), "x", "never wrote through the link");
   assert.ok(lstatSync(victim).isFile());
+  // A file the record does not name inside a declared output directory is a mismatch
+  // (a clean build would not have it); the build removes declared outputs before restoring.
+  assert.equal(cache.outputsMatch(root, saved.entries), false);
+  rmSync(join(root, "out/with space.txt.tmp"));
   assert.ok(cache.outputsMatch(root, saved.entries));
 });
 
@@ -146,6 +150,7 @@ test("a corrupted or truncated blob is detected on restore and removed", async (
   ]);
   assert.ok(saved.ok);
   const [a, b] = saved.entries;
+  await cache.flush(); // blobs reach blobs/ at a flush
   const aBlob = blobPath(cacheDir, a?.hash);
   chmodSync(aBlob, 0o644);
   const bytes = readFileSync(aBlob);

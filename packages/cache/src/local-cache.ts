@@ -6,12 +6,13 @@
 //   blobs/ab/<32hex>  content-addressed files, read-only (see blob-store.ts)
 //   tmp/              temp files of blob writes; older than 1 h removed at open
 //   run/<pid>-<n>     present while a process has the env open (see session-marker.ts)
+//   stats.json        build hits/misses and the running size estimate (see cache-stats.ts)
 //
 // Atomicity invariant: a blob is written to tmp/, fsync'ed and renamed into
 // place (and its directory fsync'ed) before any record naming it is put, so
 // a record never points at a partial blob. putAction checks that every blob
 // it names exists.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { checkActionRecord, type ActionRecord, type OutputEntry } from "./action-record.js";
 import type { ArtifactStore } from "./artifact-store.js";
@@ -19,6 +20,9 @@ import { BlobStore } from "./blob-store.js";
 import { openCacheDb, type CacheDb } from "./cache-db.js";
 import { errorMessage, type CacheWarning, type WarningSink } from "./cache-warning.js";
 import type { ContentHash, Hasher } from "./content-hash.js";
+import { cacheStats, recordBuild, noteMeasuredSize, type BuildRun, type CacheStatsReport, type StatsFile } from "./cache-stats.js";
+import { verifyCache, type VerifyReport } from "./cache-verify.js";
+import { collectGarbage, type GcOptions, type GcReport } from "./gc.js";
 import { lmdbStatMemoStore } from "./lmdb-stat-memo-store.js";
 import { outputsMatch } from "./outputs-match.js";
 import { restoreOutputs, type RestoreOutputsResult } from "./restore-outputs.js";
@@ -31,6 +35,8 @@ export interface LocalCacheOptions {
   hasher: Hasher;
   onWarning?: (w: CacheWarning) => void;
   clock?: Clock;
+  /** Stats already taken by the caller (follows symlinks, undefined when missing); default statSync. */
+  stat?: (absPath: string) => Stats | undefined;
 }
 
 export class LocalCache implements ArtifactStore {
@@ -44,9 +50,12 @@ export class LocalCache implements ArtifactStore {
     private readonly marker: SessionMarker,
     private readonly clock: Clock,
     private readonly warn: WarningSink,
-    hasher: Hasher,
+    private readonly hasher: Hasher,
+    /** The cache directory (gc, verify and stats walk its blobs/). */
+    readonly dir: string,
+    stat?: (absPath: string) => Stats | undefined,
   ) {
-    this.statMemo = new StatMemo({ hasher, clock, store: lmdbStatMemoStore(db.statmemo, warn) });
+    this.statMemo = new StatMemo({ hasher, clock, store: lmdbStatMemoStore(db.statmemo, warn), ...(stat ? { stat } : {}) });
   }
 
   /** Never fails because of what it finds on disk: a bad env is set aside with a warning. */
@@ -56,13 +65,25 @@ export class LocalCache implements ArtifactStore {
     for (const sub of ["blobs", "tmp"]) mkdirSync(join(cacheDir, sub), { recursive: true });
     sweepTmp(join(cacheDir, "tmp"), clock.now(), warn);
     const crashed = SessionMarker.sweepStale(cacheDir);
-    const db = await openCacheDb(cacheDir, { clock, warn, verify: crashed });
+    // The marker goes down before the env is opened: if opening it kills the
+    // process (LMDB can SIGBUS on damaged pages), the next open sees a dead
+    // holder's marker and verifies the env in a child before trusting it,
+    // instead of crashing the same way forever.
     const marker = SessionMarker.create(cacheDir);
-    return new LocalCache(db, new BlobStore(cacheDir, opts.hasher, warn), marker, clock, warn, opts.hasher);
+    const db = await openCacheDb(cacheDir, { clock, warn, verify: crashed });
+    return new LocalCache(db, new BlobStore(cacheDir, opts.hasher, warn), marker, clock, warn, opts.hasher, cacheDir, opts.stat);
   }
 
   /** A record that fails to decode, or is filed under another key (a forced collision), is a miss: warned and deleted. */
   async getAction(key: string): Promise<ActionRecord | undefined> {
+    const record = await this.peekAction(key);
+    // Last access, for gc; not awaited: bookkeeping must not slow a hit.
+    if (record !== undefined) this.db.access.put(key, this.clock.now()).then(undefined, (err: unknown) => this.warnAccess(err));
+    return record;
+  }
+
+  /** getAction without marking the entry as used (clean, stats): gc's LRU order sees only builds. */
+  async peekAction(key: string): Promise<ActionRecord | undefined> {
     let raw: unknown;
     try {
       raw = this.db.actions.get(key);
@@ -75,13 +96,16 @@ export class LocalCache implements ArtifactStore {
     if (checked.record.key !== key) {
       return this.dropRecord(key, "ACTION_KEY_MISMATCH", `it names key ${JSON.stringify(checked.record.key)}`);
     }
-    // Last access, for a future gc; not awaited: bookkeeping must not slow a hit.
-    this.db.access.put(key, this.clock.now()).then(undefined, (err: unknown) => this.warnAccess(err));
     return checked.record;
   }
 
-  /** Call only after saveOutputs/putBlobBytes returned: the blobs it names must already be durable. */
+  /**
+   * Call after saveOutputs/putBlobBytes returned. Waits until the blobs the
+   * record names are durable (BlobStore.flush) before writing it, so a record
+   * never points at a partial blob.
+   */
   async putAction(record: ActionRecord): Promise<void> {
+    await this.blobs.flush();
     const missing = [...record.outputs.map((o) => o.hash), record.log].find((h) => h !== undefined && !this.blobs.has(h));
     if (missing !== undefined) {
       throw new Error(`putAction(${record.key}): blob ${missing} is not in the store; save outputs before the record`);
@@ -89,17 +113,22 @@ export class LocalCache implements ArtifactStore {
     await this.db.actions.put(record.key, record);
   }
 
+  /** Makes every blob written so far durable and visible in blobs/ (putAction does this itself). */
+  flush(): Promise<void> {
+    return this.blobs.flush();
+  }
+
   async hasBlob(hash: ContentHash): Promise<boolean> {
+    await this.blobs.flush();
     return this.blobs.has(hash);
   }
 
   async putBlobBytes(data: Uint8Array): Promise<ContentHash> {
-    const hash = this.blobs.putBytes(data);
-    this.blobs.syncDirs();
-    return hash;
+    return this.blobs.putBytes(data);
   }
 
   async readBlob(hash: ContentHash): Promise<Uint8Array | undefined> {
+    await this.blobs.flush();
     return this.blobs.read(hash);
   }
 
@@ -111,7 +140,8 @@ export class LocalCache implements ArtifactStore {
     return outputsMatch(root, entries, this.statMemo);
   }
 
-  restoreOutputs(root: string, entries: OutputEntry[]): Promise<RestoreOutputsResult> {
+  async restoreOutputs(root: string, entries: OutputEntry[]): Promise<RestoreOutputsResult> {
+    await this.blobs.flush();
     return restoreOutputs(root, entries, this.blobs, this.statMemo);
   }
 
@@ -146,10 +176,33 @@ export class LocalCache implements ArtifactStore {
     await Promise.all([this.db.actions.remove(key), this.db.access.remove(key)]);
   }
 
+  /** Drops least recently used entries and unreferenced blobs (see gc.ts); the size estimate becomes exact. */
+  async gc(opts: Omit<GcOptions, "now">): Promise<GcReport> {
+    const now = this.clock.now();
+    const report = await collectGarbage(this.db, this.dir, { ...opts, now });
+    noteMeasuredSize(this.dir, report.bytesAfter, now);
+    return report;
+  }
+
+  /** Rehashes every blob; drops bad blobs and the records naming them (see cache-verify.ts). */
+  verify(): Promise<VerifyReport> {
+    return verifyCache(this.db, this.dir, this.hasher, this.warn);
+  }
+
+  stats(): CacheStatsReport {
+    return cacheStats(this.db, this.dir);
+  }
+
+  /** Adds a finished build to stats.json; returns the file, with the running size estimate (see cache-stats.ts). */
+  recordBuild(run: Omit<BuildRun, "at">): StatsFile {
+    return recordBuild(this.db, this.dir, { ...run, at: this.clock.now() });
+  }
+
   /** Flushes pending writes (stat memo, access times), then closes the env. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.blobs.flush();
     await this.db.env.flushed;
     await this.db.env.close();
     this.marker.remove();

@@ -1,7 +1,7 @@
 // "Are the recorded outputs still on disk as recorded?" - the question that
 // decides between up-to-date and restore. Files go through the stat memo,
 // so on a no-op build this is one lstat + one stat per output, no reads.
-import { lstatSync, readlinkSync, type Stats } from "node:fs";
+import { lstatSync, readdirSync, readlinkSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import type { OutputEntry } from "./action-record.js";
 import { errnoCode } from "./cache-warning.js";
@@ -9,11 +9,25 @@ import { isSafeRelativePath } from "./output-path.js";
 import type { StatMemo } from "./stat-memo.js";
 
 export function outputsMatch(root: string, entries: readonly OutputEntry[], statMemo: StatMemo): boolean {
+  // Recorded children per recorded directory: a declared output directory
+  // holding anything more than what was recorded (a stale file from an
+  // earlier run, a stray edit) does not match, or the build would keep a
+  // file a clean build would not make.
+  const children = new Map<string, number>();
+  for (const entry of entries) {
+    if (entry.kind === "dir") children.set(entry.path, 0);
+  }
+  for (const entry of entries) {
+    const slash = entry.path.lastIndexOf("/");
+    const parent = slash < 0 ? undefined : entry.path.slice(0, slash);
+    if (parent !== undefined && children.has(parent)) children.set(parent, (children.get(parent) as number) + 1);
+  }
   for (const entry of entries) {
     if (!isSafeRelativePath(entry.path)) return false;
     const abs = join(root, entry.path);
     const st = lstatOrUndefined(abs);
     if (st === undefined || !entryMatches(entry, abs, st, statMemo)) return false;
+    if (entry.kind === "dir" && readdirSync(abs).length !== children.get(entry.path)) return false;
   }
   return true;
 }

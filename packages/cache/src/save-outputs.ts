@@ -53,7 +53,7 @@ export async function saveOutputs(
       }
     }
     // Make the blob renames durable before the caller writes a record naming them.
-    blobs.syncDirs();
+    // The blobs become durable at the next BlobStore.flush (LocalCache.putAction waits for it).
     return { ok: true, entries };
   } catch (err) {
     if (errnoCode(err) === undefined) throw err;

@@ -43,7 +43,11 @@ export class StatMemo {
   /** Per-run answers, so a path named by many tasks is stat'ed once. */
   private readonly seen = new Map<string, FileState>();
 
-  constructor(opts: { hasher: Hasher; store: StatMemoStore; clock?: Clock }) {
+  /** How a path is stat'ed; the CLI passes the stats it already took while building the graph. */
+  private readonly stat: (absPath: string) => Stats | undefined;
+
+  constructor(opts: { hasher: Hasher; store: StatMemoStore; clock?: Clock; stat?: (absPath: string) => Stats | undefined }) {
+    this.stat = opts.stat ?? ((p) => statSync(p, { throwIfNoEntry: false }));
     this.hasher = opts.hasher;
     this.store = opts.store;
     this.clock = opts.clock ?? { now: () => Date.now() };
@@ -80,7 +84,7 @@ export class StatMemo {
   private probe(absPath: string): FileState {
     let st: Stats | undefined;
     try {
-      st = statSync(absPath, { throwIfNoEntry: false });
+      st = this.stat(absPath);
     } catch (err) {
       if (MISSING_CODES.has(errnoCode(err) ?? "")) return { kind: "missing" };
       throw err;

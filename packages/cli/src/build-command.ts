@@ -1,10 +1,15 @@
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { Command, Option } from "clipanion";
-import * as t from "typanion";
 import { createHasher, LocalCache } from "@flow/cache";
-import { formatDiagnostic, runBuild, type BuildEvent, type Task, type TaskResult } from "@flow/graph";
-import { loadProject } from "./load-project.js";
+import { formatDiagnostic, runBuild, RunExplainer, selectTasks, type BuildEvent, type Task, type TaskResult } from "@flow/graph";
+import { afterBuild } from "./cache-command.js";
+import { unknownTagMessage } from "./clean-command.js";
+import { lockWorkspace } from "./workspace-lock.js";
+import { includeBuilder } from "./include-builder.js";
+import { loadProjectBuildingIncludes } from "./load-project.js";
+import { readOnlyHost, RecordingBuildHost } from "./cache-location.js";
+import { WhyLines } from "./plan-render-why.js";
 import { LocalBuildHost } from "./local-build-host.js";
 import { recipeBaseEnv } from "./recipe-env.js";
 import { TextRenderer } from "./render.js";
@@ -29,45 +34,63 @@ export class BuildCommand extends Command {
       ["Build a target in another directory with 8 jobs", "$0 build -C recipes/c-project -j 8 build/app"],
       ["Override a variable", "$0 build CFLAGS=-O0"],
       ["Keep going after a failure and print a JSON summary", "$0 build -k --json"],
+      ["Build the tasks tagged check and what they need", "$0 build --tag check"],
     ],
   });
 
   dir = Option.String("-C,--directory", { description: "Run as if started in DIR" });
   file = Option.String("-f,--file", { description: "Read FILE instead of ./Flowfile" });
-  jobs = Option.String("-j,--jobs", { description: "Run at most N tasks at once (default: number of cores)", validator: t.isNumber() });
+  jobs = Option.String("-j,--jobs", { description: "Run at most N tasks at once (default: number of cores)" });
   keepGoing = Option.Boolean("-k,--keep-going", false, { description: "Go on with everything that does not depend on a failure" });
   force = Option.Boolean("--force", false, { description: "Rerun the selected tasks even when cached" });
   cacheDir = Option.String("--cache-dir", { description: "Cache directory (default: $FLOW_CACHE_DIR or .flow/ at the project root)" });
   json = Option.Boolean("--json", false, { description: "Print the summary as one JSON document on stdout" });
   verbose = Option.Boolean("-v,--verbose", false, { description: "Also list tasks that were up to date" });
+  explain = Option.Boolean("--explain", false, { description: "Say why each task that runs runs, one line each (see flow explain)" });
+  tags = Option.Array("--tag", [], { description: "Also build the tasks tagged T (repeatable: the union)" });
+  noWait = Option.Boolean("--no-wait", false, { description: "Fail at once if another build or clean holds the workspace lock" });
   words = Option.Rest({ name: "targets and VAR=value" });
 
   override async execute(): Promise<number> {
     const err = this.context.stderr;
-    const jobs = this.jobs ?? availableParallelism();
+    // Validated here rather than with typanion: importing typanion as ESM costs ~200 ms of start-up.
+    const jobs = this.jobs === undefined ? availableParallelism() : /^[0-9]+$/.test(this.jobs) ? Number(this.jobs) : NaN;
     if (!Number.isInteger(jobs) || jobs < 1) {
       err.write(`flow: -j needs a whole number of at least 1, got ${this.jobs}\n`);
       return EXIT.usage;
     }
-    const project = loadProject({
-      cwd: process.cwd(),
-      ...(this.dir !== undefined ? { dir: this.dir } : {}),
-      ...(this.file !== undefined ? { file: this.file } : {}),
-      words: this.words,
-      env: process.env,
-    });
-    if (!project.ok) {
-      err.write(`${formatDiagnostic(project.error)}\n`);
-      return EXIT.usage;
-    }
-    const { root, graph } = project.value;
     const progress = this.json ? err : this.context.stdout;
     const renderer = new TextRenderer(progress, process.cwd(), this.verbose);
+    // Included files that a rule makes are built first, then the Flowfile is read again (see load-project.ts).
+    const includes = includeBuilder({ cwd: process.cwd(), cacheDir: this.cacheDir, env: process.env, jobs, renderer, out: progress, err, noWait: this.noWait });
+    const project = await loadProjectBuildingIncludes(
+      {
+        cwd: process.cwd(),
+        ...(this.dir !== undefined ? { dir: this.dir } : {}),
+        ...(this.file !== undefined ? { file: this.file } : {}),
+        words: this.words,
+        env: process.env,
+      },
+      includes,
+    );
+    if (!project.ok) {
+      if (project.error.diagnostic) err.write(`${formatDiagnostic(project.error.diagnostic)}\n`);
+      return project.error.exitCode ?? EXIT.usage;
+    }
+    const { root, graph } = project.value;
+    const selection = selectTasks(graph, { targetsGiven: project.value.targets.length > 0, tags: this.tags });
+    if (selection.unknownTags.length > 0) {
+      err.write(`${unknownTagMessage(graph, selection.unknownTags)}; nothing built\n`);
+      return EXIT.usage;
+    }
+    // One build (or clean) per workspace at a time; released in the finally below (or at exit).
+    const lock = await lockWorkspace(root, "flow build", { noWait: this.noWait, err });
+    if (lock === undefined) return EXIT.taskFailed;
     for (const w of project.value.warnings) renderer.warning(w);
 
     const cacheDir = resolve(process.cwd(), this.cacheDir ?? (process.env["FLOW_CACHE_DIR"] || join(root, ".flow")));
     const hasher = await createHasher();
-    const cache = await LocalCache.open(cacheDir, { hasher, onWarning: (w) => renderer.warning(w) });
+    const cache = await LocalCache.open(cacheDir, { hasher, onWarning: (w) => renderer.warning(w), stat: (p) => project.value.host.takeStat(p) });
     const abort = new AbortController();
     const force = new AbortController();
     let interrupted = false;
@@ -78,13 +101,19 @@ export class BuildCommand extends Command {
       else abort.abort();
     });
     const runner = new ShellRunner({ graceMs: 5000, forceSignal: force.signal });
-    const host = new LocalBuildHost(root, cache, hasher, join(root, ".flow", "logs"));
-    const emit = (e: BuildEvent) => renderer.handle(e);
+    const host = new (this.explain ? RecordingBuildHost : LocalBuildHost)(root, cache, hasher, join(root, ".flow", "logs"), (w) => renderer.warning(w));
+    // --explain: reasons are computed only for tasks whose recipe starts (see plan-render-why.ts).
+    const why = this.explain ? new WhyLines(new RunExplainer({ graph, host: readOnlyHost(host, cache), env: process.env, force: this.force }), progress) : undefined;
+    const emit = (e: BuildEvent) => {
+      why?.observe(e);
+      renderer.handle(e);
+    };
+    let whyTexts: ReadonlyMap<number, string> | undefined;
     let outcome;
     try {
       outcome = await runBuild({
         graph,
-        roots: graph.goals,
+        roots: selection.roots,
         root,
         host,
         runner,
@@ -96,12 +125,15 @@ export class BuildCommand extends Command {
         baseEnv: recipeBaseEnv(process.env),
         env: process.env,
       });
+      whyTexts = await why?.settled();
+      if (!interrupted) await afterBuild(cache, graph, outcome, progress, process.env);
     } finally {
       stopListening();
       await cache.close();
+      lock.release();
     }
     if (this.json) {
-      const tasks = outcome.order.map((id) => jsonTask(graph.tasks[id] as Task, outcome.results.get(id) as TaskResult));
+      const tasks = outcome.order.map((id) => jsonTask(graph.tasks[id] as Task, outcome.results.get(id) as TaskResult, whyTexts?.get(id)));
       this.context.stdout.write(`${JSON.stringify({ ok: outcome.ok && !interrupted, tasks }, null, 2)}\n`);
     }
     if (interrupted) return EXIT.interrupted;
@@ -109,7 +141,7 @@ export class BuildCommand extends Command {
   }
 }
 
-function jsonTask(task: Task, r: TaskResult): Record<string, unknown> {
+function jsonTask(task: Task, r: TaskResult, why: string | undefined): Record<string, unknown> {
   return {
     name: task.name,
     status: r.status,
@@ -119,5 +151,6 @@ function jsonTask(task: Task, r: TaskResult): Record<string, unknown> {
     ...(r.message ? { message: r.message } : {}),
     ...(r.logPath ? { logPath: r.logPath } : {}),
     ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
+    ...(why !== undefined ? { why } : {}),
   };
 }

@@ -4,10 +4,16 @@ import {
   buildTaskGraph,
   errorAt,
   fail,
+  includesDoNotSettle,
+  MAX_INCLUDE_ROUNDS,
+  missingInclude,
   ok,
+  planIncludes,
   readFlowfile,
+  unsetVariableWarnings,
   type Diagnostic,
   type FlowfileModel,
+  type IncludeRef,
   type Result,
   type TaskGraph,
 } from "@flow/graph";
@@ -37,6 +43,8 @@ export interface Project {
   readonly overrides: ReadonlyMap<string, string>;
   readonly targets: readonly string[];
   readonly warnings: readonly Diagnostic[];
+  /** The disk as the graph saw it; its stats are reused by the stat memo. */
+  readonly host: NodeProjectHost;
 }
 
 /** Names tried, in order, when no -f is given: flow's own, then Make's (so a Makefile runs as is). */
@@ -53,8 +61,14 @@ export function splitWords(words: readonly string[]): { targets: string[]; overr
   return { targets, overrides };
 }
 
-/** Finds, reads and validates the project. Every failure is a diagnostic (exit 2), before anything runs. */
-export function loadProject(req: ProjectRequest): Result<Project, Diagnostic> {
+interface Located {
+  readonly root: string;
+  readonly flowfile: string;
+  readonly targets: string[];
+  readonly overrides: Map<string, string>;
+}
+
+function locate(req: ProjectRequest): Result<Located, Diagnostic> {
   const base = resolve(req.cwd, req.dir ?? ".");
   if (!existsSync(base)) {
     return fail(errorAt("FLOW016", `directory '${req.dir}' does not exist`, undefined, "pass -C an existing directory"));
@@ -71,13 +85,81 @@ export function loadProject(req: ProjectRequest): Result<Project, Diagnostic> {
       );
     }
   }
-  const root = dirname(flowfilePath);
-  const flowfile = basename(flowfilePath);
-  const { targets, overrides } = splitWords(req.words);
-  const host = new NodeProjectHost(root, req.env);
-  const model = readFlowfile(host, { file: flowfile, overrides, env: req.env });
-  if (!model.ok) return model;
-  const graph = buildTaskGraph(model.value, { root, goals: targets, fs: host, ...(req.allTargets ? { allTargets: true } : {}) });
+  return ok({ root: dirname(flowfilePath), flowfile: basename(flowfilePath), ...splitWords(req.words) });
+}
+
+/** One reading of the Flowfile, with a fresh host (so its warnings are this reading's). */
+function read(req: ProjectRequest, at: Located): { host: NodeProjectHost; model: Result<FlowfileModel, Diagnostic> } {
+  const host = new NodeProjectHost(at.root, req.env);
+  const model = readFlowfile(host, { file: at.flowfile, overrides: at.overrides, env: req.env, goals: at.targets, missingIncludes: "defer" });
+  return { host, model };
+}
+
+/** The full graph of a model read for good, and every warning about it. */
+function finish(req: ProjectRequest, at: Located, host: NodeProjectHost, model: FlowfileModel): Result<Project, Diagnostic> {
+  const missing = model.includes.find((i) => !i.found && !i.optional);
+  if (missing) return fail(missingInclude(missing));
+  const graph = buildTaskGraph(model, { root: at.root, goals: at.targets, fs: host, ...(req.allTargets ? { allTargets: true } : {}) });
   if (!graph.ok) return graph;
-  return ok({ root, flowfile, model: model.value, graph: graph.value, overrides, targets, warnings: [...host.warnings, ...graph.value.warnings] });
+  const warnings = [...host.warnings, ...graph.value.warnings, ...unsetVariableWarnings(model)];
+  return ok({ root: at.root, flowfile: at.flowfile, model, graph: graph.value, overrides: at.overrides, targets: at.targets, warnings, host });
+}
+
+/**
+ * Finds, reads and validates the project. Every failure is a diagnostic (exit
+ * 2), before anything runs. Included files are read as they are: a generated
+ * include that does not exist yet is an error saying that `flow build` makes it.
+ */
+export function loadProject(req: ProjectRequest): Result<Project, Diagnostic> {
+  const at = locate(req);
+  if (!at.ok) return at;
+  const { host, model } = read(req, at.value);
+  if (!model.ok) return model;
+  const missing = model.value.includes.find((i) => !i.found && !i.optional);
+  if (missing) {
+    const plan = planIncludes(model.value, { root: at.value.root, fs: host });
+    const made = plan.ok && plan.value.targets.some((t) => t.path === missing.path);
+    return fail(missingInclude(missing, made ? "a rule makes it: run 'flow build', which makes generated includes first" : undefined));
+  }
+  return finish(req, at.value, host, model.value);
+}
+
+/** Builds the included files a round needs; says whether that failed and whether anything changed on disk. */
+export type IncludeBuilder = (root: string, graph: TaskGraph, targets: readonly IncludeRef[]) => Promise<IncludeBuildResult>;
+
+export type IncludeBuildResult =
+  | { readonly ok: true; readonly changed: boolean }
+  /** A task failed (exit 1) or the build was interrupted (exit 130); the builder has said why. */
+  | { readonly ok: false; readonly exitCode: number };
+
+export type LoadFailure = { readonly diagnostic: Diagnostic; readonly exitCode?: undefined } | { readonly diagnostic?: undefined; readonly exitCode: number };
+
+/**
+ * Like loadProject, but first makes generated includes, the Make way: the
+ * included files that some rule makes are built, and when that changed
+ * anything the Flowfile is read again; at most MAX_INCLUDE_ROUNDS readings
+ * (then FLOW010). A second build whose included files are up to date reads
+ * the Flowfile once.
+ */
+export async function loadProjectBuildingIncludes(req: ProjectRequest, build: IncludeBuilder): Promise<Result<Project, LoadFailure>> {
+  const at = locate(req);
+  if (!at.ok) return fail({ diagnostic: at.error });
+  for (let round = 1; ; round++) {
+    const { host, model } = read(req, at.value);
+    if (!model.ok) return fail({ diagnostic: model.error });
+    const plan = planIncludes(model.value, { root: at.value.root, fs: host });
+    if (!plan.ok) return fail({ diagnostic: plan.error });
+    const { graph, targets } = plan.value;
+    if (!graph || graph.goals.length === 0) {
+      const done = finish(req, at.value, host, model.value);
+      return done.ok ? done : fail({ diagnostic: done.error });
+    }
+    if (round > MAX_INCLUDE_ROUNDS) return fail({ diagnostic: includesDoNotSettle(targets) });
+    const built = await build(at.value.root, graph, targets);
+    if (!built.ok) return fail({ exitCode: built.exitCode });
+    if (!built.changed) {
+      const done = finish(req, at.value, host, model.value);
+      return done.ok ? done : fail({ diagnostic: done.error });
+    }
+  }
 }

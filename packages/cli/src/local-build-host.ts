@@ -10,6 +10,8 @@ import type { BuildHost, OutputDecl, RestoreResult, SaveResult } from "@flow/gra
  */
 export class LocalBuildHost implements BuildHost {
   private logDirMade = false;
+  /** Records being written in the background (see commitAction). */
+  private readonly pending = new Set<Promise<void>>();
   /** Identifies this checkout in the cache's last-run index (bookkeeping, never part of a key). */
   readonly scope: string;
 
@@ -18,6 +20,8 @@ export class LocalBuildHost implements BuildHost {
     private readonly cache: LocalCache,
     private readonly hasher: Hasher,
     private readonly logDir: string,
+    /** Where background commit failures go; read-only users (status, clean) never commit. */
+    private readonly onWarning: (w: { code: string; message: string }) => void = () => undefined,
   ) {
     this.scope = hasher.hashBytes(root);
   }
@@ -59,6 +63,23 @@ export class LocalBuildHost implements BuildHost {
 
   putAction(record: ActionRecord): Promise<void> {
     return this.cache.putAction(record);
+  }
+
+  commitAction(record: ActionRecord): void {
+    const p: Promise<void> = this.cache.putAction(record).then(
+      () => {
+        this.pending.delete(p);
+      },
+      (err: unknown) => {
+        this.pending.delete(p);
+        this.onWarning({ code: "CACHE_WRITE_FAILED", message: `could not record the result of key ${record.key}: ${err instanceof Error ? err.message : String(err)}` });
+      },
+    );
+    this.pending.add(p);
+  }
+
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
   deleteAction(key: string): Promise<void> {

@@ -1,6 +1,10 @@
 import { Builtins, Cli } from "clipanion";
 import { BuildCommand } from "./build-command.js";
+import { CacheGcCommand, CacheStatsCommand, CacheVerifyCommand } from "./cache-command.js";
+import { CleanCommand } from "./clean-command.js";
 import { EXIT } from "./exit-codes.js";
+import { ExplainCommand } from "./explain-command.js";
+import { StatusCommand } from "./status-command.js";
 
 /** Entry point of the `flow` binary; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -12,6 +16,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const cli = new Cli({ binaryLabel: "flow", binaryName: "flow", binaryVersion: "0.1.0" });
   cli.register(BuildCommand);
+  cli.register(CleanCommand);
+  cli.register(CacheStatsCommand);
+  cli.register(CacheGcCommand);
+  cli.register(CacheVerifyCommand);
+  cli.register(StatusCommand);
+  cli.register(ExplainCommand);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   let command;

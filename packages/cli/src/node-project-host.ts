@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, type Stats } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import fg from "fast-glob";
 import { DiagnosticError, errorAt, normalizeProjectPath, type Diagnostic, type GraphFs, type ReadHost, type SourceLocation } from "@flow/graph";
@@ -11,6 +11,8 @@ import { DiagnosticError, errorAt, normalizeProjectPath, type Diagnostic, type G
  */
 export class NodeProjectHost implements ReadHost, GraphFs {
   readonly warnings: Diagnostic[] = [];
+  /** Stats taken for the graph, not yet handed to the stat memo (null: nothing there). */
+  private readonly stats = new Map<string, Stats | null>();
 
   constructor(
     private readonly root: string,
@@ -55,13 +57,26 @@ export class NodeProjectHost implements ReadHost, GraphFs {
   }
 
   warn(d: Diagnostic): void {
-    this.warnings.push({ ...d, severity: "warning" });
+    // An error reported through warn (a failing $(shell)) does not stop reading: it is a warning; $(info) stays info.
+    this.warnings.push({ ...d, severity: d.severity === "info" ? "info" : "warning" });
+  }
+
+  /**
+   * The graph's stat of a path, handed over once to the stat memo (see
+   * build-command), so a no-op build stats each input once, not twice.
+   */
+  takeStat(abs: string): Stats | undefined {
+    const st = this.stats.get(abs);
+    if (st === undefined) return statSync(abs, { throwIfNoEntry: false });
+    this.stats.delete(abs);
+    return st === null ? undefined : st;
   }
 
   kind(path: string): "file" | "dir" | "missing" {
     const abs = isAbsolute(path) ? path : resolve(this.root, path);
     try {
       const st = statSync(abs, { throwIfNoEntry: false });
+      this.stats.set(abs, st ?? null);
       if (!st) return "missing";
       return st.isDirectory() ? "dir" : "file";
     } catch (e) {

@@ -22,6 +22,14 @@ export interface BuildHost {
   removeOutputs(outputs: readonly OutputDecl[]): void;
   getAction(key: string): Promise<ActionRecord | undefined>;
   putAction(record: ActionRecord): Promise<void>;
+  /**
+   * Starts recording a successful result without waiting for it: making its
+   * blobs durable (fsync) and writing the record happen off the task's
+   * critical path. A failure is reported as a warning, never as a task failure.
+   */
+  commitAction(record: ActionRecord): void;
+  /** Resolves when every commitAction so far has been written (or has failed). */
+  flush(): Promise<void>;
   deleteAction(key: string): Promise<void>;
   saveOutputs(declared: readonly OutputDecl[]): Promise<SaveResult>;
   outputsMatch(entries: readonly OutputEntry[]): boolean;

@@ -187,7 +187,7 @@ describe("rules to tasks", () => {
       const d = graphErr(`t: .TIMEOUT := ${bad}\nt:\n\trun\n`);
       assert.equal(d.code, "FLOW011", bad);
       assert.equal(d.message, `.TIMEOUT must be a positive number of seconds, got '${bad}'`);
-      assert.equal(d.loc?.line, 2);
+      assert.equal(d.loc?.line, 1, "points at the attribute's assignment");
     }
   });
 
@@ -270,7 +270,7 @@ describe("recipes", () => {
 
   test("@ and - prefixes: @ dropped, - guarded so sh -e goes on", () => {
     const g = graphOk("all:\n\t@echo quiet\n\t-rm nothing\n\t@-false\n\t-@true\n\techo done\n");
-    assert.equal(taskNamed(g, "all").recipe, "echo quiet\n{ rm nothing\n} || :\n{ false\n} || :\n{ true\n} || :\necho done");
+    assert.equal(taskNamed(g, "all").recipe, "echo quiet\n( rm nothing\n) || :\n( false\n) || :\n( true\n) || :\necho done");
   });
 
   test("a prefix from a variable counts too, and empty lines are dropped", () => {
@@ -339,7 +339,7 @@ describe("goals", () => {
     const d = graphErr("a:\n\tx\n", { goals: ["nope"] });
     assert.equal(
       formatDiagnostic(d),
-      "flow: error FLOW012: no rule to make target 'nope'\nhint: name a target of the Flowfile (run 'flow status' to list them) or an existing file",
+      "flow: error FLOW012: no rule to make target 'nope'\nhint: name a target of the Flowfile ('flow status --plan ascii --expand' lists them all) or an existing file",
     );
   });
 

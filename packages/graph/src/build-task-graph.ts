@@ -1,9 +1,10 @@
 import { DiagnosticError, errorAt, warningAt, type Diagnostic, type SourceLocation } from "./diagnostic.js";
 import type { FlowfileModel, RuleDef, TargetVar, Word } from "./flowfile-model.js";
-import { hasGlobChars, normalizeProjectPath } from "./project-path.js";
+import { hasGlobChars, normalizeProjectPath, type Normalized } from "./project-path.js";
 import { fail, ok, type Result } from "./result.js";
 import { findCycle, type OutputDecl, type Task, type TaskGraph } from "./task-graph.js";
-import { VariableTable, type Scope } from "./variables.js";
+import { ruleScope } from "./rule-scope.js";
+import type { Scope } from "./variables.js";
 import { matchPattern, splitWords, substitutePattern } from "./words.js";
 
 /** What the graph builder asks of the disk. */
@@ -19,12 +20,19 @@ export interface GraphOptions {
   readonly goals: readonly string[];
   /** Instantiate every explicit target (for status/clean of "everything"). */
   readonly allTargets?: boolean;
+  /**
+   * Validate only what the goals need, not every explicit target: used to
+   * make generated includes before the rest of the Flowfile can be complete.
+   */
+  readonly goalsOnly?: boolean;
   readonly fs: GraphFs;
 }
 
 /** Special targets Make knows; accepted and ignored unless flow gives them meaning. */
 const SPECIAL = /^\.[A-Z_]+$/;
 const MAX_CHAIN = 8;
+/** Bound on the pattern-rule search of one graph (canMake calls): pathological rule sets end in a diagnostic. */
+const MAX_SEARCH = 1_000_000;
 
 interface TaskSource {
   readonly rule: RuleDef;
@@ -34,7 +42,11 @@ interface TaskSource {
   readonly prereqs: readonly Word[];
   readonly orderOnly: readonly Word[];
   readonly pattern?: string;
+  /** The pattern rules used to reach this task, its own last (Make: none may appear twice in a chain). */
+  readonly chain?: readonly RuleDef[];
 }
+
+const NO_CHAIN: readonly RuleDef[] = [];
 
 /**
  * Builds and validates the task graph for the requested goals. Everything that
@@ -68,6 +80,10 @@ class GraphBuilder {
   private readonly always = new Set<string>();
   private readonly kindMemo = new Map<string, "file" | "dir" | "missing">();
   private readonly canMakeMemo = new Map<string, boolean>();
+  private searchSteps = 0;
+  private readonly normMemo = new Map<string, Normalized>();
+  /** Attribute names (.TAGS ...) set anywhere: the others need no lookup per task. */
+  private readonly attrNames = new Set<string>();
   private readonly pending: { taskId: number; src: TaskSource }[] = [];
 
   constructor(
@@ -86,12 +102,13 @@ class GraphBuilder {
     }
     // Every explicit target is instantiated and validated too, not only what the
     // goals need: a mistake anywhere in the Flowfile is reported before anything runs.
-    for (const rule of this.model.rules) {
+    for (const rule of this.opts.goalsOnly ? [] : this.model.rules) {
       if (rule.isPattern || SPECIAL.test(rule.targets[0]?.text ?? "")) continue;
       for (const t of rule.targets) this.resolve(this.norm(t.text, t.loc, "output"), undefined, t.loc);
     }
     // Each created task's prerequisites are resolved from a worklist, never by recursion.
     while (this.pending.length > 0) this.complete(this.pending.pop() as { taskId: number; src: TaskSource });
+    this.directoryTargets();
     this.checkNestedOutputs();
     const graph: TaskGraph = { tasks: this.tasks, byName: this.byName, byOutput: this.byOutput, goals: goalIds, warnings: this.warnings };
     const cycle = findCycle(graph);
@@ -106,6 +123,8 @@ class GraphBuilder {
   }
 
   private index(): void {
+    for (const vars of this.model.targetVars.values()) for (const v of vars) if (v.name.startsWith(".")) this.attrNames.add(v.name);
+    for (const n of [".TAGS", ".ENV", ".OUTPUTS", ".TIMEOUT"]) if (this.model.globals.lookup(n)) this.attrNames.add(n);
     for (const rule of this.model.rules) {
       const first = rule.targets[0]?.text ?? "";
       if (SPECIAL.test(first)) {
@@ -173,7 +192,12 @@ class GraphBuilder {
   }
 
   private norm(text: string, loc: SourceLocation | undefined, what: "output" | "target" | "input" | "goal"): string {
-    const n = normalizeProjectPath(text, this.opts.root);
+    // Most paths are normalized several times (as targets, prerequisites, outputs): memoized.
+    let n = this.normMemo.get(text);
+    if (n === undefined) {
+      n = normalizeProjectPath(text, this.opts.root);
+      this.normMemo.set(text, n);
+    }
     if (!n.ok) throw new DiagnosticError(errorAt("FLOW001", `empty path`, loc));
     if (!n.inside && (what === "output" || what === "goal")) {
       throw new DiagnosticError(
@@ -196,18 +220,19 @@ class GraphBuilder {
    * The task making `path`, creating it if needed; undefined for a source file.
    * `neededBy` names the task whose prerequisite this is, for the error.
    */
-  private resolve(path: string, neededBy: string | undefined, loc: SourceLocation | undefined): number | undefined {
+  private resolve(path: string, neededBy: string | undefined, loc: SourceLocation | undefined, chain: readonly RuleDef[] = NO_CHAIN, hops = 0): number | undefined {
     const known = this.byOutput.get(path) ?? this.byName.get(path);
     if (known !== undefined) return known;
-    const src = this.sourceFor(path, 0);
+    const src = this.sourceFor(path, chain);
     if (src) return this.create(src);
+    // A file named in some target's .OUTPUTS is made by that target (which has no rule of its own at worst: bounded hops).
     const owner = this.extraOwner.get(path) ?? this.dirOwners.find((d) => path.startsWith(`${d.dir}/`))?.target;
-    if (owner !== undefined) return this.resolve(owner, neededBy, loc);
+    if (owner !== undefined && owner !== path && hops < 8) return this.resolve(owner, neededBy, loc, chain, hops + 1);
     if (this.phony.has(path)) return this.create({ rule: phonyRule(path, loc), targets: [path], stem: "", prereqs: [], orderOnly: [] });
     if (this.kind(path) !== "missing") return undefined;
     if (neededBy === undefined) {
       throw new DiagnosticError(
-        errorAt("FLOW012", `no rule to make target '${path}'`, loc, `name a target of the Flowfile (run 'flow status' to list them) or an existing file`),
+        errorAt("FLOW012", `no rule to make target '${path}'`, loc, `name a target of the Flowfile ('flow status --plan ascii --expand' lists them all) or an existing file`),
       );
     }
     throw new DiagnosticError(
@@ -216,9 +241,14 @@ class GraphBuilder {
   }
 
   /** How `path` would be made: an explicit rule, a static pattern instance or a pattern rule instance. */
-  private sourceFor(path: string, depth: number): TaskSource | undefined {
+  private sourceFor(path: string, chain: readonly RuleDef[]): TaskSource | undefined {
     const rules = this.explicit.get(path);
     const st = this.statics.get(path);
+    const only = rules?.length === 1 && !st ? (rules[0] as RuleDef) : undefined;
+    if (only && only.targets.length === 1 && only.recipe.length > 0) {
+      // The common case, one rule with one target and a recipe: nothing to merge.
+      return { rule: only, targets: [path], stem: "", prereqs: only.prereqs, orderOnly: only.orderOnly };
+    }
     if (rules || st) {
       const withRecipe = rules?.filter((r) => r.recipe.length > 0) ?? [];
       if (withRecipe.length > 1) {
@@ -253,18 +283,25 @@ class GraphBuilder {
         };
       }
       // Explicit rules without a recipe: a pattern rule may supply one (Make's way).
-      const viaPattern = this.patternFor(path, depth);
+      const viaPattern = this.patternFor(path, chain);
       const first = (rules as RuleDef[])[0] as RuleDef;
       if (viaPattern) return { ...viaPattern, prereqs: [...viaPattern.prereqs, ...extraPrereqs], orderOnly: [...viaPattern.orderOnly, ...extraOrder] };
       if (this.kind(path) !== "missing" && !this.phony.has(path)) return undefined; // an existing file with extra prerequisites
       return { rule: first, targets: [path], stem: "", prereqs: extraPrereqs, orderOnly: extraOrder };
     }
-    return this.patternFor(path, depth);
+    return this.patternFor(path, chain);
   }
 
-  private patternFor(path: string, depth: number): TaskSource | undefined {
+  /**
+   * A pattern rule instance for `path`. `chain` holds the pattern rules
+   * already used to reach it: as in Make, none may be used twice in one
+   * chain (so `%: %.x` cannot recurse forever), and chains are bounded.
+   */
+  private patternFor(path: string, chain: readonly RuleDef[]): TaskSource | undefined {
+    if (chain.length >= MAX_CHAIN) return undefined;
     const candidates: { rule: RuleDef; stem: string; tp: string }[] = [];
     for (const rule of this.patternRules) {
+      if (chain.includes(rule)) continue;
       for (const t of rule.targets) {
         const m = matchInDir(t.text, path);
         if (m !== undefined) {
@@ -278,19 +315,26 @@ class GraphBuilder {
     for (const c of candidates) {
       const prereqs = c.rule.prereqs.map((w) => ({ text: substituteInDir(w.text, c.tp, c.stem), loc: w.loc }));
       const orderOnly = c.rule.orderOnly.map((w) => ({ text: substituteInDir(w.text, c.tp, c.stem), loc: w.loc }));
-      if (prereqs.every((w) => hasGlobChars(w.text) || this.canMake(this.norm(w.text, w.loc, "input"), depth + 1))) {
+      const next = [...chain, c.rule];
+      if (prereqs.every((w) => hasGlobChars(w.text) || this.canMake(this.norm(w.text, w.loc, "input"), next))) {
         const targets = c.rule.targets.map((t) => this.norm(substituteInDir(t.text, c.tp, c.stem), t.loc, "output"));
-        return { rule: c.rule, targets, stem: c.stem, prereqs, orderOnly, pattern: c.tp };
+        return { rule: c.rule, targets, stem: c.stem, prereqs, orderOnly, pattern: c.tp, chain: next };
       }
     }
     return undefined;
   }
 
   /** Whether `path` exists or some rule can make it (bounded chain of pattern rules). */
-  private canMake(path: string, depth: number): boolean {
-    const memo = this.canMakeMemo.get(path);
+  private canMake(path: string, chain: readonly RuleDef[]): boolean {
+    // The answer depends on which pattern rules are still allowed: the memo is keyed by both.
+    const key = chain.length === 0 ? path : `${path}\u0000${chain.map((r) => r.index).sort((a, b) => a - b).join(",")}`;
+    const memo = this.canMakeMemo.get(key);
     if (memo !== undefined) return memo;
-    if (depth > MAX_CHAIN) return false;
+    if (++this.searchSteps > MAX_SEARCH) {
+      throw new DiagnosticError(
+        errorAt("FLOW004", `no rule to make '${path}': the pattern rules allow too many ways to try`, undefined, "make the pattern rules more specific (a match-anything rule like '%: %.x' matches every file)"),
+      );
+    }
     const r =
       this.byOutput.has(path) ||
       this.explicit.has(path) ||
@@ -298,8 +342,8 @@ class GraphBuilder {
       this.extraOwner.has(path) ||
       this.phony.has(path) ||
       this.kind(path) !== "missing" ||
-      this.patternFor(path, depth) !== undefined;
-    this.canMakeMemo.set(path, r);
+      this.patternFor(path, chain) !== undefined;
+    this.canMakeMemo.set(key, r);
     return r;
   }
 
@@ -352,7 +396,7 @@ class GraphBuilder {
         for (const text of expanded) {
           const p = this.norm(text, w.loc, "input");
           names.push(text);
-          const dep = this.resolve(p, task.name, w.loc);
+          const dep = this.resolve(p, task.name, w.loc, src.chain);
           if (dep === undefined) {
             if (into === "normal") inputs.add(p);
           } else if (dep !== taskId || !src.targets.includes(p)) {
@@ -369,15 +413,21 @@ class GraphBuilder {
     const recipe = this.expandRecipe(src, scope);
     const tags = splitWords(this.attr(scope, ".TAGS", src.rule.loc));
     const env = [...new Set(splitWords(this.attr(scope, ".ENV", src.rule.loc)))].sort();
+    // An attribute's error points at the line that set it.
+    const attrAt = (name: string) => scope.lookup(name)?.loc ?? src.rule.loc;
+    const badEnv = env.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+    if (badEnv !== undefined) {
+      throw new DiagnosticError(errorAt("FLOW011", `.ENV lists names of environment variables, got '${badEnv}'`, attrAt(".ENV"), "write the names, not their values: 'task: .ENV := HOME LANG'"));
+    }
     const timeoutText = this.attr(scope, ".TIMEOUT", src.rule.loc).trim();
     let timeoutSec: number | undefined;
     if (timeoutText !== "") {
       timeoutSec = Number(timeoutText);
       if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) {
-        throw new DiagnosticError(errorAt("FLOW011", `.TIMEOUT must be a positive number of seconds, got '${timeoutText}'`, src.rule.loc, "write e.g. 'task: .TIMEOUT := 300'"));
+        throw new DiagnosticError(errorAt("FLOW011", `.TIMEOUT must be a positive number of seconds, got '${timeoutText}'`, attrAt(".TIMEOUT"), "write e.g. 'task: .TIMEOUT := 300'"));
       }
     }
-    const exported = [...this.model.exported].sort().map((n) => [n, this.model.expander.expand(`$(${n})`, scope, { loc: src.rule.loc, exact: false })] as const);
+    const exported = (this.model.exported.size === 0 ? [] : [...this.model.exported].sort()).map((n) => [n, this.model.expander.expand(`$(${n})`, scope, { loc: src.rule.loc, exact: false })] as const);
     const full: Task = {
       id: taskId,
       name: task.name,
@@ -405,62 +455,14 @@ class GraphBuilder {
   }
 
   private attr(scope: Scope, name: string, loc: SourceLocation): string {
-    if (!scope.lookup(name)) return "";
+    // Most Flowfiles set few attributes: skip the scope chain for those set nowhere.
+    if (!this.attrNames.has(name) || !scope.lookup(name)) return "";
     return this.model.expander.expand(`$(${name})`, scope, { loc, exact: false });
   }
 
-  /** Automatic variables, then target- and pattern-specific variables, then globals. */
+  /** Automatic variables, then target- and pattern-specific variables, then globals (see rule-scope.ts). */
   private scopeFor(name: string, targets: readonly string[], stem: string, prereqs: string[], orderOnly: string[]): Scope {
-    const globals = this.model.globals;
-    const targetScope = new VariableTable(globals);
-    const applicable: TargetVar[] = [];
-    for (const [t, vars] of this.model.targetVars) {
-      if (t.includes("%") && targets.some((x) => matchInDir(t, x) !== undefined)) applicable.push(...vars);
-    }
-    for (const t of targets) applicable.push(...(this.model.targetVars.get(t) ?? []));
-    for (const v of applicable) {
-      const prev = targetScope.lookup(v.name);
-      switch (v.op) {
-        case "=":
-          targetScope.set(v.name, { value: v.value, flavor: "recursive", origin: "file", loc: v.loc });
-          break;
-        case ":=":
-        case "::=":
-        case "!=":
-          targetScope.set(v.name, { value: v.value, flavor: "simple", origin: "file", loc: v.loc });
-          break;
-        case "?=":
-          if (!prev) targetScope.set(v.name, { value: v.value, flavor: "recursive", origin: "file", loc: v.loc });
-          break;
-        case "+=":
-          if (!prev) targetScope.set(v.name, { value: v.value, flavor: "recursive", origin: "file", loc: v.loc });
-          else if (prev.flavor === "simple") {
-            const add = this.model.expander.expand(v.value, targetScope, { loc: v.loc, exact: false });
-            targetScope.set(v.name, { value: prev.value === "" ? add : `${prev.value} ${add}`, flavor: "simple", origin: "file", loc: v.loc });
-          } else {
-            targetScope.set(v.name, { value: prev.value === "" ? v.value : `${prev.value} ${v.value}`, flavor: "recursive", origin: "file", loc: v.loc });
-          }
-          break;
-      }
-    }
-    const auto = new VariableTable(targetScope);
-    const set = (k: string, v: string) => auto.set(k, { value: v, flavor: "simple", origin: "automatic" });
-    const uniq = [...new Set(prereqs)];
-    const first = name;
-    set("@", first);
-    set("<", prereqs[0] ?? "");
-    set("^", uniq.join(" "));
-    set("+", prereqs.join(" "));
-    set("?", uniq.join(" "));
-    set("|", [...new Set(orderOnly)].join(" "));
-    set("*", stem);
-    for (const [v, val] of [["@", first], ["<", prereqs[0] ?? ""], ["*", stem]] as const) {
-      set(`${v}D`, val === "" ? "" : dirNoSlash(val));
-      set(`${v}F`, val === "" ? "" : baseOf(val));
-    }
-    set("^D", uniq.map(dirNoSlash).join(" "));
-    set("^F", uniq.map(baseOf).join(" "));
-    return auto;
+    return ruleScope(this.model, name, targets, stem, prereqs, orderOnly);
   }
 
   /** One shell script from the recipe lines; `@` and `+` dropped, `-` lines may fail. */
@@ -477,9 +479,30 @@ class GraphBuilder {
       }
       if (text.trim() === "") continue;
       // Each recipe runs as one `sh -e` script; a `-` line must not stop it.
-      lines.push(ignore ? `{ ${text}\n} || :` : text);
+      // A subshell, as Make runs each line in its own shell: an `exit` or `cd` there stays there.
+      lines.push(ignore ? `( ${text}\n) || :` : text);
     }
     return lines.join("\n");
+  }
+
+  /**
+   * Make's directory idiom (`build: ; mkdir -p $@` with `| build`): a target
+   * that is a directory holding other tasks' outputs is not its task's output.
+   * Flow would otherwise remove it, with everything in it, before rerunning
+   * the recipe, and could not store it. The task keeps its name and edges.
+   */
+  private directoryTargets(): void {
+    const ancestors = new Set<string>();
+    for (const t of this.tasks) {
+      for (const o of t.outputs) {
+        for (let i = o.path.lastIndexOf("/"); i > 0; i = o.path.lastIndexOf("/", i - 1)) ancestors.add(o.path.slice(0, i));
+      }
+    }
+    if (ancestors.size === 0) return;
+    for (const t of this.tasks) {
+      if (!t.outputs.some((o) => !o.isDir && ancestors.has(o.path))) continue;
+      (t as { outputs: readonly OutputDecl[] }).outputs = t.outputs.filter((o) => o.isDir || !ancestors.has(o.path));
+    }
   }
 
   /** An output inside another task's declared output directory would be clobbered by its restore. */
@@ -503,15 +526,6 @@ class GraphBuilder {
 function phonyRule(name: string, loc: SourceLocation | undefined): RuleDef {
   const at = loc ?? { file: "Flowfile", line: 1, col: 1, lineText: "" };
   return { index: -1, targets: [{ text: name, loc: at }], prereqs: [], orderOnly: [], recipe: [], loc: at, grouped: false, isPattern: false };
-}
-
-function dirNoSlash(p: string): string {
-  const i = p.lastIndexOf("/");
-  return i < 0 ? "." : i === 0 ? "/" : p.slice(0, i);
-}
-
-function baseOf(p: string): string {
-  return p.slice(p.lastIndexOf("/") + 1);
 }
 
 /**

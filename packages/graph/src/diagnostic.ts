@@ -17,7 +17,8 @@ export interface SourceLocation {
   readonly lineText: string;
 }
 
-export type Severity = "error" | "warning";
+/** `info` is `$(info ...)`: printed as the Flowfile's own message, without code or caret. */
+export type Severity = "error" | "warning" | "info";
 
 export interface Diagnostic {
   readonly code: DiagnosticCode;
@@ -38,14 +39,16 @@ export type DiagnosticCode =
   | "FLOW007" // output or glob outside the project root
   | "FLOW008" // unterminated variable reference or function call
   | "FLOW009" // conditional without endif / else or endif without if
-  | "FLOW010" // included file missing
+  | "FLOW010" // includes that cannot be completed: an include loop, generated includes that never settle
   | "FLOW011" // bad attribute value
   | "FLOW012" // unknown goal on the command line
   | "FLOW013" // $(error ...) called
   | "FLOW014" // several recipes for one target (warning)
   | "FLOW015" // output nested in another task's output directory
-  | "FLOW016" // Flowfile not found
-  | "FLOW017"; // a glob prerequisite matches no file (warning)
+  | "FLOW016" // a file flow must read is missing: the Flowfile, or an included file no rule makes
+  | "FLOW017" // a glob prerequisite matches no file (warning)
+  | "FLOW018" // a variable is used but never set (warning)
+  | "FLOW019"; // a GNU Make feature flow does not implement (warning)
 
 export function errorAt(
   code: DiagnosticCode,
@@ -74,6 +77,7 @@ export function warningAt(
  *     hint: create x.c, or add a rule whose target is x.c
  */
 export function formatDiagnostic(d: Diagnostic): string {
+  if (d.severity === "info") return d.loc ? `${d.loc.file}:${d.loc.line}: ${d.message}` : d.message;
   const head = d.loc ? `${d.loc.file}:${d.loc.line}:${d.loc.col}: ` : "flow: ";
   const lines = [`${head}${d.severity} ${d.code}: ${d.message}`];
   if (d.loc) {

@@ -61,7 +61,7 @@ export async function executeTask(task: Task, deps: readonly (readonly [Task, Do
 export function collectIngredients(
   task: Task,
   deps: readonly (readonly [Task, DoneTask])[],
-  ctx: Pick<ExecuteContext, "host" | "env">,
+  ctx: { readonly host: Pick<BuildHost, "inputState">; readonly env: ExecuteContext["env"] },
 ): { ingredients: Ingredients } | { failed: TaskResult } {
   const inputs: [string, string][] = [];
   for (const path of task.inputs) {
@@ -172,7 +172,7 @@ async function run(task: Task, key: string, ing: Ingredients, ctx: ExecuteContex
     ingredients: ing,
     createdAt: host.now(),
   };
-  await host.putAction(record);
+  host.commitAction(record);
   host.recordLastRun(task.name, key);
   return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
 }

@@ -1,6 +1,6 @@
 import { DiagnosticError, errorAt, type Diagnostic, type SourceLocation } from "./diagnostic.js";
 import { callFunction, FUNCTION_NAMES, suggestFunction } from "./functions.js";
-import type { Scope, Variable } from "./variables.js";
+import { isAutomaticName, type Scope, type Variable } from "./variables.js";
 import { patsubst } from "./words.js";
 
 /** What expansion needs from the outside world: globbing and `$(shell)`. */
@@ -24,36 +24,103 @@ export interface TextOrigin {
   readonly exact: boolean;
 }
 
+export interface ExpanderLimits {
+  /** Nesting of expansions (references inside values inside calls ...). */
+  readonly maxDepth?: number;
+  /** Total references and calls expanded over the expander's life: a bound on runaway recursion through `call`. */
+  readonly maxSteps?: number;
+  /** Longest text one expansion may produce. */
+  readonly maxLength?: number;
+}
+
 const MAX_DEPTH = 200;
+const MAX_STEPS = 20_000_000;
+const MAX_LENGTH = 64 << 20;
+
+/** A reference to a variable nobody set, kept for the FLOW018 warning (see unset-variables.ts). */
+export interface UnsetReference {
+  readonly name: string;
+  readonly loc: SourceLocation | undefined;
+}
 
 /**
  * GNU Make's expansion: `$$`, `$(X)`, `${X}`, `$X`, substitution references
  * `$(X:a=b)`, computed names `$($(X))`, and function calls `$(fn args)`.
+ *
+ * Limits (depth, total steps, length of a result) turn pathological input
+ * (an exponential `$(call)`, a doubling `X := $(X) $(X)`) into a diagnostic
+ * instead of a hang or an out-of-memory crash.
  */
 export class Expander {
   private depth = 0;
+  private steps = 0;
   private readonly active = new Set<string>();
+  private readonly maxDepth: number;
+  private readonly maxSteps: number;
+  private readonly maxLength: number;
+  /** First reference to each name that was not set when it was expanded. */
+  readonly unset = new Map<string, UnsetReference>();
+  /** Names whose definedness the Flowfile tests (ifdef, origin, ifeq ($(X),) ...): never warned about. */
+  readonly probed = new Set<string>();
+  /** >0 while expanding text whose purpose is to test a variable (conditions). */
+  private probing = 0;
+  /** Arguments of the innermost `$(call)`, so a nested call hides the outer call's extra `$(N)`. */
+  callArgs = 0;
+  /** Set by the reader: `$(eval TEXT)` reads TEXT as Flowfile lines. */
+  evaluate: ((text: string, at: SourceLocation | undefined) => void) | undefined;
 
-  constructor(readonly host: ExpandHost) {}
+  constructor(
+    readonly host: ExpandHost,
+    limits: ExpanderLimits = {},
+  ) {
+    this.maxDepth = limits.maxDepth ?? MAX_DEPTH;
+    this.maxSteps = limits.maxSteps ?? MAX_STEPS;
+    this.maxLength = limits.maxLength ?? MAX_LENGTH;
+  }
 
   expand(text: string, scope: Scope, origin: TextOrigin): string {
     if (!text.includes("$")) return text;
-    if (++this.depth > MAX_DEPTH) {
-      this.depth = 0;
+    if (++this.depth > this.maxDepth) {
+      this.depth--; // the frames below undo their own increments as the error unwinds them
       throw new DiagnosticError(
-        errorAt("FLOW001", `expansion nested more than ${MAX_DEPTH} levels deep`, origin.loc, "simplify the variable references on this line"),
+        errorAt("FLOW001", `expansion nested more than ${this.maxDepth} levels deep`, origin.loc, "simplify the variable references on this line (a $(call) that never stops recursing?)"),
       );
     }
     try {
-      return this.expandFlat(text, scope, origin);
+      const out = this.expandFlat(text, scope, origin);
+      if (out.length > this.maxLength) this.tooBig(origin, `expands to more than ${this.maxLength >> 20} MiB of text`);
+      return out;
     } finally {
       this.depth--;
     }
   }
 
+  /** Expand with undefined references counted as tests of definedness, not as mistakes. */
+  expandProbe(text: string, scope: Scope, origin: TextOrigin): string {
+    this.probing++;
+    try {
+      return this.expand(text, scope, origin);
+    } finally {
+      this.probing--;
+    }
+  }
+
+  private tooBig(origin: TextOrigin, what: string): never {
+    throw new DiagnosticError(errorAt("FLOW001", `this ${what}: flow stops here`, origin.loc, "a variable or $(call) that grows or recurses without end?"));
+  }
+
+  private step(origin: TextOrigin): void {
+    if (++this.steps > this.maxSteps) this.tooBig(origin, `line needs more than ${this.maxSteps} expansion steps`);
+  }
+
   private locAt(origin: TextOrigin, offset: number): SourceLocation | undefined {
     if (!origin.loc) return undefined;
     return origin.exact ? { ...origin.loc, col: origin.loc.col + offset } : origin.loc;
+  }
+
+  /** The origin of a piece of text that starts `offset` characters into text of `origin`. */
+  sub(origin: TextOrigin, offset: number): TextOrigin {
+    return origin.exact && offset !== 0 ? { loc: this.locAt(origin, offset), exact: true } : origin;
   }
 
   private expandFlat(text: string, scope: Scope, origin: TextOrigin): string {
@@ -67,6 +134,7 @@ export class Expander {
         break;
       }
       out += text.slice(i, d);
+      if (out.length > this.maxLength) this.tooBig(origin, `expands to more than ${this.maxLength >> 20} MiB of text`);
       const c = text[d + 1];
       if (c === undefined) {
         // A lone `$` at the end expands to nothing, as in Make.
@@ -78,6 +146,7 @@ export class Expander {
         i = d + 2;
         continue;
       }
+      this.step(origin);
       if (c === "(" || c === "{") {
         const close = findClose(text, d + 1);
         if (close < 0) {
@@ -91,7 +160,7 @@ export class Expander {
           );
         }
         const inner = text.slice(d + 2, close);
-        out += this.reference(inner, scope, origin, d + 2);
+        out += this.reference(inner, c, scope, origin, d + 2);
         i = close + 1;
         continue;
       }
@@ -103,16 +172,16 @@ export class Expander {
   }
 
   /** The inside of `$( ... )`: a function call, a substitution reference or a name. */
-  private reference(inner: string, scope: Scope, origin: TextOrigin, offset: number): string {
-    const fm = /^([a-zA-Z][a-zA-Z0-9-]*)[ \t]/.exec(inner);
+  private reference(inner: string, opener: string, scope: Scope, origin: TextOrigin, offset: number): string {
+    const fm = /^([a-zA-Z][a-zA-Z0-9-]*)[ \t\n]+/.exec(inner);
     if (fm) {
       const name = fm[1] as string;
       if (FUNCTION_NAMES.has(name)) {
         const rawArgs = inner.slice(fm[0].length);
-        return callFunction(name, rawArgs, {
+        return callFunction(name, rawArgs, opener, {
           expander: this,
           scope,
-          origin: { loc: this.locAt(origin, offset + fm[0].length), exact: origin.exact },
+          origin: this.sub(origin, offset + fm[0].length),
           at: this.locAt(origin, offset - 2),
         });
       }
@@ -126,27 +195,41 @@ export class Expander {
         ),
       );
     }
-    // Substitution reference $(VAR:from=to); the name itself may be computed.
-    const colon = topLevelIndex(inner, ":");
+    // Make expands the whole inside first when it holds a reference, then
+    // looks for a substitution reference `NAME:from=to` in the result.
+    const body = inner.includes("$") ? this.expand(inner, scope, this.sub(origin, offset)) : inner;
+    const colon = body.indexOf(":");
     if (colon >= 0) {
-      const eq = topLevelIndex(inner, "=", colon + 1);
+      const eq = body.indexOf("=", colon + 1);
       if (eq >= 0) {
-        const name = this.expand(inner.slice(0, colon), scope, origin);
-        const from = this.expand(inner.slice(colon + 1, eq), scope, origin);
-        const to = this.expand(inner.slice(eq + 1), scope, origin);
-        const value = this.variable(name, scope, origin, offset);
+        const name = body.slice(0, colon);
+        const from = body.slice(colon + 1, eq);
+        const to = body.slice(eq + 1);
+        const value = this.variable(name, scope, origin, offset - 2);
+        if (value === "") return "";
         return from.includes("%") ? patsubst(from, to, value) : patsubst(`%${from}`, `%${to}`, value);
       }
     }
-    const name = inner.includes("$") ? this.expand(inner, scope, origin) : inner;
-    return this.variable(name, scope, origin, offset);
+    return this.variable(body, scope, origin, offset - 2);
   }
 
   variable(name: string, scope: Scope, origin: TextOrigin, offset: number): string {
     const v: Variable | undefined = scope.lookup(name);
-    if (!v) return "";
+    if (!v) {
+      this.noteUnset(name, this.locAt(origin, offset));
+      return "";
+    }
     if (v.flavor === "simple") return v.value;
-    if (this.active.has(name)) {
+    return this.expandBody(name, v, scope, origin, offset, false);
+  }
+
+  /**
+   * Expand a recursive variable's value. `viaCall` lifts the self-reference
+   * check, as GNU Make's `$(call)` does, so a function may recurse; the
+   * depth and step limits still stop one that never ends.
+   */
+  expandBody(name: string, v: Variable, scope: Scope, origin: TextOrigin, offset: number, viaCall: boolean): string {
+    if (!viaCall && this.active.has(name)) {
       throw new DiagnosticError(
         errorAt(
           "FLOW001",
@@ -156,12 +239,27 @@ export class Expander {
         ),
       );
     }
+    const wasActive = this.active.has(name);
     this.active.add(name);
     try {
       return this.expand(v.value, scope, { loc: v.loc ?? origin.loc, exact: false });
     } finally {
-      this.active.delete(name);
+      if (!wasActive) this.active.delete(name);
     }
+  }
+
+  /** Record a test of whether `name` is set (ifdef, origin, flavor, value, ifeq ($(X),)). */
+  probe(name: string): void {
+    this.probed.add(name);
+  }
+
+  private noteUnset(name: string, loc: SourceLocation | undefined): void {
+    if (this.probing > 0) {
+      this.probed.add(name);
+      return;
+    }
+    if (this.unset.has(name) || isAutomaticName(name)) return;
+    this.unset.set(name, { name, loc });
   }
 
   warn(d: Diagnostic): void {
@@ -169,7 +267,7 @@ export class Expander {
   }
 }
 
-/** Index of the `)` or `}` closing the opener at `open`, honouring nesting; -1 if none. */
+/** Index of the `)` or `}` closing the opener at `open`, honouring nesting of that kind only (as Make does); -1 if none. */
 export function findClose(text: string, open: number): number {
   const opener = text[open];
   const closer = opener === "(" ? ")" : "}";
@@ -197,32 +295,31 @@ export function topLevelIndex(text: string, ch: string, from = 0): number {
   return -1;
 }
 
-/** Like splitArgs, with each piece's offset in `raw` (for error columns). */
-export function splitArgsWithOffsets(raw: string, max: number): { text: string; offset: number }[] {
-  const out: { text: string; offset: number }[] = [];
-  let offset = 0;
-  for (const text of splitArgs(raw, max)) {
-    out.push({ text, offset });
-    offset += text.length + 1;
-  }
-  return out;
+/** One function argument as written, with its offset in the argument text (for carets). */
+export interface RawArg {
+  readonly text: string;
+  readonly offset: number;
 }
 
-/** Split function arguments at top-level commas; at most `max` pieces (the last keeps its commas). */
-export function splitArgs(raw: string, max: number): string[] {
-  const args: string[] = [];
+/**
+ * Split function arguments at top-level commas; at most `max` pieces (the
+ * last keeps its commas). Like Make, only parentheses of the call's own kind
+ * (`opener`) nest: in `$(subst {,x,...)` the brace is an ordinary character.
+ */
+export function splitArgs(raw: string, max: number, opener = "("): RawArg[] {
+  const closer = opener === "(" ? ")" : "}";
+  const args: RawArg[] = [];
   let depth = 0;
   let start = 0;
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i];
-    if (c === "(" || c === "{") depth++;
-    else if (c === ")" || c === "}") depth--;
+    if (c === opener) depth++;
+    else if (c === closer) depth--;
     else if (c === "," && depth === 0 && args.length < max - 1) {
-      args.push(raw.slice(start, i));
+      args.push({ text: raw.slice(start, i), offset: start });
       start = i + 1;
     }
   }
-  args.push(raw.slice(start));
+  args.push({ text: raw.slice(start), offset: start });
   return args;
 }
-

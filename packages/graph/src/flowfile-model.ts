@@ -45,6 +45,20 @@ export interface TargetVar {
   /** Already expanded for `:=`, raw for `=` and `+=` (expanded per instance). */
   readonly value: string;
   readonly loc: SourceLocation;
+  /** Written `target: override NAME = value`: beats a command-line value, as in Make. */
+  readonly override?: boolean;
+}
+
+/** One file named by `include` / `-include`, in reading order. */
+export interface IncludeRef {
+  /** Project-relative path (or absolute, outside the root). */
+  readonly path: string;
+  /** `-include` / `sinclude`: a missing file is not an error. */
+  readonly optional: boolean;
+  /** The file existed and was read. */
+  readonly found: boolean;
+  /** The include line. */
+  readonly loc: SourceLocation;
 }
 
 export interface FlowfileModel {
@@ -56,5 +70,7 @@ export interface FlowfileModel {
   readonly exported: ReadonlySet<string>;
   /** The Flowfile and every file it included, project-relative. */
   readonly files: readonly string[];
+  /** Every include directive's files, found or not (generated includes start missing). */
+  readonly includes: readonly IncludeRef[];
   readonly expander: Expander;
 }

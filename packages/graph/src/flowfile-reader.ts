@@ -1,8 +1,11 @@
-import { DiagnosticError, errorAt, type Diagnostic, type SourceLocation } from "./diagnostic.js";
-import { Expander, topLevelIndex, type ExpandHost, type TextOrigin } from "./expander.js";
-import type { AssignOp, FlowfileModel, RecipeLine, RuleDef, StaticPattern, TargetVar, Word } from "./flowfile-model.js";
+import { posix } from "node:path";
+import { DiagnosticError, errorAt, warningAt, type Diagnostic, type SourceLocation } from "./diagnostic.js";
+import { Expander, topLevelIndex, type ExpanderLimits, type ExpandHost, type TextOrigin } from "./expander.js";
+import type { AssignOp, FlowfileModel, IncludeRef, RecipeLine, RuleDef, StaticPattern, TargetVar, Word } from "./flowfile-model.js";
+import { closest } from "./functions.js";
+import { hasGlobChars } from "./project-path.js";
 import { fail, ok, type Result } from "./result.js";
-import { VariableTable, type Origin, type Variable } from "./variables.js";
+import { defaultVariables, VariableTable, type Origin, type Variable } from "./variables.js";
 import { splitWords } from "./words.js";
 
 /** What reading needs from outside: file text (for the Flowfile and includes) plus what expansion needs. */
@@ -18,10 +21,34 @@ export interface ReadOptions {
   readonly overrides?: ReadonlyMap<string, string>;
   /** The process environment: readable as variables, below the Flowfile's. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The goals named on the command line: the value of `MAKECMDGOALS`. */
+  readonly goals?: readonly string[];
+  /**
+   * What a missing file named by `include` does. `error` (the default): FLOW016
+   * at the include line. `defer`: it is recorded in `model.includes` and
+   * reading goes on, so that the caller can make it (generated includes) and
+   * read again.
+   */
+  readonly missingIncludes?: "error" | "defer";
+  readonly limits?: ExpanderLimits;
 }
 
-const DIRECTIVES = new Set(["ifeq", "ifneq", "ifdef", "ifndef", "else", "endif"]);
+const CONDITIONALS = new Set(["ifeq", "ifneq", "ifdef", "ifndef", "else", "endif"]);
+/** Every directive word, for "did you mean" hints on a line that is nothing else. */
+const DIRECTIVE_WORDS = [...CONDITIONALS, "define", "endef", "undefine", "include", "-include", "sinclude", "export", "unexport", "override", "private", "vpath"];
 const MAX_INCLUDE_DEPTH = 32;
+
+/** Special targets whose GNU Make meaning flow does not implement: a warning says so (FLOW019). */
+const UNSUPPORTED_SPECIAL: Record<string, string> = {
+  ".SECONDEXPANSION": "prerequisites are expanded once, when the rule is read",
+  ".NOTPARALLEL": "flow runs independent tasks in parallel; declare the order with prerequisites",
+  ".EXPORT_ALL_VARIABLES": "recipes see a restricted environment; list the variables with 'export NAME' or .ENV",
+  ".IGNORE": "use a '-' prefix on the recipe lines whose failure may be ignored",
+  ".DEFAULT": "a prerequisite no rule makes is an error (FLOW004)",
+};
+
+/** GNU Make's default suffix list, for old-fashioned suffix rules (`.c.o:`). */
+const DEFAULT_SUFFIXES = ".out .a .ln .o .c .cc .C .cpp .p .f .F .m .r .y .l .ym .yl .s .S .mod .sym .def .h .info .dvi .tex .texinfo .texi .txinfo .w .ch .web .sh .elc .el".split(" ");
 
 interface CondFrame {
   /** This branch is being read. */
@@ -32,6 +59,16 @@ interface CondFrame {
   parentActive: boolean;
   seenElse: boolean;
   loc: SourceLocation;
+}
+
+/** Lines of one source (a file, or the text of an `$(eval)`), and how to point into them. */
+interface Source {
+  readonly file: string;
+  readonly lines: readonly string[];
+  /** Location of line `idx` (0-based), column `col` (1-based). */
+  loc(idx: number, col?: number): SourceLocation;
+  /** False for eval text: its locations all point at the `$(eval)` call. */
+  readonly exact: boolean;
 }
 
 /**
@@ -61,37 +98,61 @@ class Reader {
   readonly targetVars = new Map<string, TargetVar[]>();
   readonly exported = new Set<string>();
   readonly files: string[] = [];
+  readonly includes: IncludeRef[] = [];
   private currentRule: RuleDef | undefined;
+  /** After a rule line whose targets expanded to nothing: its recipe lines are ignored, as in Make. */
+  private noTargets = false;
   private readonly overrides: ReadonlyMap<string, string>;
+  private readonly deferMissing: boolean;
+  private suffixes = new Set(DEFAULT_SUFFIXES);
+  private readonly warnedOnce = new Set<string>();
+  private evalDepth = 0;
 
   constructor(
     private readonly host: ReadHost,
     opts: ReadOptions,
   ) {
-    const envTable = new VariableTable();
+    // Lookup order: file (and command line), then the environment, then Make's defaults.
+    const envTable = new VariableTable(defaultVariables());
     for (const [k, v] of Object.entries(opts.env ?? {})) {
-      if (v !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) envTable.set(k, { value: v, flavor: "simple", origin: "environment" });
+      // SHELL is never taken from the environment (Make's rule too): recipes always run with /bin/sh.
+      if (v !== undefined && k !== "SHELL" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
+        // Environment variables are recursive in Make: `+=` onto one stays deferred.
+        envTable.set(k, { value: v, flavor: "recursive", origin: "environment" });
+      }
     }
     this.globals = new VariableTable(envTable);
     this.overrides = opts.overrides ?? new Map();
-    for (const [k, v] of this.overrides) this.globals.set(k, { value: v, flavor: "simple", origin: "command line" });
-    this.expander = new Expander(host);
+    // Command-line values are recursive in Make: `flow build 'X=$(Y)'` expands Y where X is used.
+    for (const [k, v] of this.overrides) this.globals.set(k, { value: v, flavor: "recursive", origin: "command line" });
+    if (!this.overrides.has("MAKECMDGOALS")) {
+      this.globals.set("MAKECMDGOALS", { value: (opts.goals ?? []).join(" "), flavor: "simple", origin: "default" });
+    }
+    this.deferMissing = opts.missingIncludes === "defer";
+    this.expander = new Expander(host, opts.limits);
+    this.expander.evaluate = (text, at) => this.evalText(text, at);
   }
 
   finish(): FlowfileModel {
+    // $(eval) belongs to reading; in a recipe (expanded while the graph is built) it is an error.
+    this.expander.evaluate = undefined;
+    for (const r of this.rules) this.checkMultiTarget(r);
     return {
       rules: this.rules,
       globals: this.globals,
       targetVars: this.targetVars,
       exported: this.exported,
       files: this.files,
+      includes: this.includes,
       expander: this.expander,
     };
   }
 
   readFile(file: string, includedAt: SourceLocation | undefined, depth: number): void {
     if (depth > MAX_INCLUDE_DEPTH) {
-      throw new DiagnosticError(errorAt("FLOW010", `includes nested more than ${MAX_INCLUDE_DEPTH} deep (an include loop?)`, includedAt));
+      throw new DiagnosticError(
+        errorAt("FLOW010", `includes nested more than ${MAX_INCLUDE_DEPTH} deep (an include loop?)`, includedAt, "a file must not include itself, directly or through others"),
+      );
     }
     const text = this.host.readText(file);
     if (text === undefined) {
@@ -100,11 +161,44 @@ class Reader {
       );
     }
     if (!this.files.includes(file)) this.files.push(file);
+    this.setMakefileList();
     const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+    const source: Source = { file, lines, exact: true, loc: (idx, col = 1) => ({ file, line: idx + 1, col, lineText: lines[idx] ?? "" }) };
+    this.readLines(source, depth);
+  }
+
+  private setMakefileList(): void {
+    const own = this.globals.own("MAKEFILE_LIST");
+    if (own && own.origin !== "file") return;
+    this.globals.set("MAKEFILE_LIST", { value: this.files.join(" "), flavor: "simple", origin: "file" });
+  }
+
+  /** `$(eval TEXT)`: TEXT is read as Flowfile lines; every location points at the call. */
+  private evalText(text: string, at: SourceLocation | undefined): void {
+    if (this.evalDepth >= MAX_INCLUDE_DEPTH) {
+      throw new DiagnosticError(errorAt("FLOW001", `$(eval) nested more than ${MAX_INCLUDE_DEPTH} deep`, at, "an $(eval) whose text calls $(eval) again without end?"));
+    }
+    const where = at ?? { file: "(eval)", line: 1, col: 1, lineText: "" };
+    const lines = text.split("\n");
+    const saved = { rule: this.currentRule, noTargets: this.noTargets };
+    this.currentRule = undefined;
+    this.noTargets = false;
+    this.evalDepth++;
+    try {
+      this.readLines({ file: where.file, lines, exact: false, loc: () => where }, this.evalDepth);
+    } finally {
+      this.evalDepth--;
+      this.currentRule = saved.rule;
+      this.noTargets = saved.noTargets;
+    }
+  }
+
+  private readLines(src: Source, depth: number): void {
+    const { lines } = src;
     const conds: CondFrame[] = [];
     this.currentRule = undefined;
+    this.noTargets = false;
     let i = 0;
-    const loc = (lineIdx: number, col = 1): SourceLocation => ({ file, line: lineIdx + 1, col, lineText: lines[lineIdx] ?? "" });
     const active = () => conds.length === 0 || (conds[conds.length - 1] as CondFrame).active;
 
     while (i < lines.length) {
@@ -112,7 +206,8 @@ class Reader {
       const start = i;
 
       // Recipe lines: a tab (or, flow's extension, spaces) under a rule.
-      if (this.currentRule && /^[ \t]/.test(raw) && raw.trim() !== "" && !isIndentedDirective(raw)) {
+      const rule = this.currentRule as RuleDef | undefined;
+      if ((rule || this.noTargets) && isRecipeLine(raw)) {
         let text = raw;
         while (endsWithContinuation(text) && i + 1 < lines.length) {
           i++;
@@ -121,7 +216,9 @@ class Reader {
           text += "\n" + (next.startsWith("\t") ? next.slice(1) : next);
         }
         i++;
-        if (active()) this.currentRule.recipe.push({ text: stripRecipeIndent(text), loc: loc(start, indentWidth(raw) + 1) });
+        if (active() && rule) {
+          rule.recipe.push({ text: stripRecipeIndent(text), loc: src.loc(start, src.exact ? indentWidth(raw) + 1 : undefined) });
+        }
         continue;
       }
 
@@ -133,55 +230,78 @@ class Reader {
       }
       i++;
       const multi = i - start > 1;
-      const stripped = stripComment(text);
+      const stripped = stripLineComment(text);
       const trimmed = stripped.trim();
       if (trimmed === "") continue;
 
-      if (raw.startsWith("\t") && !isIndentedDirective(raw) && active()) {
-        throw new DiagnosticError(
-          errorAt("FLOW003", "recipe line outside a rule", loc(start, 1), "recipe lines must be indented under a rule; remove the leading tab if this is not a recipe"),
-        );
-      }
-
       const indent = stripped.length - stripped.trimStart().length;
-      const origin: TextOrigin = { loc: loc(start, indent + 1), exact: !multi };
+      const at = src.exact ? src.loc(start, indent + 1) : src.loc(start);
+      const origin: TextOrigin = { loc: at, exact: src.exact && !multi };
       const firstWord = /^[^\s(]+/.exec(trimmed)?.[0] ?? "";
 
-      if (DIRECTIVES.has(firstWord)) {
-        this.conditional(firstWord, trimmed.slice(firstWord.length).trim(), conds, origin, loc(start, indent + 1));
+      if (CONDITIONALS.has(firstWord) && !looksLikeAssignment(trimmed, firstWord)) {
+        const restRaw = trimmed.slice(firstWord.length);
+        const lead = restRaw.length - restRaw.trimStart().length;
+        this.conditional(firstWord, restRaw.trim(), conds, this.expander.sub(origin, firstWord.length + lead), at);
         continue;
       }
       if (!active()) {
-        if (firstWord === "define") i = skipDefine(lines, i);
+        if (isDefineLine(trimmed)) i = skipDefine(lines, i);
         continue;
       }
+      this.noTargets = false;
 
-      if (firstWord === "define" || ((firstWord === "export" || firstWord === "override") && /^\S+\s+define\b/.test(trimmed))) {
-        i = this.define(lines, start, i, trimmed, file);
+      // A tab-indented line that is not under a rule: Make reads it as an
+      // ordinary line when it is a directive or an assignment.
+      const tabbed = raw.startsWith("\t");
+      if (tabbed && !isDirectiveLine(trimmed, firstWord) && !isAssignment(stripModifiers(trimmed).text)) {
+        throw new DiagnosticError(
+          errorAt("FLOW003", "recipe line outside a rule", src.loc(start, 1), "recipe lines must be indented under a rule; remove the leading tab if this is not a recipe"),
+        );
+      }
+
+      if (isDefineLine(trimmed)) {
+        i = this.define(src, start, i, trimmed);
         this.currentRule = undefined;
         continue;
       }
-      if (firstWord === "endef") {
-        throw new DiagnosticError(errorAt("FLOW001", "'endef' without 'define'", loc(start, indent + 1), "remove it, or add the 'define NAME' it closes"));
+      if (firstWord === "endef" && !looksLikeAssignment(trimmed, firstWord)) {
+        throw new DiagnosticError(errorAt("FLOW001", "'endef' without 'define'", at, "remove it, or add the 'define NAME' it closes"));
       }
-      if (firstWord === "include" || firstWord === "-include" || firstWord === "sinclude") {
-        const names = splitWords(this.expander.expand(trimmed.slice(firstWord.length), this.globals, origin));
-        for (const name of names) {
-          const path = normalizeIncludePath(name);
-          if (firstWord !== "include" && this.host.readText(path) === undefined) continue;
-          this.readFile(path, loc(start, indent + 1), depth + 1);
-        }
+      if ((firstWord === "include" || firstWord === "-include" || firstWord === "sinclude") && !looksLikeAssignment(trimmed, firstWord)) {
+        this.include(firstWord !== "include", trimmed.slice(firstWord.length), this.expander.sub(origin, firstWord.length), at, depth);
+        this.currentRule = undefined;
         continue;
       }
-      if (firstWord === "vpath" || firstWord === "unexport") continue;
+      if (firstWord === "vpath" && !looksLikeAssignment(trimmed, firstWord)) {
+        this.warnOnce("vpath", warningAt("FLOW019", "'vpath' is not supported; the directive is ignored", at, "write prerequisites with their directories (e.g. src/%.c)"));
+        this.currentRule = undefined;
+        continue;
+      }
 
-      this.statement(trimmed, origin, loc(start, indent + 1));
+      this.statement(trimmed, origin, at);
     }
     if (conds.length > 0) {
       const top = conds[conds.length - 1] as CondFrame;
-      throw new DiagnosticError(errorAt("FLOW009", "conditional is never closed", top.loc, "add 'endif'"));
+      throw new DiagnosticError(errorAt("FLOW009", "conditional is never closed", top.loc, `add 'endif'${src.exact ? misspeltEndif(lines, top.loc.line) : ""}`));
     }
     this.currentRule = undefined;
+    this.noTargets = false;
+  }
+
+  private include(optional: boolean, rest: string, origin: TextOrigin, at: SourceLocation, depth: number): void {
+    const names = splitWords(this.expander.expand(rest, this.globals, origin));
+    for (const name of names) {
+      // `include *.mk` expands the glob, as Make does; a pattern matching nothing stays as written.
+      const matches = hasGlobChars(name) ? this.host.glob(name, at) : [];
+      for (const p of matches.length > 0 ? matches : [name]) {
+        const path = normalizeIncludePath(p);
+        const found = this.host.readText(path) !== undefined;
+        this.includes.push({ path, optional, found, loc: at });
+        if (!found && (optional || this.deferMissing)) continue;
+        this.readFile(path, at, depth + 1);
+      }
+    }
   }
 
   private conditional(word: string, rest: string, conds: CondFrame[], origin: TextOrigin, at: SourceLocation): void {
@@ -194,7 +314,7 @@ class Reader {
       const top = conds[conds.length - 1];
       if (!top) throw new DiagnosticError(errorAt("FLOW009", "'else' without a matching 'if'", at, "remove it"));
       if (top.seenElse) throw new DiagnosticError(errorAt("FLOW009", "only one 'else' per conditional", at, "use 'else ifeq ...' for another branch"));
-      const m = /^(ifeq|ifneq|ifdef|ifndef)\b(.*)$/.exec(rest);
+      const m = /^(ifeq|ifneq|ifdef|ifndef)(?![^\s(])(.*)$/.exec(rest);
       if (m) {
         // `else ifeq ...`: a chained branch of the same conditional.
         const cond = !top.taken && top.parentActive && this.test(m[1] as string, (m[2] as string).trim(), origin, at);
@@ -202,7 +322,7 @@ class Reader {
         top.taken ||= cond;
         return;
       }
-      if (rest !== "") throw new DiagnosticError(errorAt("FLOW001", `unexpected text after 'else': '${rest}'`, at));
+      if (rest !== "") throw new DiagnosticError(errorAt("FLOW001", `unexpected text after 'else': '${truncate(rest)}'`, at, "write 'else', or 'else ifeq (A,B)' for another branch"));
       top.seenElse = true;
       top.active = top.parentActive && !top.taken;
       top.taken = true;
@@ -212,90 +332,129 @@ class Reader {
     conds.push({ active: cond, taken: cond, parentActive, seenElse: false, loc: at });
   }
 
+  /** A conditional's test, with GNU Make's treatment of blanks around the arguments. */
   private test(word: string, rest: string, origin: TextOrigin, at: SourceLocation): boolean {
-    const expand = (t: string) => this.expander.expand(t, this.globals, origin);
     if (word === "ifdef" || word === "ifndef") {
-      const name = expand(rest).trim();
-      if (name === "") throw new DiagnosticError(errorAt("FLOW001", `'${word}' needs a variable name`, at));
+      const name = this.expander.expandProbe(rest, this.globals, origin).trim();
+      if (name === "" || /\s/.test(name)) {
+        throw new DiagnosticError(errorAt("FLOW001", `'${word}' needs one variable name${name === "" ? "" : `, got '${truncate(name)}'`}`, at, `write '${word} NAME' (the name, not $(NAME))`));
+      }
+      this.expander.probe(name);
+      // Make tests the variable's raw value: `X =` is not defined, `X = $(EMPTY)` is.
       const defined = (this.globals.lookup(name)?.value ?? "") !== "";
       return word === "ifdef" ? defined : !defined;
     }
     const pair = parseCondArgs(rest);
     if (!pair) {
-      throw new DiagnosticError(
-        errorAt("FLOW001", `malformed '${word}'`, at, `write '${word} (A,B)' or '${word} "A" "B"'`),
-      );
+      throw new DiagnosticError(errorAt("FLOW001", `malformed '${word}'`, at, `write '${word} (A,B)' or '${word} "A" "B"'`));
     }
-    const eq = expand(pair[0]) === expand(pair[1]);
-    return word === "ifeq" ? eq : !eq;
+    if (pair.extra !== "") {
+      throw new DiagnosticError(errorAt("FLOW001", `unexpected text after '${word}': '${truncate(pair.extra)}'`, at, "a comment starts with '#'"));
+    }
+    const a = this.expander.expandProbe(pair.a, this.globals, this.expander.sub(origin, pair.aAt));
+    const b = this.expander.expandProbe(pair.b, this.globals, this.expander.sub(origin, pair.bAt));
+    return (a === b) === (word === "ifeq");
   }
 
-  private define(lines: string[], start: number, next: number, header: string, file: string): number {
-    const m = /^(?:(export|override)\s+)?define\s+(\S+)\s*(=|:=|::=|\+=|\?=)?\s*$/.exec(header);
-    const at: SourceLocation = { file, line: start + 1, col: 1, lineText: lines[start] ?? "" };
-    if (!m) throw new DiagnosticError(errorAt("FLOW001", "malformed 'define'", at, "write 'define NAME' and end the value with 'endef'"));
+  private define(src: Source, start: number, next: number, header: string): number {
+    const m = /^((?:(?:export|override|private)\s+)*)define(?:\s+(.*?))?\s*$/.exec(header);
+    const at = src.loc(start, 1);
+    const parsed = m ? /^(.*?)\s*(=|:=|::=|\+=|\?=|!=)?$/.exec(m[2] ?? "") : null;
+    const rawName = parsed?.[1] ?? "";
+    if (!m || !parsed || rawName === "") {
+      throw new DiagnosticError(errorAt("FLOW001", "malformed 'define'", at, "write 'define NAME' and end the value with 'endef'"));
+    }
+    const lines = src.lines;
     const body: string[] = [];
     let depth = 1;
     let i = next;
     for (; i < lines.length; i++) {
       const l = lines[i] as string;
-      const t = l.trim();
-      if (/^define\b/.test(t)) depth++;
-      if (/^endef\b/.test(t) && --depth === 0) break;
+      if (!l.startsWith("\t")) {
+        const t = l.trim();
+        if (/^define(\s|$)/.test(t)) depth++;
+        else if (/^endef(\s|#|$)/.test(t) && --depth === 0) break;
+      }
       body.push(l);
     }
     if (i >= lines.length) throw new DiagnosticError(errorAt("FLOW001", "'define' is never closed", at, "add 'endef'"));
-    const name = m[2] as string;
-    this.assign(name, (m[3] as AssignOp | undefined) ?? "=", body.join("\n"), { loc: at, exact: false }, at);
-    if (m[1] === "export") this.exported.add(name);
+    const modifiers = m[1] ?? "";
+    const name = this.expander.expand(rawName, this.globals, { loc: at, exact: false }).trim();
+    if (name === "" || /\s/.test(name)) {
+      throw new DiagnosticError(errorAt("FLOW001", `malformed 'define': the name '${truncate(name)}' ${name === "" ? "is empty" : "contains spaces"}`, at, "write 'define NAME' and end the value with 'endef'"));
+    }
+    this.assign(name, (parsed[2] as AssignOp | undefined) ?? "=", collapseContinuations(body.join("\n")), { loc: at, exact: false }, at, /\boverride\b/.test(modifiers));
+    if (/\bexport\b/.test(modifiers)) this.exported.add(name);
     return i + 1;
   }
 
-  /** A line that is not a recipe line nor a directive: an assignment or a rule. */
-  private statement(line: string, origin: TextOrigin, at: SourceLocation): void {
-    let text = line;
-    let exportIt = false;
-    let override = false;
-    for (;;) {
-      const m = /^(export|override)\s+/.exec(text);
-      if (!m) break;
-      if (m[1] === "export") exportIt = true;
-      else override = true;
-      text = text.slice(m[0].length);
-    }
-    const offset = line.length - text.length;
-    const shifted: TextOrigin = { loc: origin.loc && { ...origin.loc, col: origin.loc.col + offset }, exact: origin.exact };
+  /** A line that is not a recipe line nor a directive: an assignment, a rule, or text that expands to nothing. */
+  private statement(line: string, origin: TextOrigin, at: SourceLocation, reparsed = false): void {
+    const { text, exportIt, override, unexport, undefine, offset } = stripModifiers(line);
+    const shifted = this.expander.sub(origin, offset);
     const sep = findSeparator(text);
+    if (undefine) {
+      for (const n of splitWords(this.expander.expand(text, this.globals, shifted))) {
+        const cur = this.globals.own(n);
+        if (cur && (cur.origin === "command line" || cur.origin === "override") && !override) continue;
+        this.globals.remove(n);
+        this.exported.delete(n);
+      }
+      this.currentRule = undefined;
+      return;
+    }
     if (sep && sep.kind === "assign") {
       const name = this.expander.expand(text.slice(0, sep.index), this.globals, shifted).trim();
       if (name === "" || /\s/.test(name)) {
-        throw new DiagnosticError(errorAt("FLOW001", name === "" ? "assignment to an empty variable name" : `variable name '${name}' contains spaces`, at, "write NAME = value"));
+        throw new DiagnosticError(errorAt("FLOW001", name === "" ? "assignment to an empty variable name" : `variable name '${truncate(name)}' contains spaces`, at, "write NAME = value"));
       }
       const afterOp = text.slice(sep.index + sep.op.length);
       const value = afterOp.replace(/^[ \t]+/, "");
       const valueCol = sep.index + sep.op.length + (afterOp.length - value.length);
-      this.assign(name, sep.op, value, { loc: shifted.loc && { ...shifted.loc, col: shifted.loc.col + valueCol }, exact: shifted.exact }, at, override);
+      this.assign(name, sep.op, value, this.expander.sub(shifted, valueCol), at, override);
       if (exportIt) this.exported.add(name);
+      if (unexport) this.exported.delete(name);
       this.currentRule = undefined;
       return;
     }
-    if (exportIt && !sep) {
-      // `export A B`: mark existing variables for export.
-      for (const n of splitWords(this.expander.expand(text, this.globals, shifted))) this.exported.add(n);
-      return;
-    }
-    if (!sep && this.expander.expand(text, this.globals, shifted).trim() === "") {
-      // Make expands a line without a separator; `$(info ...)`, `$(warning ...)`,
-      // `$(error ...)` alone on a line are fine when they expand to nothing.
+    if ((exportIt || unexport) && !sep) {
+      // `export A B` / `unexport A B`: mark variables; bare `export` would export everything.
+      const names = splitWords(this.expander.expand(text, this.globals, shifted));
+      if (names.length === 0 && exportIt) {
+        this.warnOnce("export-all", warningAt("FLOW019", "a bare 'export' (export every variable) is not supported", at, "name the variables: 'export CC CFLAGS'"));
+      }
+      for (const n of names) {
+        if (exportIt) this.exported.add(n);
+        else this.exported.delete(n);
+      }
+      this.currentRule = undefined;
       return;
     }
     if (!sep) {
+      // Make expands a line that is neither a rule nor an assignment: when it
+      // expands to nothing (`$(info ...)`, `$(eval ...)`, an empty variable) it is fine.
+      const expanded = this.expander.expand(text, this.globals, shifted);
+      if (expanded.trim() === "") {
+        this.currentRule = undefined;
+        return;
+      }
+      // A rule (or assignment) that came out of a variable: read the expanded text (once).
+      if (!reparsed && findSeparator(expanded.replace(/\$/g, "$$$$"))?.kind === "rule") {
+        this.statement(expanded.replace(/\$/g, "$$$$").trim(), { loc: at, exact: false }, at, true);
+        return;
+      }
+      const word = /^\S+/.exec(line)?.[0] ?? "";
+      const directive = closest(word, DIRECTIVE_WORDS);
       throw new DiagnosticError(
         errorAt(
           "FLOW001",
           `missing separator: '${truncate(line)}' is neither a rule nor an assignment`,
           at,
-          /^\s/.test(at.lineText) ? "recipe lines must be indented under a rule" : "a rule is 'target: prerequisites', an assignment is 'NAME = value'",
+          directive && directive !== word
+            ? `did you mean '${directive}'?`
+            : /^\s/.test(at.lineText)
+              ? "recipe lines must be indented under a rule"
+              : "a rule is 'target: prerequisites', an assignment is 'NAME = value'",
         ),
       );
     }
@@ -305,6 +464,11 @@ class Reader {
   private assign(name: string, op: AssignOp, rawValue: string, origin: TextOrigin, at: SourceLocation, override = false): void {
     const existing = this.globals.own(name);
     if (existing && (existing.origin === "command line" || existing.origin === "override") && !override) return;
+    if ((name === "SHELL" && !/^(\/bin\/)?sh$/.test(rawValue.trim())) || name === ".SHELLFLAGS") {
+      this.warnOnce(name, warningAt("FLOW019", `setting ${name} has no effect: recipes always run as one '/bin/sh -e -c' script`, at, "write recipes for /bin/sh, or run another interpreter explicitly: bash -c '...'"));
+    } else if (name === "VPATH") {
+      this.warnOnce("vpath", warningAt("FLOW019", "VPATH is not supported; prerequisites are looked up where they are written", at, "write prerequisites with their directories (e.g. src/%.c)"));
+    }
     const origin2: Origin = override ? "override" : "file";
     let v: Variable;
     switch (op) {
@@ -324,10 +488,8 @@ class Reader {
         break;
       case "+=": {
         const old = this.globals.lookup(name);
-        if (!old || old.origin === "environment") {
-          const base = old ? old.value + " " : "";
-          // Environment variables are recursive in Make: what is appended is expanded at use.
-          v = { value: base + rawValue, flavor: "recursive", origin: origin2, loc: at };
+        if (!old) {
+          v = { value: rawValue, flavor: "recursive", origin: origin2, loc: at };
         } else if (old.flavor === "simple") {
           const add = this.expander.expand(rawValue, this.globals, origin);
           v = { value: old.value === "" ? add : `${old.value} ${add}`, flavor: "simple", origin: origin2, loc: old.loc ?? at };
@@ -356,34 +518,54 @@ class Reader {
       inlineRecipe = rest.slice(semi + 1).replace(/^[ \t]+/, "");
       rest = rest.slice(0, semi);
     }
-    const exp = (t: string, off: number) =>
-      this.expander.expand(t, this.globals, { loc: origin.loc && { ...origin.loc, col: origin.loc.col + off }, exact: origin.exact });
+    // Most rule text holds no reference: no origin is made for it.
+    const exp = (t: string, off: number) => (t.includes("$") ? this.expander.expand(t, this.globals, this.expander.sub(origin, off)) : t);
     const targets = splitWords(exp(targetText, 0));
     if (targets.length === 0) {
-      // `$(EMPTY): x` is legal Make and defines nothing; its recipe lines are read and dropped.
-      this.currentRule = { index: -1, targets: [], prereqs: [], orderOnly: [], recipe: [], loc: at, grouped: false, isPattern: false };
+      // `$(EMPTY): x` is legal Make and defines nothing; its recipe lines are ignored.
+      this.currentRule = undefined;
+      this.noTargets = findSeparator(rest)?.kind !== "assign";
       return;
     }
-    const wordAt = (w: string, from: number): Word => {
-      const idx = origin.exact ? at.lineText.indexOf(w, from) : -1;
-      return { text: w, loc: idx >= 0 ? { ...at, col: idx + 1 } : at };
+    // Words appear in the line in order, so each search starts after the last
+    // hit; once a word is not found literally (it came from a variable), the
+    // rest point at the rule. Searching from the start each time was quadratic
+    // on a 10,000-word `all:` line.
+    const locator = (from: number) => {
+      let cursor = origin.exact ? from : -1;
+      return (w: string): Word => {
+        const idx = cursor >= 0 ? at.lineText.indexOf(w, cursor) : -1;
+        cursor = idx >= 0 ? idx + w.length : -1;
+        return { text: w, loc: idx >= 0 ? { ...at, col: idx + 1 } : at };
+      };
     };
     const base = origin.exact && origin.loc ? origin.loc.col - 1 : 0;
-    const targetWords = targets.map((t) => wordAt(t, base));
+    const targetWords = targets.map(locator(base));
 
-    // A target-specific variable: `targets: NAME op value`.
-    const assign = findSeparator(rest);
+    // A target-specific variable: `targets: [override|private|export] NAME op value`.
+    const mods = stripModifiers(rest.replace(/^[ \t]+/, ""));
+    const assign = findSeparator(mods.text);
     if (assign && assign.kind === "assign") {
-      const name = exp(rest.slice(0, assign.index), restStart).trim();
-      const rawValue = rest.slice(assign.index + assign.op.length).replace(/^[ \t]+/, "") + (inlineRecipe !== undefined ? ";" + inlineRecipe : "");
-      const valueOrigin: TextOrigin = { loc: origin.loc && { ...origin.loc, col: origin.loc.col + restStart + assign.index + assign.op.length }, exact: origin.exact };
-      const value = assign.op === ":=" || assign.op === "::=" ? this.expander.expand(rawValue, this.globals, valueOrigin) : rawValue;
+      const lead = rest.length - rest.replace(/^[ \t]+/, "").length + mods.offset;
+      const name = exp(mods.text.slice(0, assign.index), restStart + lead).trim();
+      if (name === "" || /\s/.test(name)) {
+        throw new DiagnosticError(errorAt("FLOW001", name === "" ? "assignment to an empty variable name" : `variable name '${truncate(name)}' contains spaces`, at, "write 'target: NAME = value'"));
+      }
+      if (mods.exportIt) {
+        this.warnOnce(`export-target:${name}`, warningAt("FLOW019", `'export' on a target-specific variable is not supported: ${name} is set for the target but not exported`, at, `export it globally ('export ${name}') or list it in .ENV`));
+      }
+      const afterOp = mods.text.slice(assign.index + assign.op.length);
+      const rawValue = afterOp.replace(/^[ \t]+/, "") + (inlineRecipe !== undefined ? ";" + inlineRecipe : "");
+      const valueOrigin = this.expander.sub(origin, restStart + lead + assign.index + assign.op.length + (afterOp.length - afterOp.replace(/^[ \t]+/, "").length));
+      let value = rawValue;
+      if (assign.op === ":=" || assign.op === "::=") value = this.expander.expand(rawValue, this.globals, valueOrigin);
+      else if (assign.op === "!=") value = this.expander.host.shell(this.expander.expand(rawValue, this.globals, valueOrigin), at);
       for (const t of targets) {
         const list = this.targetVars.get(t) ?? [];
-        list.push({ name, op: assign.op, value, loc: at });
+        list.push({ name, op: assign.op, value, loc: at, ...(mods.override ? { override: true } : {}) });
         this.targetVars.set(t, list);
       }
-      // Make: a target-specific assignment does not end the rule context for recipes.
+      // flow's leniency: a target-specific assignment does not end the rule context for recipes.
       return;
     }
 
@@ -399,8 +581,9 @@ class Reader {
     const normalPart = bar >= 0 ? prereqPart.slice(0, bar) : prereqPart;
     const orderPart = bar >= 0 ? prereqPart.slice(bar + 1) : "";
     const prereqFrom = base + restStart + (patternPart !== undefined ? secondColon + 1 : 0);
-    const prereqs = splitWords(exp(normalPart, restStart)).map((w) => wordAt(w, prereqFrom));
-    const orderOnly = splitWords(exp(orderPart, restStart)).map((w) => wordAt(w, prereqFrom));
+    const prereqOff = restStart + (patternPart !== undefined ? secondColon + 1 : 0);
+    const prereqs = splitWords(exp(normalPart, prereqOff)).map(locator(prereqFrom));
+    const orderOnly = splitWords(exp(orderPart, prereqOff + (bar >= 0 ? bar + 1 : 0))).map(locator(prereqFrom));
     if (patternPart !== undefined) {
       const tp = splitWords(exp(patternPart, restStart));
       if (tp.length !== 1 || !(tp[0] as string).includes("%")) {
@@ -410,21 +593,124 @@ class Reader {
       }
       staticPattern = { targetPattern: tp[0] as string, prereqPatterns: prereqs, orderOnlyPatterns: orderOnly };
     }
+
+    const first = targets[0] as string;
+    if (first === ".SUFFIXES") {
+      if (prereqs.length === 0) this.suffixes.clear();
+      for (const p of prereqs) this.suffixes.add(p.text);
+    }
+    const unsupported = UNSUPPORTED_SPECIAL[first];
+    if (unsupported !== undefined) {
+      this.warnOnce(first, warningAt("FLOW019", `${first} is not supported and is ignored`, at, unsupported));
+    }
+
+    // An old-fashioned suffix rule (`.c.o:`) is the pattern rule `%.o: %.c`.
+    const suffixRule = !staticPattern && targets.length === 1 && prereqs.length === 0 ? this.suffixRule(first) : undefined;
+    const targetList = suffixRule ? [{ text: suffixRule.target, loc: targetWords[0]?.loc ?? at }] : targetWords;
+    const prereqList = suffixRule ? [{ text: suffixRule.prereq, loc: targetWords[0]?.loc ?? at }] : prereqs;
+    const isPattern = !staticPattern && targetList.some((t) => t.text.includes("%"));
+    if (isPattern && targetList.some((t) => !t.text.includes("%"))) {
+      throw new DiagnosticError(
+        errorAt("FLOW001", "a rule mixes pattern targets (with '%') and ordinary targets", at, "write the pattern rule and the ordinary rule separately"),
+      );
+    }
     const rule: RuleDef = {
       index: this.rules.length,
-      targets: targetWords,
-      prereqs: staticPattern ? [] : prereqs,
+      targets: targetList,
+      prereqs: staticPattern ? [] : prereqList,
       orderOnly: staticPattern ? [] : orderOnly,
       recipe: [] as RecipeLine[],
       loc: at,
       grouped,
       ...(staticPattern ? { staticPattern } : {}),
-      isPattern: !staticPattern && targets.some((t) => t.includes("%")),
+      isPattern,
     };
     if (inlineRecipe !== undefined && inlineRecipe.trim() !== "") rule.recipe.push({ text: inlineRecipe, loc: at });
     this.rules.push(rule);
     this.currentRule = rule;
   }
+
+  /**
+   * GNU Make runs `a b: c` once per target; flow runs it once for both (a
+   * grouped rule). A recipe that names `$@` was most likely written for
+   * Make's meaning: say so (FLOW019).
+   */
+  private checkMultiTarget(r: RuleDef): void {
+    if (r.targets.length < 2 || r.grouped || r.isPattern || r.staticPattern) return;
+    if (!r.recipe.some((l) => /\$(@|\(@[DF]?\)|\{@[DF]?\})/.test(l.text))) return;
+    const names = r.targets.map((t) => t.text);
+    this.host.warn(
+      warningAt(
+        "FLOW019",
+        `flow runs this recipe once for all of ${names.map((n) => `'${n}'`).join(" ")}, with $@ = '${names[0]}' (GNU Make runs it once per target)`,
+        r.loc,
+        `for one run per target write a static pattern rule ('${names.join(" ")}: %: ...') or one rule each; write '&:' when one run makes them all`,
+      ),
+    );
+  }
+
+  /** `.c.o` → `%.o: %.c`; `.sh` → `%: %.sh`; only for known suffixes, as in Make. */
+  private suffixRule(target: string): { target: string; prereq: string } | undefined {
+    if (!target.startsWith(".") || target.includes("/") || target.includes("%")) return undefined;
+    if (this.suffixes.has(target)) return { target: "%", prereq: `%${target}` };
+    for (const s of this.suffixes) {
+      if (target.startsWith(s) && target.length > s.length && this.suffixes.has(target.slice(s.length))) {
+        return { target: `%${target.slice(s.length)}`, prereq: `%${s}` };
+      }
+    }
+    return undefined;
+  }
+
+  private warnOnce(key: string, d: Diagnostic): void {
+    if (this.warnedOnce.has(key)) return;
+    this.warnedOnce.add(key);
+    this.host.warn(d);
+  }
+}
+
+/** Leading `export` / `override` / `private` / `unexport` / `undefine` words of a statement. */
+function stripModifiers(line: string): { text: string; offset: number; exportIt: boolean; override: boolean; unexport: boolean; undefine: boolean } {
+  let text = line;
+  const r = { exportIt: false, override: false, unexport: false, undefine: false };
+  for (;;) {
+    const m = /^(export|override|private|unexport|undefine)(?:\s+|$)/.exec(text);
+    if (!m) break;
+    // `export = 1` assigns a variable named export.
+    if (/^\s*(=|:=|::=|\+=|\?=|!=)/.test(text.slice((m[1] as string).length))) break;
+    if (m[1] === "export") r.exportIt = true;
+    else if (m[1] === "override") r.override = true;
+    else if (m[1] === "unexport") r.unexport = true;
+    else if (m[1] === "undefine") r.undefine = true;
+    text = text.slice(m[0].length);
+  }
+  return { text, offset: line.length - text.length, ...r };
+}
+
+/** `NAME op value` with a one-word name (a tab-indented `echo a=b` is a stray recipe line, not an assignment). */
+function isAssignment(text: string): boolean {
+  const sep = findSeparator(text);
+  return sep?.kind === "assign" && !/\s/.test(text.slice(0, sep.index).trim());
+}
+
+/** `ifeq = 1` is an assignment to a variable named ifeq, not a directive. */
+function looksLikeAssignment(trimmed: string, firstWord: string): boolean {
+  return /^\s*(=|:=|::=|\+=|\?=|!=)/.test(trimmed.slice(firstWord.length));
+}
+
+function isDefineLine(trimmed: string): boolean {
+  return /^(?:(?:export|override|private)\s+)*define(\s|$)/.test(trimmed);
+}
+
+function isDirectiveLine(trimmed: string, firstWord: string): boolean {
+  return (DIRECTIVE_WORDS.includes(firstWord) && !looksLikeAssignment(trimmed, firstWord)) || isDefineLine(trimmed);
+}
+
+/** A recipe line under a rule: a tab, or (flow's extension) spaces before something that is not a directive. */
+function isRecipeLine(raw: string): boolean {
+  if (raw.startsWith("\t")) return true;
+  if (!raw.startsWith(" ") || raw.trim() === "") return false;
+  const w = /^\s*([^\s(]+)/.exec(raw)?.[1] ?? "";
+  return !(CONDITIONALS.has(w) || isDefineLine(raw.trim()) || w === "endef");
 }
 
 /** The first top-level `:` (a rule) or assignment operator, whichever comes first. */
@@ -434,6 +720,10 @@ function findSeparator(text: string): { kind: "rule"; index: number } | { kind: 
     const c = text[i];
     if (c === "$" && (text[i + 1] === "(" || text[i + 1] === "{")) {
       depth++;
+      i++;
+      continue;
+    }
+    if (c === "$" && text[i + 1] === "$") {
       i++;
       continue;
     }
@@ -459,6 +749,38 @@ function endsWithContinuation(line: string): boolean {
   return n % 2 === 1;
 }
 
+/** Backslash-newline inside a `define` body becomes one space, as Make reads it. */
+function collapseContinuations(body: string): string {
+  if (!body.includes("\\\n")) return body;
+  const lines = body.split("\n");
+  const out: string[] = [];
+  let cur: string | undefined;
+  for (const l of lines) {
+    const piece: string = cur === undefined ? l : l.replace(/^[ \t]+/, "");
+    cur = cur === undefined ? piece : cur + piece;
+    if (endsWithContinuation(cur)) cur = cur.slice(0, -1).replace(/[ \t]+$/, "") + " ";
+    else {
+      out.push(cur);
+      cur = undefined;
+    }
+  }
+  if (cur !== undefined) out.push(cur);
+  return out.join("\n");
+}
+
+/**
+ * A logical line without its comment. As in GNU Make, the inline recipe of a
+ * rule (`target: prereqs ; recipe`) goes to the shell as written, `#` included.
+ */
+function stripLineComment(line: string): string {
+  const semi = topLevelIndex(line, ";");
+  if (semi < 0) return stripComment(line);
+  const head = line.slice(0, semi);
+  if (head.includes("#") && stripComment(head) !== head.replace(/\\#/g, "#")) return stripComment(line);
+  if (findSeparator(head)?.kind !== "rule") return stripComment(line);
+  return stripComment(head) + line.slice(semi);
+}
+
 /** Drop a `#` comment (not inside `$( )`, not escaped as `\#`). */
 function stripComment(line: string): string {
   if (!line.includes("#")) return line;
@@ -479,11 +801,6 @@ function stripComment(line: string): string {
   return out;
 }
 
-function isIndentedDirective(raw: string): boolean {
-  const w = /^\s*(\S+)/.exec(raw)?.[1];
-  return w !== undefined && DIRECTIVES.has(w) && !raw.startsWith("\t");
-}
-
 function indentWidth(raw: string): number {
   return raw.length - raw.trimStart().length;
 }
@@ -492,31 +809,90 @@ function stripRecipeIndent(text: string): string {
   return text.startsWith("\t") ? text.slice(1) : text.replace(/^ +/, "");
 }
 
-function skipDefine(lines: string[], next: number): number {
+function skipDefine(lines: readonly string[], next: number): number {
   let depth = 1;
   for (let i = next; i < lines.length; i++) {
-    const t = (lines[i] as string).trim();
-    if (/^define\b/.test(t)) depth++;
-    if (/^endef\b/.test(t) && --depth === 0) return i + 1;
+    const l = lines[i] as string;
+    if (l.startsWith("\t")) continue;
+    const t = l.trim();
+    if (/^define(\s|$)/.test(t)) depth++;
+    else if (/^endef(\s|#|$)/.test(t) && --depth === 0) return i + 1;
   }
   return lines.length;
 }
 
-/** `(a,b)`, `"a" "b"`, `'a' 'b'` → [a, b] unexpanded. */
-function parseCondArgs(rest: string): [string, string] | undefined {
-  const t = rest.trim();
-  if (t.startsWith("(") && t.endsWith(")")) {
-    const inner = t.slice(1, -1);
-    const comma = topLevelIndex(inner, ",");
-    if (comma < 0) return undefined;
-    return [inner.slice(0, comma).trim(), inner.slice(comma + 1).trim()];
+interface CondArgs {
+  readonly a: string;
+  readonly aAt: number;
+  readonly b: string;
+  readonly bAt: number;
+  /** Text after the closing paren or quote (an error when not blank). */
+  readonly extra: string;
+}
+
+/**
+ * `(a,b)`, `"a" "b"`, `'a' 'b'` → the two unexpanded arguments, as GNU Make's
+ * conditional_line splits them: in the parenthesized form, blanks after the
+ * comma and before the first argument's end are dropped, the others are kept.
+ */
+export function parseCondArgs(s: string): CondArgs | undefined {
+  const open = s[0];
+  if (open === "(") {
+    let i = 1;
+    let count = 0;
+    for (; i < s.length; i++) {
+      const c = s[i];
+      if (c === "(") count++;
+      else if (c === ")") count--;
+      else if (c === "," && count <= 0) break;
+    }
+    if (i >= s.length) return undefined;
+    let end = i;
+    while (end > 1 && (s[end - 1] === " " || s[end - 1] === "\t")) end--;
+    let j = i + 1;
+    while (j < s.length && /\s/.test(s[j] as string)) j++;
+    const bAt = j;
+    count = 0;
+    for (; j < s.length; j++) {
+      const c = s[j];
+      if (c === "(") count++;
+      else if (c === ")") {
+        if (count <= 0) break;
+        count--;
+      }
+    }
+    if (j >= s.length) return undefined;
+    return { a: s.slice(1, end), aAt: 1, b: s.slice(bAt, j), bAt, extra: s.slice(j + 1).trim() };
   }
-  const m = /^(["'])(.*?)\1\s+(["'])(.*?)\3$/.exec(t);
-  return m ? [m[2] as string, m[4] as string] : undefined;
+  if (open === '"' || open === "'") {
+    const aEnd = s.indexOf(open, 1);
+    if (aEnd < 0) return undefined;
+    let j = aEnd + 1;
+    while (j < s.length && /\s/.test(s[j] as string)) j++;
+    const q = s[j];
+    if (q !== '"' && q !== "'") return undefined;
+    const bEnd = s.indexOf(q, j + 1);
+    if (bEnd < 0) return undefined;
+    return { a: s.slice(1, aEnd), aAt: 1, b: s.slice(j + 1, bEnd), bAt: j + 1, extra: s.slice(bEnd + 1).trim() };
+  }
+  return undefined;
+}
+
+/** ` (is 'ednif' at line 7 meant to be 'endif'?)` when a line after the opening looks like a misspelt directive. */
+function misspeltEndif(lines: readonly string[], after: number): string {
+  for (let i = after; i < lines.length; i++) {
+    const w = /^\s*(\S+)\s*$/.exec(stripComment(lines[i] as string))?.[1];
+    if (w === undefined || CONDITIONALS.has(w)) continue;
+    const c = closest(w, ["endif", "else"]);
+    if (c !== undefined) return ` (is '${w}' at line ${i + 1} meant to be '${c}'?)`;
+  }
+  return "";
 }
 
 function normalizeIncludePath(p: string): string {
-  return p.replace(/^\.\//, "");
+  if (p.startsWith("/")) return posix.normalize(p);
+  const n = posix.normalize(p);
+  return n === "." ? p : n;
 }
 
 function truncate(s: string): string {

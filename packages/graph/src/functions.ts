@@ -1,20 +1,24 @@
 import { DiagnosticError, errorAt, warningAt, type SourceLocation } from "./diagnostic.js";
-import { splitArgsWithOffsets, type Expander, type TextOrigin } from "./expander.js";
+import { splitArgs, type Expander, type RawArg, type TextOrigin } from "./expander.js";
 import { VariableTable, type Scope } from "./variables.js";
 import { matchPattern, patsubst, splitWords } from "./words.js";
 
 export interface CallContext {
   readonly expander: Expander;
   readonly scope: Scope;
-  /** Origin of the argument text. */
+  /** Origin of the argument text (the first argument's first character). */
   readonly origin: TextOrigin;
   /** Location of the `$(` of the call. */
   readonly at: SourceLocation | undefined;
-  /** Origin of argument i (its own column), for lazy functions that expand arguments themselves. */
-  readonly argOrigin?: (i: number) => TextOrigin;
 }
 
-type Impl = (args: string[], ctx: CallContext) => string;
+/** An argument, expanded (eager functions) or not (lazy ones), with where it was written. */
+export interface Arg {
+  readonly text: string;
+  readonly origin: TextOrigin;
+}
+
+type Impl = (args: Arg[], ctx: CallContext) => string;
 
 interface FunctionDef {
   /** Number of arguments; the last one keeps any further commas. */
@@ -48,58 +52,91 @@ function filterWords(patterns: string, text: string, keep: boolean): string {
     .join(" ");
 }
 
-function wordIndex(arg: string, fn: string, ctx: CallContext): number {
-  const t = arg.trim();
-  if (!/^[0-9]+$/.test(t) || Number(t) < 1) {
+function number(arg: Arg, fn: string, which: string, min: number, ctx: CallContext): number {
+  const t = arg.text.trim();
+  if (!/^[0-9]+$/.test(t) || Number(t) < min) {
     throw new DiagnosticError(
-      errorAt("FLOW001", `'${fn}' needs a positive whole number, got '${t}'`, ctx.at, `write e.g. $(${fn} 1,...)`),
+      errorAt(
+        "FLOW001",
+        `'${fn}' needs a ${min >= 1 ? "positive" : "non-negative"} whole number${which === "first" ? "" : ` as its ${which} argument`}, got '${t}'`,
+        arg.origin.loc ?? ctx.at,
+        `write e.g. $(${fn} 1,...): words are counted from 1`,
+      ),
     );
   }
   return Number(t);
 }
 
-function expandArg(text: string | undefined, ctx: CallContext, index?: number): string {
-  const origin = index !== undefined && ctx.argOrigin ? ctx.argOrigin(index) : ctx.origin;
-  return ctx.expander.expand(text ?? "", ctx.scope, origin);
+/** Expand a lazy argument as Make does for conditions: blanks around the raw text are dropped first. */
+function expandStripped(arg: Arg | undefined, ctx: CallContext, probe: boolean): string {
+  if (!arg) return "";
+  const lead = arg.text.length - arg.text.trimStart().length;
+  const text = arg.text.trim();
+  if (text === "") return "";
+  const origin = ctx.expander.sub(arg.origin, lead);
+  return probe ? ctx.expander.expandProbe(text, ctx.scope, origin) : ctx.expander.expand(text, ctx.scope, origin);
 }
 
+function expandArg(arg: Arg | undefined, ctx: CallContext): string {
+  return arg ? ctx.expander.expand(arg.text, ctx.scope, arg.origin) : "";
+}
+
+/** `$(subst)`: an empty `from` appends `to` at the end, as GNU Make does. */
+function subst(from: string, to: string, text: string): string {
+  return from === "" ? text + to : text.split(from).join(to);
+}
+
+/** `$(shell)` and `$(error)` report at the call; the text is the argument. */
+const t = (a: Arg | undefined): string => a?.text ?? "";
+
 const DEFS: Record<string, FunctionDef> = {
-  subst: { arity: 3, min: 3, lazy: false, impl: ([from = "", to = "", text = ""]) => (from === "" ? text : text.split(from).join(to)) },
-  patsubst: { arity: 3, min: 3, lazy: false, impl: ([p = "", r = "", t = ""]) => patsubst(p.trim(), r.trim(), t) },
-  strip: { arity: 1, min: 1, lazy: false, impl: ([t = ""]) => words(t).join(" ") },
-  findstring: { arity: 2, min: 2, lazy: false, impl: ([f = "", t = ""]) => (t.includes(f) ? f : "") },
-  filter: { arity: 2, min: 2, lazy: false, impl: ([p = "", t = ""]) => filterWords(p, t, true) },
-  "filter-out": { arity: 2, min: 2, lazy: false, impl: ([p = "", t = ""]) => filterWords(p, t, false) },
+  subst: { arity: 3, min: 3, lazy: false, impl: ([a, b, c]) => subst(t(a), t(b), t(c)) },
+  // Make keeps blanks inside the pattern and replacement: `$(patsubst %.c ,...)` matches nothing.
+  patsubst: { arity: 3, min: 3, lazy: false, impl: ([p, r, x]) => patsubst(t(p), t(r), t(x)) },
+  strip: { arity: 1, min: 1, lazy: false, impl: ([x]) => words(t(x)).join(" ") },
+  findstring: { arity: 2, min: 2, lazy: false, impl: ([f, x]) => (t(x).includes(t(f)) ? t(f) : "") },
+  filter: { arity: 2, min: 2, lazy: false, impl: ([p, x]) => filterWords(t(p), t(x), true) },
+  "filter-out": { arity: 2, min: 2, lazy: false, impl: ([p, x]) => filterWords(t(p), t(x), false) },
   sort: {
     arity: 1,
     min: 1,
     lazy: false,
     // Byte order, not locale order, so results are the same on every machine.
-    impl: ([t = ""]) => [...new Set(words(t))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join(" "),
+    impl: ([x]) => [...new Set(words(t(x)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join(" "),
   },
   word: {
     arity: 2,
     min: 2,
     lazy: false,
-    impl: ([n = "", t = ""], ctx) => words(t)[wordIndex(n, "word", ctx) - 1] ?? "",
+    impl: ([n, x], ctx) => words(t(x))[number(n as Arg, "word", "first", 1, ctx) - 1] ?? "",
   },
   wordlist: {
     arity: 3,
     min: 3,
     lazy: false,
-    impl: ([s = "", e = "", t = ""], ctx) => words(t).slice(wordIndex(s, "wordlist", ctx) - 1, Number(e.trim()) || 0).join(" "),
+    impl: ([s, e, x], ctx) => {
+      const from = number(s as Arg, "wordlist", "first", 1, ctx);
+      const to = number(e as Arg, "wordlist", "second", 0, ctx);
+      // Make returns the text from the first word's start to the last word's end, blanks inside kept.
+      if (to < from) return "";
+      const spans = [...t(x).matchAll(/[^ \t\n\r]+/g)];
+      const first = spans[from - 1];
+      if (!first) return "";
+      const last = spans[Math.min(to, spans.length) - 1] as RegExpMatchArray;
+      return t(x).slice(first.index, (last.index as number) + last[0].length);
+    },
   },
-  words: { arity: 1, min: 1, lazy: false, impl: ([t = ""]) => String(words(t).length) },
-  firstword: { arity: 1, min: 1, lazy: false, impl: ([t = ""]) => words(t)[0] ?? "" },
-  lastword: { arity: 1, min: 1, lazy: false, impl: ([t = ""]) => words(t).at(-1) ?? "" },
-  dir: { arity: 1, min: 1, lazy: false, impl: ([t = ""]) => words(t).map(dirOf).join(" ") },
-  notdir: { arity: 1, min: 1, lazy: false, impl: ([t = ""]) => words(t).map(notdirOf).join(" ") },
+  words: { arity: 1, min: 1, lazy: false, impl: ([x]) => String(words(t(x)).length) },
+  firstword: { arity: 1, min: 1, lazy: false, impl: ([x]) => words(t(x))[0] ?? "" },
+  lastword: { arity: 1, min: 1, lazy: false, impl: ([x]) => words(t(x)).at(-1) ?? "" },
+  dir: { arity: 1, min: 1, lazy: false, impl: ([x]) => words(t(x)).map(dirOf).join(" ") },
+  notdir: { arity: 1, min: 1, lazy: false, impl: ([x]) => words(t(x)).map(notdirOf).join(" ") },
   suffix: {
     arity: 1,
     min: 1,
     lazy: false,
-    impl: ([t = ""]) =>
-      words(t)
+    impl: ([x]) =>
+      words(t(x))
         .map((w) => (suffixIndex(w) < 0 ? "" : w.slice(suffixIndex(w))))
         .filter((s) => s !== "")
         .join(" "),
@@ -108,20 +145,20 @@ const DEFS: Record<string, FunctionDef> = {
     arity: 1,
     min: 1,
     lazy: false,
-    impl: ([t = ""]) =>
-      words(t)
+    impl: ([x]) =>
+      words(t(x))
         .map((w) => (suffixIndex(w) < 0 ? w : w.slice(0, suffixIndex(w))))
         .join(" "),
   },
-  addsuffix: { arity: 2, min: 2, lazy: false, impl: ([s = "", t = ""]) => words(t).map((w) => w + s).join(" ") },
-  addprefix: { arity: 2, min: 2, lazy: false, impl: ([p = "", t = ""]) => words(t).map((w) => p + w).join(" ") },
+  addsuffix: { arity: 2, min: 2, lazy: false, impl: ([s, x]) => words(t(x)).map((w) => w + t(s)).join(" ") },
+  addprefix: { arity: 2, min: 2, lazy: false, impl: ([p, x]) => words(t(x)).map((w) => t(p) + w).join(" ") },
   join: {
     arity: 2,
     min: 2,
     lazy: false,
-    impl: ([a = "", b = ""]) => {
-      const x = words(a);
-      const y = words(b);
+    impl: ([a, b]) => {
+      const x = words(t(a));
+      const y = words(t(b));
       const n = Math.max(x.length, y.length);
       const out: string[] = [];
       for (let i = 0; i < n; i++) out.push((x[i] ?? "") + (y[i] ?? ""));
@@ -132,27 +169,27 @@ const DEFS: Record<string, FunctionDef> = {
     arity: 1,
     min: 1,
     lazy: false,
-    impl: ([t = ""], ctx) => {
+    impl: ([x], ctx) => {
       const out = new Set<string>();
-      for (const p of words(t)) for (const m of ctx.expander.host.glob(p, ctx.at)) out.add(m);
+      for (const p of words(t(x))) for (const m of ctx.expander.host.glob(p, ctx.at)) out.add(m);
       return [...out].join(" ");
     },
   },
-  shell: { arity: 1, min: 1, lazy: false, impl: ([cmd = ""], ctx) => ctx.expander.host.shell(cmd, ctx.at) },
+  shell: { arity: 1, min: 1, lazy: false, impl: ([cmd], ctx) => ctx.expander.host.shell(t(cmd), ctx.at) },
   error: {
     arity: 1,
     min: 1,
     lazy: false,
-    impl: ([msg = ""], ctx) => {
-      throw new DiagnosticError(errorAt("FLOW013", msg.trim(), ctx.at));
+    impl: ([msg], ctx) => {
+      throw new DiagnosticError(errorAt("FLOW013", t(msg).trim(), ctx.at));
     },
   },
   warning: {
     arity: 1,
     min: 1,
     lazy: false,
-    impl: ([msg = ""], ctx) => {
-      ctx.expander.warn(warningAt("FLOW013", msg.trim(), ctx.at));
+    impl: ([msg], ctx) => {
+      ctx.expander.warn(warningAt("FLOW013", t(msg).trim(), ctx.at));
       return "";
     },
   },
@@ -160,25 +197,26 @@ const DEFS: Record<string, FunctionDef> = {
     arity: 1,
     min: 1,
     lazy: false,
-    impl: ([msg = ""], ctx) => {
-      ctx.expander.warn({ code: "FLOW013", severity: "warning", message: msg.trim(), ...(ctx.at ? { loc: ctx.at } : {}) });
+    impl: ([msg], ctx) => {
+      ctx.expander.warn({ code: "FLOW013", severity: "info", message: t(msg), ...(ctx.at ? { loc: ctx.at } : {}) });
       return "";
     },
   },
+  // if, or, and: each condition's blanks are stripped before it is expanded, and
+  // a condition is true when its expansion is not empty (GNU Make's func_if).
   if: {
     arity: 3,
     min: 2,
     lazy: true,
-    impl: ([cond, then, otherwise], ctx) =>
-      expandArg(cond, ctx, 0).trim() !== "" ? expandArg(then, ctx, 1) : expandArg(otherwise, ctx, 2),
+    impl: ([cond, then, otherwise], ctx) => (expandStripped(cond, ctx, true) !== "" ? expandArg(then, ctx) : expandArg(otherwise, ctx)),
   },
   or: {
     arity: Number.MAX_SAFE_INTEGER,
     min: 1,
     lazy: true,
     impl: (args, ctx) => {
-      for (const [i, a] of args.entries()) {
-        const v = expandArg(a, ctx, i).trim();
+      for (const a of args) {
+        const v = expandStripped(a, ctx, true);
         if (v !== "") return v;
       }
       return "";
@@ -190,8 +228,8 @@ const DEFS: Record<string, FunctionDef> = {
     lazy: true,
     impl: (args, ctx) => {
       let v = "";
-      for (const [i, a] of args.entries()) {
-        v = expandArg(a, ctx, i).trim();
+      for (const a of args) {
+        v = expandStripped(a, ctx, false);
         if (v === "") return "";
       }
       return v;
@@ -204,10 +242,10 @@ const DEFS: Record<string, FunctionDef> = {
     impl: ([v, list, body], ctx) => {
       const name = expandArg(v, ctx).trim();
       const out: string[] = [];
+      const inner = new VariableTable(ctx.scope);
       for (const w of words(expandArg(list, ctx))) {
-        const inner = new VariableTable(ctx.scope);
         inner.set(name, { value: w, flavor: "simple", origin: "automatic" });
-        out.push(ctx.expander.expand(body ?? "", inner, ctx.origin));
+        out.push(body ? ctx.expander.expand(body.text, inner, body.origin) : "");
       }
       return out.join(" ");
     },
@@ -216,39 +254,92 @@ const DEFS: Record<string, FunctionDef> = {
     arity: Number.MAX_SAFE_INTEGER,
     min: 1,
     lazy: false,
-    impl: ([name = "", ...params], ctx) => {
+    impl: ([fn, ...params], ctx) => {
+      const name = t(fn).trim();
+      if (name === "") return "";
+      // `$(call patsubst,...)`: calling a built-in function by name.
+      const builtin = DEFS[name];
+      if (builtin) return invoke(name, builtin, params.map((p) => p), ctx, true);
+      const v = ctx.scope.lookup(name);
+      if (!v) {
+        ctx.expander.variable(name, ctx.scope, ctx.origin, 0); // records the unset name
+        return "";
+      }
+      if (v.value === "") return "";
+      // $(0) is the name, $(1)... the arguments; in a nested call the outer
+      // call's further arguments are hidden (set empty), as in Make.
       const inner = new VariableTable(ctx.scope);
-      inner.set("0", { value: name.trim(), flavor: "simple", origin: "automatic" });
-      params.forEach((p, i) => inner.set(String(i + 1), { value: p, flavor: "simple", origin: "automatic" }));
-      // Like GNU Make's func_call, no self-reference check: a function may call
-      // itself; the expander's depth limit stops one that never ends.
-      const v = ctx.scope.lookup(name.trim());
-      if (!v) return "";
-      return v.flavor === "simple" ? v.value : ctx.expander.expand(v.value, inner, { loc: v.loc ?? ctx.origin.loc, exact: false });
+      const all = [name, ...params.map((p) => p.text)];
+      const outer = ctx.expander.callArgs;
+      for (let i = 0; i < Math.max(all.length, outer); i++) {
+        inner.set(String(i), { value: all[i] ?? "", flavor: "simple", origin: "automatic" });
+      }
+      ctx.expander.callArgs = all.length;
+      try {
+        if (v.flavor === "simple") return v.value;
+        return ctx.expander.expandBody(name, v, inner, ctx.origin, 0, true);
+      } finally {
+        ctx.expander.callArgs = outer;
+      }
     },
   },
-  value: { arity: 1, min: 1, lazy: false, impl: ([n = ""], ctx) => ctx.scope.lookup(n.trim())?.value ?? "" },
+  eval: {
+    arity: 1,
+    min: 1,
+    lazy: false,
+    impl: ([text], ctx) => {
+      if (!ctx.expander.evaluate) {
+        throw new DiagnosticError(
+          errorAt("FLOW001", "$(eval) works while the Flowfile is read, not in a recipe", ctx.at, "move the $(eval ...) out of the recipe, to the top level of the Flowfile"),
+        );
+      }
+      ctx.expander.evaluate(t(text), ctx.at);
+      return "";
+    },
+  },
+  value: {
+    arity: 1,
+    min: 1,
+    lazy: false,
+    impl: ([n], ctx) => {
+      ctx.expander.probe(t(n).trim());
+      return ctx.scope.lookup(t(n).trim())?.value ?? "";
+    },
+  },
   origin: {
     arity: 1,
     min: 1,
     lazy: false,
-    impl: ([n = ""], ctx) => ctx.scope.lookup(n.trim())?.origin ?? "undefined",
+    impl: ([n], ctx) => {
+      ctx.expander.probe(t(n).trim());
+      return ctx.scope.lookup(t(n).trim())?.origin ?? "undefined";
+    },
   },
   flavor: {
     arity: 1,
     min: 1,
     lazy: false,
-    impl: ([n = ""], ctx) => ctx.scope.lookup(n.trim())?.flavor ?? "undefined",
+    impl: ([n], ctx) => {
+      ctx.expander.probe(t(n).trim());
+      return ctx.scope.lookup(t(n).trim())?.flavor ?? "undefined";
+    },
   },
 };
 
 export const FUNCTION_NAMES: ReadonlySet<string> = new Set(Object.keys(DEFS));
 
-export function callFunction(name: string, rawArgs: string, ctx: CallContext): string {
+/**
+ * `$(name rawArgs)`. `opener` is the call's bracket (`(` or `{`): only that
+ * kind nests when the arguments are split, as in Make.
+ */
+export function callFunction(name: string, rawArgs: string, opener: string, ctx: CallContext): string {
   const def = DEFS[name];
   if (!def) throw new Error(`not a function: ${name}`);
-  const pieces = splitArgsWithOffsets(rawArgs, def.arity);
-  const raw = pieces.map((p) => p.text);
+  const raw: Arg[] = splitArgs(rawArgs, def.arity, opener).map((a: RawArg) => ({ text: a.text, origin: ctx.expander.sub(ctx.origin, a.offset) }));
+  return invoke(name, def, raw, ctx, false);
+}
+
+function invoke(name: string, def: FunctionDef, raw: Arg[], ctx: CallContext, expanded: boolean): string {
   if (raw.length < def.min) {
     throw new DiagnosticError(
       errorAt(
@@ -259,21 +350,29 @@ export function callFunction(name: string, rawArgs: string, ctx: CallContext): s
       ),
     );
   }
-  // Each argument keeps its own column, so an error inside the second argument points there.
-  const argCtx = (i: number): CallContext => {
-    const off = pieces[i]?.offset ?? 0;
-    const loc = ctx.origin.exact && ctx.origin.loc ? { ...ctx.origin.loc, col: ctx.origin.loc.col + off } : ctx.origin.loc;
-    return { ...ctx, origin: { loc, exact: ctx.origin.exact } };
-  };
-  const args = def.lazy ? raw : raw.map((a, i) => expandArg(a, argCtx(i)));
-  return def.impl(args, { ...ctx, argOrigin: (i) => argCtx(i).origin });
+  if (raw.length > def.arity) {
+    // Only through $(call builtin,...): the extra arguments join the last one, as if written with commas.
+    const last = raw.slice(def.arity - 1);
+    raw = [...raw.slice(0, def.arity - 1), { text: last.map((a) => a.text).join(","), origin: (last[0] as Arg).origin }];
+  }
+  if (expanded && def.lazy) {
+    // Arguments of $(call) were expanded already; a lazy builtin must not expand them twice.
+    raw = raw.map((a) => ({ text: a.text.replace(/\$/g, "$$$$"), origin: a.origin }));
+  }
+  const args = def.lazy || expanded ? raw : raw.map((a) => ({ text: expandArg(a, ctx), origin: a.origin }));
+  return def.impl(args, ctx);
 }
 
 /** The closest known function name, for "did you mean" hints. */
 export function suggestFunction(name: string): string | undefined {
+  return closest(name, FUNCTION_NAMES);
+}
+
+/** The closest of `candidates` to `name` by edit distance, when close enough to be a typo. */
+export function closest(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDist = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const f of FUNCTION_NAMES) {
+  for (const f of candidates) {
     const d = editDistance(name, f);
     if (d < bestDist) {
       best = f;
@@ -284,6 +383,7 @@ export function suggestFunction(name: string): string | undefined {
 }
 
 function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 8) return Math.abs(a.length - b.length);
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let diag = prev[0] as number;

@@ -40,6 +40,8 @@ export async function runBuild(req: BuildRequest): Promise<BuildOutcome> {
     signal: req.signal,
     emit: req.emit,
   });
+  // Results still being recorded in the background must be durable before the build reports its end.
+  await req.host.flush();
   const results = new Map<number, TaskResult>();
   let ok = true;
   for (const id of order) {

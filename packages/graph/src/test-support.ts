@@ -235,6 +235,12 @@ export class MemoryBuildHost implements BuildHost {
     return this.actions.get(key);
   }
 
+  commitAction(record: ActionRecord): void {
+    void this.putAction(record);
+  }
+
+  async flush(): Promise<void> {}
+
   async putAction(record: ActionRecord): Promise<void> {
     this.puts.push(record);
     this.actions.set(record.key, record);

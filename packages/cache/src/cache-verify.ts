@@ -1,0 +1,60 @@
+// `flow cache verify`: rehash every blob; a blob whose bytes do not match its
+// name is deleted, and so is every record that names a deleted or missing
+// blob (its restore could only fail) or that fails to decode.
+//
+// Blobs are read in 1 MiB chunks (hashFileSync), so a blob over 2 GiB is
+// checked like any other. Restore already verifies every blob it copies;
+// verify finds the damage before a build trips over it, and frees the space.
+import { unlinkSync } from "node:fs";
+import type { CacheDb } from "./cache-db.js";
+import { errnoCode, type WarningSink } from "./cache-warning.js";
+import type { ContentHash, Hasher } from "./content-hash.js";
+import { listBlobs, readEntries } from "./gc-blobs.js";
+
+export interface VerifyReport {
+  readonly blobsChecked: number;
+  readonly bytesChecked: number;
+  /** Blobs whose bytes did not hash to their name; deleted. */
+  readonly badBlobs: readonly ContentHash[];
+  readonly entriesChecked: number;
+  /** Keys of records dropped: they named a bad or missing blob, or failed to decode. */
+  readonly entriesRemoved: readonly string[];
+}
+
+export async function verifyCache(db: CacheDb, cacheDir: string, hasher: Hasher, warn: WarningSink): Promise<VerifyReport> {
+  const present = new Set<ContentHash>();
+  const bad: ContentHash[] = [];
+  let bytes = 0;
+  const blobs = listBlobs(cacheDir);
+  for (const b of blobs) {
+    let actual: ContentHash;
+    try {
+      actual = hasher.hashFileSync(b.path);
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") continue; // removed meanwhile by another process
+      throw err;
+    }
+    bytes += b.size;
+    if (actual === b.hash) {
+      present.add(b.hash);
+      continue;
+    }
+    bad.push(b.hash);
+    try {
+      unlinkSync(b.path);
+    } catch (err) {
+      if (errnoCode(err) !== "ENOENT") throw err;
+    }
+    warn({ code: "BLOB_CORRUPT", message: `blob ${b.hash} was removed: its bytes hash to ${actual}` });
+  }
+  const { entries, invalid } = readEntries(db);
+  const dropped = [...invalid, ...entries.filter((e) => e.blobs.some((h) => !present.has(h))).map((e) => e.key)].sort();
+  await Promise.all(dropped.flatMap((k) => [db.actions.remove(k), db.access.remove(k)]));
+  return {
+    blobsChecked: blobs.length,
+    bytesChecked: bytes,
+    badBlobs: bad,
+    entriesChecked: entries.length + invalid.length,
+    entriesRemoved: dropped,
+  };
+}

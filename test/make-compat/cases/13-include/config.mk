@@ -1,0 +1,5 @@
+CONFIG := from-config
+LOCAL_MADE := $(BEFORE)-seen
+
+generated.txt:
+	echo '$(CONFIG)' > $@

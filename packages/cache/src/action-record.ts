@@ -7,7 +7,8 @@ import { isContentHash, type ContentHash } from "./content-hash.js";
 import { isSafeRelativePath } from "./output-path.js";
 
 /** Bump when ActionRecord, the stat record or the LMDB layout changes shape; old envs are set aside. */
-export const CACHE_SCHEMA_VERSION = 1;
+// 2: ingredients are stored as the canonical key text (a string), not as an object.
+export const CACHE_SCHEMA_VERSION = 2;
 
 export interface OutputEntry {
   /** Relative to the project root, POSIX separators, no "." / ".." segments. */
@@ -32,7 +33,7 @@ export interface ActionRecord {
   durationMs: number;
   /** The task's captured output, stored as a blob. */
   log?: ContentHash;
-  /** Opaque JSON-able value kept for `flow explain` and collision checks. */
+  /** Opaque to this package (the graph package stores the key's canonical text), kept for `flow explain` and collision checks. */
   ingredients: unknown;
   /** ms since epoch (bookkeeping only, never part of a key). */
   createdAt: number;

@@ -43,6 +43,12 @@ export class LocalCache implements ArtifactStore {
   readonly statMemo: StatMemo;
   private closed = false;
   private warnedAccess = false;
+  /**
+   * Hits not yet written to the `access` db: key -> time of the hit. A no-op
+   * build hits every task, and one async put per hit cost more than the rest
+   * of the look-up; they are written together in one transaction (flushAccess).
+   */
+  private readonly accessed = new Map<string, number>();
 
   private constructor(
     private readonly db: CacheDb,
@@ -77,8 +83,8 @@ export class LocalCache implements ArtifactStore {
   /** A record that fails to decode, or is filed under another key (a forced collision), is a miss: warned and deleted. */
   async getAction(key: string): Promise<ActionRecord | undefined> {
     const record = await this.peekAction(key);
-    // Last access, for gc; not awaited: bookkeeping must not slow a hit.
-    if (record !== undefined) this.db.access.put(key, this.clock.now()).then(undefined, (err: unknown) => this.warnAccess(err));
+    // Last access, for gc; written in one batch at close (or at the next gc): bookkeeping must not slow a hit.
+    if (record !== undefined) this.accessed.set(key, this.clock.now());
     return record;
   }
 
@@ -173,11 +179,13 @@ export class LocalCache implements ArtifactStore {
   }
 
   async deleteAction(key: string): Promise<void> {
+    this.accessed.delete(key);
     await Promise.all([this.db.actions.remove(key), this.db.access.remove(key)]);
   }
 
   /** Drops least recently used entries and unreferenced blobs (see gc.ts); the size estimate becomes exact. */
   async gc(opts: Omit<GcOptions, "now">): Promise<GcReport> {
+    this.flushAccess();
     const now = this.clock.now();
     const report = await collectGarbage(this.db, this.dir, { ...opts, now });
     noteMeasuredSize(this.dir, report.bytesAfter, now);
@@ -202,6 +210,7 @@ export class LocalCache implements ArtifactStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.flushAccess();
     await this.blobs.flush();
     await this.db.env.flushed;
     await this.db.env.close();
@@ -217,6 +226,20 @@ export class LocalCache implements ArtifactStore {
       this.warn({ code: "CACHE_WRITE_FAILED", message: `could not delete the record for key ${key}: ${errorMessage(err)}` });
     }
     return undefined;
+  }
+
+  /** Writes the pending access times in one synchronous transaction (one commit for the whole build). */
+  private flushAccess(): void {
+    if (this.accessed.size === 0) return;
+    const batch = [...this.accessed];
+    this.accessed.clear();
+    try {
+      this.db.env.transactionSync(() => {
+        for (const [key, at] of batch) this.db.access.putSync(key, at);
+      });
+    } catch (err) {
+      this.warnAccess(err);
+    }
   }
 
   private warnAccess(err: unknown): void {

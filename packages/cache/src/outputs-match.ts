@@ -41,7 +41,8 @@ function entryMatches(entry: OutputEntry, abs: string, st: Stats, statMemo: Stat
     case "file": {
       // lstat first: a symlink to a file with the right bytes is not the recorded file.
       if (!st.isFile()) return false;
-      const state = statMemo.fileState(abs);
+      // For a regular file the lstat is the stat: handed over, not taken again.
+      const state = statMemo.fileState(abs, st);
       return state.kind === "file" && state.hash === entry.hash && state.mode === entry.mode;
     }
   }

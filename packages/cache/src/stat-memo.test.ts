@@ -110,3 +110,19 @@ test("a path asked twice in one run is hashed once; forget drops the answer", as
   const b = memo.fileState(file);
   assert.equal(b.kind === "file" && b.hash, hasher.hashBytes("changed!"));
 });
+
+test("a stat the caller already took is used instead of a second one; a changed file under it is still seen", async (t) => {
+  const { file, store, hasher, clock } = await setup(t);
+  let stats = 0;
+  const memo = () => new StatMemo({ hasher, store, clock, stat: (p) => (stats++, statSync(p)) });
+  const taken = statSync(file);
+  const first = memo().fileState(file, taken);
+  assert.equal(stats, 0, "the handed-over stat is used");
+  assert.equal(first.kind === "file" && first.size, 3);
+  writeFileSync(file, "three");
+  clock.set(Math.max(statSync(file).mtimeMs, statSync(file).ctimeMs) + RACY_WINDOW_MS + 1);
+  const second = memo().fileState(file, statSync(file));
+  assert.notDeepEqual(second, first, "a new stat with another size means new bytes, hashed again");
+  assert.equal(hasher.fileReads, 2);
+  assert.equal(stats, 0);
+});

@@ -57,11 +57,13 @@ export class StatMemo {
    * Follows symlinks (this is for inputs). ENOENT, ENOTDIR, a dangling or
    * looping symlink -> missing. Other errors (EACCES, EIO) and special files
    * (FIFOs, devices: reading one could block forever) throw.
+   * `taken`: a stat of the path the caller already holds (an lstat that
+   * found a regular file is one), so the file is not stat'ed twice.
    */
-  fileState(absPath: string): FileState {
+  fileState(absPath: string, taken?: Stats): FileState {
     const known = this.seen.get(absPath);
     if (known !== undefined) return known;
-    const state = this.probe(absPath);
+    const state = this.probe(absPath, taken);
     this.seen.set(absPath, state);
     return state;
   }
@@ -81,10 +83,10 @@ export class StatMemo {
     this.seen.set(absPath, { kind: "file", hash, size: stats.size, mode: stats.mode & 0o777 });
   }
 
-  private probe(absPath: string): FileState {
-    let st: Stats | undefined;
+  private probe(absPath: string, taken: Stats | undefined): FileState {
+    let st: Stats | undefined = taken;
     try {
-      st = this.stat(absPath);
+      st ??= this.stat(absPath);
     } catch (err) {
       if (MISSING_CODES.has(errnoCode(err) ?? "")) return { kind: "missing" };
       throw err;

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { join } from "node:path";
 import type { ActionRecord, FileState, Hasher, LocalCache, OutputEntry } from "@flow/cache";
 import type { BuildHost, OutputDecl, RestoreResult, SaveResult } from "@flow/graph";
+import { absPath } from "./node-project-host.js";
 
 /**
  * The engine's disk and cache for a real build: the local cache (stat memo,
@@ -24,6 +25,7 @@ export class LocalBuildHost implements BuildHost {
     private readonly onWarning: (w: { code: string; message: string }) => void = () => undefined,
   ) {
     this.scope = hasher.hashBytes(root);
+    this.rootPrefix = root.endsWith("/") ? root : `${root}/`;
   }
 
   recordLastRun(taskName: string, key: string): void {
@@ -34,8 +36,10 @@ export class LocalBuildHost implements BuildHost {
     return this.cache.getLastRun(this.scope, taskName);
   }
 
+  private readonly rootPrefix: string;
+
   private abs(p: string): string {
-    return isAbsolute(p) ? p : resolve(this.root, p);
+    return absPath(this.rootPrefix, p);
   }
 
   inputState(path: string): FileState {

@@ -13,11 +13,15 @@ export class NodeProjectHost implements ReadHost, GraphFs {
   readonly warnings: Diagnostic[] = [];
   /** Stats taken for the graph, not yet handed to the stat memo (null: nothing there). */
   private readonly stats = new Map<string, Stats | null>();
+  /** `root/`, for joining normalized relative paths without path.resolve (see absPath). */
+  private readonly prefix: string;
 
   constructor(
     private readonly root: string,
     private readonly env: NodeJS.ProcessEnv,
-  ) {}
+  ) {
+    this.prefix = root.endsWith("/") ? root : `${root}/`;
+  }
 
   readText(path: string): string | undefined {
     try {
@@ -73,7 +77,7 @@ export class NodeProjectHost implements ReadHost, GraphFs {
   }
 
   kind(path: string): "file" | "dir" | "missing" {
-    const abs = isAbsolute(path) ? path : resolve(this.root, path);
+    const abs = absPath(this.prefix, path);
     try {
       const st = statSync(abs, { throwIfNoEntry: false });
       this.stats.set(abs, st ?? null);
@@ -88,3 +92,17 @@ export class NodeProjectHost implements ReadHost, GraphFs {
   }
 }
 
+
+/**
+ * The absolute path of a graph path. Graph paths are normalized
+ * (normalizeProjectPath), so inside the root a concatenation is the same
+ * string path.resolve would give, at a fraction of its cost (it is called for
+ * every input of every task); `..` paths and absolute ones take resolve.
+ * The stat memo's keys depend on this being the same everywhere: the build
+ * host uses it too.
+ */
+export function absPath(rootPrefix: string, path: string): string {
+  if (isAbsolute(path)) return path;
+  if (path.startsWith("../") || path === "..") return resolve(rootPrefix, path);
+  return rootPrefix + path;
+}

@@ -1,7 +1,7 @@
 import type { ActionRecord, OutputEntry } from "@flow/cache";
 import type { BuildHost, TaskRunner } from "./build-host.js";
 import type { EmitEvent, TaskResult } from "./events.js";
-import { canonicalIngredients, computeKey, KEY_SCHEMA, type Ingredients } from "./key.js";
+import { KEY_SCHEMA, keyIngredients, recordMatches, type Ingredients, type Keyed } from "./key.js";
 import type { Task } from "./task-graph.js";
 
 /** What a finished dependency hands to its dependents. */
@@ -35,20 +35,21 @@ export async function executeTask(task: Task, deps: readonly (readonly [Task, Do
   const elapsed = () => ctx.host.now() - started;
   const ing = collectIngredients(task, deps, ctx);
   if ("failed" in ing) return { result: { ...ing.failed, durationMs: elapsed() }, outputs: [] };
-  const key = computeKey(ing.ingredients, (s) => ctx.host.hashString(s));
+  const keyed = keyIngredients(ing.ingredients, (s) => ctx.host.hashString(s));
+  const { key } = keyed;
 
   // A task without a recipe (an aggregate like `all`) does no work; its key stands for its deps.
   if (task.recipe === "") return { result: { status: "up-to-date", key, durationMs: elapsed() }, outputs: [] };
 
   if (!task.always && !ctx.force) {
-    const hit = await lookup(task, key, ing.ingredients, ctx);
+    const hit = await lookup(task, keyed, ctx);
     if (hit) {
       ctx.host.recordLastRun(task.name, key);
       return { result: { ...hit.result, durationMs: elapsed() }, outputs: hit.outputs };
     }
   }
   if (ctx.signal.aborted) return { result: { status: "skipped", key, reason: "interrupted", durationMs: 0 }, outputs: [] };
-  const ran = await run(task, key, ing.ingredients, ctx);
+  const ran = await run(task, keyed, ing.ingredients, ctx);
   if ("failed" in ran) return { result: { ...ran.failed, key, durationMs: elapsed() }, outputs: [] };
   return { result: { ...ran.done.result, durationMs: elapsed() }, outputs: ran.done.outputs };
 }
@@ -90,10 +91,11 @@ export function collectIngredients(
   };
 }
 
-async function lookup(task: Task, key: string, ing: Ingredients, ctx: ExecuteContext): Promise<DoneTask | undefined> {
+async function lookup(task: Task, keyed: Keyed, ctx: ExecuteContext): Promise<DoneTask | undefined> {
+  const { key } = keyed;
   const rec = await ctx.host.getAction(key);
   if (!rec || rec.exitCode !== 0) return undefined;
-  if (canonicalIngredients(rec.ingredients as Ingredients) !== canonicalIngredients(ing)) {
+  if (!recordMatches(rec.ingredients, keyed)) {
     // Same key, other ingredients: a hash collision (or a forged record). Never trust it.
     ctx.emit({ type: "warning", warning: { code: "CACHE_KEY_COLLISION", message: `cache entry for '${task.name}' has other ingredients than its key implies; ignoring it` } });
     return undefined;
@@ -111,8 +113,9 @@ async function lookup(task: Task, key: string, ing: Ingredients, ctx: ExecuteCon
   return undefined;
 }
 
-async function run(task: Task, key: string, ing: Ingredients, ctx: ExecuteContext): Promise<Attempt> {
+async function run(task: Task, keyed: Keyed, ing: Ingredients, ctx: ExecuteContext): Promise<Attempt> {
   const { host } = ctx;
+  const { key } = keyed;
   host.removeOutputs(task.outputs);
   const logPath = host.logPath(task.name);
   const env: Record<string, string> = { ...ctx.baseEnv };
@@ -169,7 +172,8 @@ async function run(task: Task, key: string, ing: Ingredients, ctx: ExecuteContex
     exitCode: 0,
     durationMs,
     ...(log ? { log: log as ActionRecord["log"] } : {}),
-    ingredients: ing,
+    // The canonical text, not the object: a hit compares it with one string comparison (recordMatches).
+    ingredients: keyed.canonical,
     createdAt: host.now(),
   };
   host.commitAction(record);

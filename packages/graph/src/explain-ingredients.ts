@@ -8,7 +8,7 @@
  * record): `asIngredients` checks their shape first, and a record that does
  * not pass is treated as "last run unknown", never as a crash.
  */
-import type { Ingredients } from "./key.js";
+import { parseCanonical, type Ingredients } from "./key.js";
 
 /** A dependency's part of the key: its outputs as [path, hash or link target or "dir", mode], or its key. */
 export type DepValue = readonly (readonly [string, string, number])[] | string;
@@ -97,10 +97,12 @@ function unionSorted(a: Iterable<string>, b: Iterable<string>): string[] {
 }
 
 /**
- * Narrows a record's `ingredients` (decoded from disk, so untrusted) to an
+ * Narrows a record's `ingredients` (decoded from disk, so untrusted: the
+ * canonical text the build stores, or an object of that shape) to an
  * Ingredients value; undefined when any part has another shape.
  */
-export function asIngredients(v: unknown): Ingredients | undefined {
+export function asIngredients(stored: unknown): Ingredients | undefined {
+  const v = typeof stored === "string" ? parseCanonical(stored) : stored;
   if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
   const o = v as Record<string, unknown>;
   if (typeof o["schema"] !== "number" || typeof o["recipe"] !== "string") return undefined;

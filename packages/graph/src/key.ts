@@ -34,9 +34,47 @@ export function canonicalIngredients(i: Ingredients): string {
   return JSON.stringify(["flow-key", i.schema, i.recipe, i.outputs, i.inputs, i.deps, i.env, i.exported]);
 }
 
+/**
+ * The fields of a canonical text, by name; undefined when it is not one.
+ * Only the outer shape is checked: the result is untrusted (it comes from a
+ * cache record) until asIngredients has checked every part.
+ */
+export function parseCanonical(text: string): Record<string, unknown> | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined; // not JSON: a damaged or foreign record, treated as "last run unknown"
+  }
+  if (!Array.isArray(v) || v.length !== 8 || v[0] !== "flow-key") return undefined;
+  const [, schema, recipe, outputs, inputs, deps, env, exported] = v as unknown[];
+  return { schema, recipe, outputs, inputs, deps, env, exported };
+}
+
 /** `hash` is the cache package's 128-bit content hash of a string. */
 export function computeKey(i: Ingredients, hash: (s: string) => string): string {
   return hash(canonicalIngredients(i));
+}
+
+/** A key with the canonical text it hashes, which a cache record keeps (see recordMatches). */
+export interface Keyed {
+  readonly key: string;
+  readonly canonical: string;
+}
+
+export function keyIngredients(i: Ingredients, hash: (s: string) => string): Keyed {
+  const canonical = canonicalIngredients(i);
+  return { key: hash(canonical), canonical };
+}
+
+/**
+ * Whether a record filed under a key holds the ingredients that key stands
+ * for. Records keep the canonical text itself (not a parsed copy), so this is
+ * one string comparison on every cache hit; a difference is a hash collision
+ * or a forged record, and the record is never trusted (RELIABILITY 25).
+ */
+export function recordMatches(recordIngredients: unknown, keyed: Keyed): boolean {
+  return recordIngredients === keyed.canonical;
 }
 
 const byFirst = <T extends readonly [string, ...unknown[]]>(a: T, b: T) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);

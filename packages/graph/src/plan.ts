@@ -25,7 +25,7 @@
 import type { OutputEntry } from "@flow/cache";
 import type { BuildHost } from "./build-host.js";
 import { collectIngredients, type DoneTask } from "./execute-task.js";
-import { canonicalIngredients, computeKey, type Ingredients } from "./key.js";
+import { keyIngredients, recordMatches, type Ingredients } from "./key.js";
 import { outputsReason, reasonSinceLastRun, uncachedReason, type PlanReason } from "./plan-reason.js";
 import { topologicalOrder, type Task, type TaskGraph } from "./task-graph.js";
 
@@ -110,9 +110,8 @@ async function planTask(task: Task, planned: ReadonlyMap<number, PlannedTask>, r
     return { ...base, state: "stale", reason: { kind: "input-missing", path } };
   }
   const ingredients = ing.ingredients;
-  // The canonical text is kept to check a record's ingredients against it without serializing twice.
-  let canonical = "";
-  const key = computeKey(ingredients, (s) => host.hashString((canonical = s)));
+  const keyed = keyIngredients(ingredients, (s) => host.hashString(s));
+  const { key } = keyed;
   const known = { ...base, key, ingredients };
 
   if (task.recipe === "") {
@@ -125,7 +124,7 @@ async function planTask(task: Task, planned: ReadonlyMap<number, PlannedTask>, r
 
   const rec = await host.getAction(key);
   // The build ignores a record whose ingredients are not the key's (a collision); so does the plan.
-  const usable = rec !== undefined && rec.exitCode === 0 && canonicalIngredients(rec.ingredients as Ingredients) === canonical;
+  const usable = rec !== undefined && rec.exitCode === 0 && recordMatches(rec.ingredients, keyed);
   if (usable) {
     if (host.outputsMatch(rec.outputs)) return { ...known, state: "fresh", outputs: rec.outputs };
     const since = await reasonSinceLastRun(key, ingredients, host.lastRunKey(task.name), host);

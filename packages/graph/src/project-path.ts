@@ -9,6 +9,8 @@ export type Normalized = { ok: true; path: string; inside: boolean } | { ok: fal
 /** Normalize a path as written in the Flowfile; `root` is the absolute project root. */
 export function normalizeProjectPath(written: string, root: string): Normalized {
   if (written === "") return { ok: false };
+  // Most paths in a Flowfile are already normal (`src/a.c`): no posix.normalize for them.
+  if (!NOT_PLAIN.test(written)) return { ok: true, path: written, inside: true };
   let p = written;
   if (posix.isAbsolute(p)) {
     const rel = posix.relative(root, p);
@@ -25,6 +27,9 @@ export function normalizeProjectPath(written: string, root: string): Normalized 
   if (out === "") return { ok: false };
   return { ok: true, path: trailingSlash ? out : out, inside: true };
 }
+
+/** What posix.normalize would change or what needs the slow path: absolute, `.`/`..` segments, `//`, a trailing `/`. */
+const NOT_PLAIN = /^\/|\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/;
 
 export function hasGlobChars(w: string): boolean {
   return /[*?[]/.test(w);

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { BuildEvent, TaskResult } from "./events.js";
+import { asIngredients } from "./explain-ingredients.js";
+import { canonicalIngredients } from "./key.js";
 import { runBuild } from "./run-build.js";
 import type { TaskGraph } from "./task-graph.js";
 import { FakeRunner, graphOk, MemoryBuildHost, ROOT, sleep, writes, type FakeRecipe } from "./test-support.js";
@@ -279,15 +281,18 @@ describe("runBuild", () => {
     const b = await build(g, host, runner);
     assert.equal(b.puts.length, 1);
     assert.deepEqual(b.warnings, []);
-    assert.deepEqual(b.puts[0]?.ingredients, {
+    const expected = {
       schema: 1,
       recipe: "cp in.txt out",
       outputs: ["out"],
-      inputs: [["in.txt", host.inputState("in.txt").kind === "file" ? (host.inputState("in.txt") as { hash: string }).hash : ""]],
+      inputs: [["in.txt", host.inputState("in.txt").kind === "file" ? (host.inputState("in.txt") as { hash: string }).hash : ""]] as [string, string][],
       deps: [],
       env: [],
       exported: [],
-    });
+    };
+    // The record keeps the key's canonical text (compared whole on every hit), which reads back as the ingredients.
+    assert.equal(b.puts[0]?.ingredients, canonicalIngredients(expected));
+    assert.deepEqual(asIngredients(b.puts[0]?.ingredients), expected);
   });
 
   test("an input deleted before its task hashes it fails input-missing", async () => {

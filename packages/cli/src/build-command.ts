@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
-import { Command, Option } from "clipanion";
+import { Command, Option } from "./clipanion.js";
 import { createHasher, LocalCache } from "@flow/cache";
 import { formatDiagnostic, runBuild, RunExplainer, selectTasks, type BuildEvent, type Task, type TaskResult } from "@flow/graph";
 import { afterBuild } from "./cache-command.js";

@@ -3,7 +3,7 @@
 // finds the cache, takes the workspace lock and prints.
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { Command, Option } from "clipanion";
+import { Command, Option } from "./clipanion.js";
 import { t } from "./typanion.js";
 import { createHasher, formatSize, LocalCache, parseSize, type CacheStatsReport, type GcReport } from "@flow/cache";
 import type { BuildOutcome, TaskGraph } from "@flow/graph";

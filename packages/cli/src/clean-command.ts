@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Command, Option } from "clipanion";
+import { Command, Option } from "./clipanion.js";
 import { createHasher, LocalCache, type OutputEntry } from "@flow/cache";
 import { formatDiagnostic, selectTasks, type Task, type TaskGraph } from "@flow/graph";
 import { resolveCacheDir } from "./cache-command.js";

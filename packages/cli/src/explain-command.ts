@@ -1,4 +1,4 @@
-import { Command, Option } from "clipanion";
+import { Command, Option } from "./clipanion.js";
 import { explainTask, formatDiagnostic } from "@flow/graph";
 import { openPlanCache } from "./cache-location.js";
 import { EXIT } from "./exit-codes.js";

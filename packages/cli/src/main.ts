@@ -1,4 +1,4 @@
-import { Builtins, Cli } from "clipanion";
+import { Builtins, Cli } from "./clipanion.js";
 import { BuildCommand } from "./build-command.js";
 import { CacheGcCommand, CacheStatsCommand, CacheVerifyCommand } from "./cache-command.js";
 import { CleanCommand } from "./clean-command.js";

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, statSync, type Stats } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import fg from "fast-glob";
+import { createRequire } from "node:module";
 import { DiagnosticError, errorAt, normalizeProjectPath, type Diagnostic, type GraphFs, type ReadHost, type SourceLocation } from "@flow/graph";
 
 /**
@@ -41,7 +41,7 @@ export class NodeProjectHost implements ReadHost, GraphFs {
         errorAt("FLOW007", `glob '${pattern}' reaches outside the project root`, at, "globs match files below the Flowfile's directory only"),
       );
     }
-    const matches = fg.sync(n.path, { cwd: this.root, onlyFiles: false, dot: false, followSymbolicLinks: false, unique: true });
+    const matches = fastGlob().sync(n.path, { cwd: this.root, onlyFiles: false, dot: false, followSymbolicLinks: false, unique: true });
     // Byte order: the same on every machine and locale.
     return matches.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
@@ -92,6 +92,13 @@ export class NodeProjectHost implements ReadHost, GraphFs {
   }
 }
 
+
+let fg: typeof import("fast-glob") | undefined;
+
+/** fast-glob costs ~50 ms to load: only a Flowfile that globs pays it (require: see clipanion.ts). */
+function fastGlob(): typeof import("fast-glob") {
+  return (fg ??= createRequire(import.meta.url)("fast-glob") as typeof import("fast-glob"));
+}
 
 /**
  * The absolute path of a graph path. Graph paths are normalized

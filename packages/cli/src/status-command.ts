@@ -1,4 +1,4 @@
-import { Command, Option } from "clipanion";
+import { Command, Option } from "./clipanion.js";
 import { t } from "./typanion.js";
 import { formatDiagnostic, planBuild, planIsNoop, selectTasks, type Plan, type PlannedTask, type Task, type TaskGraph } from "@flow/graph";
 import { openPlanCache } from "./cache-location.js";

@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runPlan, type Runner, type ToolFigures } from "./runPlan.js";
-import { flowArgv, flowCount, type Tool } from "./tools.js";
+import { summarize, type Summary } from "./stats.js";
+import { flowArgv, flowBin, flowCount, type Tool } from "./tools.js";
 
 export interface FlowOnlyFigures {
   /** `flow build` restoring every output from the cache after out/ was deleted, against `cp -a` of out/. */
@@ -15,7 +16,18 @@ export interface FlowOnlyFigures {
    * the difference bounds what parsing, graph, keys and cache lookups cost.
    */
   overhead?: { noop: ToolFigures; floor: ToolFigures; differenceMs: number };
+  /** Reading and validating the Flowfile (parseTime.ts), in fresh processes; or why it failed. */
+  parse?: ParseFigures | { error: string };
   notes: string[];
+}
+
+export interface ParseFigures {
+  /** loadProject alone, timed inside the process. */
+  inProcess: Summary;
+  /** The whole process: Node start-up, loading flow's modules, then loadProject. */
+  wall: Summary;
+  rules: number;
+  tasks: number;
 }
 
 export interface FlowOnlyOptions {
@@ -33,6 +45,28 @@ export interface FlowOnlyOptions {
 }
 
 const STAT_BASELINE = fileURLToPath(new URL("./statBaseline.js", import.meta.url));
+const PARSE_TIME = fileURLToPath(new URL("./parseTime.js", import.meta.url));
+
+/** `runs` fresh processes of parseTime.js in the project directory (each a cold start, as a real run is). */
+function parseFigures(dir: string, runs: number): ParseFigures | { error: string } {
+  const entry = join(dirname(flowBin()), "..", "dist", "index.js");
+  const inProcess: number[] = [];
+  const wall: number[] = [];
+  let rules = 0;
+  let tasks = 0;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, ["--no-concurrent-recompilation", PARSE_TIME, entry], { cwd: dir, encoding: "utf8" });
+    const elapsed = performance.now() - t0;
+    if (r.status !== 0) return { error: `parseTime.js exited with ${r.status ?? r.signal}: ${(r.stderr ?? "").trim().split("\n")[0] ?? ""}` };
+    const out = JSON.parse(r.stdout) as { ms: number; rules: number; tasks: number };
+    inProcess.push(out.ms);
+    wall.push(elapsed);
+    rules = out.rules;
+    tasks = out.tasks;
+  }
+  return { inProcess: summarize(inProcess), wall: summarize(wall), rules, tasks };
+}
 
 function line(name: string, f: ToolFigures | undefined): string {
   if (!f) return `${name}: missing`;
@@ -105,13 +139,16 @@ export function flowOnlyFigures(flow: Tool, opt: FlowOnlyOptions): FlowOnlyFigur
     opt.log(`    ${line("status", result.status.status)}\n    ${line("no-op build", result.status.noop)}`);
   }
 
-  // TODO(parse time): flow has no way yet to time its parse alone (no
-  // `flow build --dry-run` or parse-only command). Until it has, this
-  // measures a no-op build against the floor of any no-op: Node start-up,
-  // reading the Flowfile and statSync of every source and output. The
-  // difference is an upper bound on parsing (it also holds graph building,
-  // key computation, cache look-ups and module loading). Replace with a
-  // direct measurement when the CLI offers one.
+  // Parse and validate: what every build and status does before anything runs.
+  opt.log(`  parse and validate the Flowfile: ${opt.runs} fresh processes`);
+  result.parse = parseFigures(flow.dir, opt.runs);
+  if ("error" in result.parse) notes.push(`${opt.label}: ${result.parse.error}`);
+  else opt.log(`    in-process median ${result.parse.inProcess.median.toFixed(0)} ms, whole process ${result.parse.wall.median.toFixed(0)} ms (${result.parse.rules} rules, ${result.parse.tasks} tasks)`);
+
+  // A no-op build against the floor of any no-op: Node start-up, reading the
+  // Flowfile and statSync of every source and output. The difference is what
+  // flow spends on everything else (parsing, graph, keys, cache look-ups,
+  // module loading).
   const floor: Runner = {
     name: "no-op floor (node + stat)",
     dir: flow.dir,

@@ -88,6 +88,14 @@ function flowOnly(s: SizeResult): string[] {
         `| ${n(s.size)} | \`flow status\` | ${cell(fo.status.status)} | no-op \`flow build\`: ${cell(fo.status.noop)} | ${formatRatio(median(fo.status.status), median(fo.status.noop))} |`,
       );
   }
+  if (fo.parse) {
+    if ("error" in fo.parse) rows.push(`| ${n(s.size)} | parse and validate the Flowfile | failed | ${fo.parse.error} | — |`);
+    else
+      rows.push(
+        `| ${n(s.size)} | parse and validate the Flowfile (${n(fo.parse.rules)} rules, ${n(fo.parse.tasks)} tasks; in-process, median of ${fo.parse.inProcess.n}) | ${formatMs(fo.parse.inProcess.median)} | ` +
+          `the whole process, Node start-up and module loading included: ${formatMs(fo.parse.wall.median)}; target 1 s | ${formatRatio(fo.parse.inProcess.median, 1000)} |`,
+      );
+  }
   if (fo.overhead) {
     rows.push(
       `| ${n(s.size)} | no-op \`flow build\` minus the no-op floor | ${formatMs(fo.overhead.differenceMs)} | floor (node start-up + stat of every file): ${cell(fo.overhead.floor)}; no-op: ${cell(fo.overhead.noop)} | ${formatRatio(median(fo.overhead.noop), median(fo.overhead.floor))} |`,

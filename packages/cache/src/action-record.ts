@@ -7,7 +7,8 @@ import { isContentHash, type ContentHash } from "./content-hash.js";
 import { isSafeRelativePath } from "./output-path.js";
 
 /** Bump when ActionRecord, the stat record or the LMDB layout changes shape; old envs are set aside. */
-// 2: ingredients are stored as the canonical key text (a string), not as an object.
+// 2: ingredients are stored as the canonical key text (a string), not as an object;
+//    actions use shared msgpack structures, lastrun plain strings.
 export const CACHE_SCHEMA_VERSION = 2;
 
 export interface OutputEntry {

@@ -4,7 +4,7 @@ export { createHasher, isContentHash } from "./content-hash.js";
 export type { ContentHash, Hasher } from "./content-hash.js";
 export type { FileState } from "./file-state.js";
 export { StatMemo, RACY_WINDOW_MS } from "./stat-memo.js";
-export type { Clock, StatMemoStore } from "./stat-memo.js";
+export type { Clock, StatLike, StatMemoStore } from "./stat-memo.js";
 export type { StatRecord } from "./stat-record.js";
 export { CACHE_SCHEMA_VERSION } from "./action-record.js";
 export type { ActionRecord, OutputEntry } from "./action-record.js";

@@ -12,7 +12,7 @@
 // place (and its directory fsync'ed) before any record naming it is put, so
 // a record never points at a partial blob. putAction checks that every blob
 // it names exists.
-import { mkdirSync, type Stats } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { checkActionRecord, type ActionRecord, type OutputEntry } from "./action-record.js";
 import type { ArtifactStore } from "./artifact-store.js";
@@ -28,7 +28,7 @@ import { outputsMatch } from "./outputs-match.js";
 import { restoreOutputs, type RestoreOutputsResult } from "./restore-outputs.js";
 import { saveOutputs, type SaveOutputsResult } from "./save-outputs.js";
 import { SessionMarker } from "./session-marker.js";
-import { StatMemo, type Clock } from "./stat-memo.js";
+import { StatMemo, type Clock, type StatLike } from "./stat-memo.js";
 import { sweepTmp } from "./tmp-sweep.js";
 
 export interface LocalCacheOptions {
@@ -36,7 +36,7 @@ export interface LocalCacheOptions {
   onWarning?: (w: CacheWarning) => void;
   clock?: Clock;
   /** Stats already taken by the caller (follows symlinks, undefined when missing); default statSync. */
-  stat?: (absPath: string) => Stats | undefined;
+  stat?: (absPath: string) => StatLike | undefined;
 }
 
 export class LocalCache implements ArtifactStore {
@@ -59,7 +59,7 @@ export class LocalCache implements ArtifactStore {
     private readonly hasher: Hasher,
     /** The cache directory (gc, verify and stats walk its blobs/). */
     readonly dir: string,
-    stat?: (absPath: string) => Stats | undefined,
+    stat?: (absPath: string) => StatLike | undefined,
   ) {
     this.statMemo = new StatMemo({ hasher, clock, store: lmdbStatMemoStore(db.statmemo, warn), ...(stat ? { stat } : {}) });
   }

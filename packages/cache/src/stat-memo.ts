@@ -22,6 +22,17 @@ import type { StatRecord } from "./stat-record.js";
 
 export const RACY_WINDOW_MS = 2000;
 
+/** The part of fs.Stats the memo reads; a Stats is one, and so is a stat kept packed by the caller. */
+export interface StatLike {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly ino: number;
+  readonly mode: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+}
+
 export interface Clock {
   now(): number;
 }
@@ -44,9 +55,9 @@ export class StatMemo {
   private readonly seen = new Map<string, FileState>();
 
   /** How a path is stat'ed; the CLI passes the stats it already took while building the graph. */
-  private readonly stat: (absPath: string) => Stats | undefined;
+  private readonly stat: (absPath: string) => StatLike | undefined;
 
-  constructor(opts: { hasher: Hasher; store: StatMemoStore; clock?: Clock; stat?: (absPath: string) => Stats | undefined }) {
+  constructor(opts: { hasher: Hasher; store: StatMemoStore; clock?: Clock; stat?: (absPath: string) => StatLike | undefined }) {
     this.stat = opts.stat ?? ((p) => statSync(p, { throwIfNoEntry: false }));
     this.hasher = opts.hasher;
     this.store = opts.store;
@@ -60,7 +71,7 @@ export class StatMemo {
    * `taken`: a stat of the path the caller already holds (an lstat that
    * found a regular file is one), so the file is not stat'ed twice.
    */
-  fileState(absPath: string, taken?: Stats): FileState {
+  fileState(absPath: string, taken?: StatLike): FileState {
     const known = this.seen.get(absPath);
     if (known !== undefined) return known;
     const state = this.probe(absPath, taken);
@@ -83,8 +94,8 @@ export class StatMemo {
     this.seen.set(absPath, { kind: "file", hash, size: stats.size, mode: stats.mode & 0o777 });
   }
 
-  private probe(absPath: string, taken: Stats | undefined): FileState {
-    let st: Stats | undefined = taken;
+  private probe(absPath: string, taken: StatLike | undefined): FileState {
+    let st: StatLike | undefined = taken;
     try {
       st ??= this.stat(absPath);
     } catch (err) {
@@ -138,6 +149,6 @@ export class StatMemo {
   }
 }
 
-function sameStat(rec: StatRecord, st: Stats): boolean {
+function sameStat(rec: StatRecord, st: StatLike): boolean {
   return rec.size === st.size && rec.mtimeMs === st.mtimeMs && rec.ctimeMs === st.ctimeMs && rec.ino === st.ino;
 }

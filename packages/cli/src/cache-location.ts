@@ -9,7 +9,7 @@
 // keys are still the build's keys.
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { createHasher, LocalCache, type ActionRecord, type CacheWarning, type FileState, type Hasher } from "@flow/cache";
+import { createHasher, LocalCache, type ActionRecord, type CacheWarning, type FileState, type Hasher, type StatLike } from "@flow/cache";
 import type { PlanHost } from "@flow/graph";
 import { resolveCacheDir } from "./cache-command.js";
 import { LocalBuildHost } from "./local-build-host.js";
@@ -30,6 +30,8 @@ export interface PlanCacheRequest {
   readonly option: string | undefined;
   readonly env: NodeJS.ProcessEnv;
   readonly onWarning: (w: CacheWarning) => void;
+  /** Stats the graph already took, handed to the stat memo (NodeProjectHost.takeStat): one stat per input, as in a build. */
+  readonly stat?: (absPath: string) => StatLike | undefined;
 }
 
 export async function openPlanCache(req: PlanCacheRequest): Promise<PlanCache> {
@@ -38,7 +40,7 @@ export async function openPlanCache(req: PlanCacheRequest): Promise<PlanCache> {
   if (!existsSync(join(dir, "db"))) {
     return { host: new EmptyCacheHost(req.root, hasher), dir, exists: false, close: async () => undefined };
   }
-  const cache = await LocalCache.open(dir, { hasher, onWarning: req.onWarning });
+  const cache = await LocalCache.open(dir, { hasher, onWarning: req.onWarning, ...(req.stat ? { stat: req.stat } : {}) });
   // Its log directory is never made: a PlanHost cannot ask for a log path.
   const local = new LocalBuildHost(req.root, cache, hasher, join(req.root, ".flow", "logs"));
   return { host: readOnlyHost(local, cache), dir, exists: true, close: () => cache.close() };

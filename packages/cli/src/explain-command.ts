@@ -58,6 +58,7 @@ export class ExplainCommand extends Command {
       option: this.cacheDir,
       env: process.env,
       onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`),
+      stat: (p) => project.value.host.takeStat(p),
     });
     try {
       const x = await explainTask({ graph, id, host: cache.host, env: process.env });

@@ -1,7 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, statSync, type Stats } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { createRequire } from "node:module";
+import type { StatLike } from "@flow/cache";
+import { StatTable } from "./stat-table.js";
 import { DiagnosticError, errorAt, normalizeProjectPath, type Diagnostic, type GraphFs, type ReadHost, type SourceLocation } from "@flow/graph";
 
 /**
@@ -11,8 +13,8 @@ import { DiagnosticError, errorAt, normalizeProjectPath, type Diagnostic, type G
  */
 export class NodeProjectHost implements ReadHost, GraphFs {
   readonly warnings: Diagnostic[] = [];
-  /** Stats taken for the graph, not yet handed to the stat memo (null: nothing there). */
-  private readonly stats = new Map<string, Stats | null>();
+  /** Stats taken for the graph, not yet handed to the stat memo. */
+  private readonly stats = new StatTable();
   /** `root/`, for joining normalized relative paths without path.resolve (see absPath). */
   private readonly prefix: string;
 
@@ -69,20 +71,16 @@ export class NodeProjectHost implements ReadHost, GraphFs {
    * The graph's stat of a path, handed over once to the stat memo (see
    * build-command), so a no-op build stats each input once, not twice.
    */
-  takeStat(abs: string): Stats | undefined {
-    const st = this.stats.get(abs);
+  takeStat(abs: string): StatLike | undefined {
+    const st = this.stats.take(abs);
     if (st === undefined) return statSync(abs, { throwIfNoEntry: false });
-    this.stats.delete(abs);
     return st === null ? undefined : st;
   }
 
   kind(path: string): "file" | "dir" | "missing" {
     const abs = absPath(this.prefix, path);
     try {
-      const st = statSync(abs, { throwIfNoEntry: false });
-      this.stats.set(abs, st ?? null);
-      if (!st) return "missing";
-      return st.isDirectory() ? "dir" : "file";
+      return this.stats.put(abs, statSync(abs, { throwIfNoEntry: false }));
     } catch (e) {
       // A path through a file, or a symlink loop: nothing usable is there.
       const code = (e as NodeJS.ErrnoException).code;

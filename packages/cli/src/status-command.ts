@@ -81,6 +81,7 @@ export class StatusCommand extends Command {
       option: this.cacheDir,
       env: process.env,
       onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`),
+      stat: (p) => project.value.host.takeStat(p),
     });
     let plan: Plan;
     try {

@@ -1,6 +1,6 @@
 import { DiagnosticError, errorAt, warningAt, type Diagnostic, type SourceLocation } from "./diagnostic.js";
 import type { FlowfileModel, RuleDef, TargetVar, Word } from "./flowfile-model.js";
-import { hasGlobChars, normalizeProjectPath, type Normalized } from "./project-path.js";
+import { hasGlobChars, isPlainProjectPath, normalizeProjectPath, type Normalized } from "./project-path.js";
 import { fail, ok, type Result } from "./result.js";
 import { findCycle, type OutputDecl, type Task, type TaskGraph } from "./task-graph.js";
 import { ruleScope } from "./rule-scope.js";
@@ -192,7 +192,9 @@ class GraphBuilder {
   }
 
   private norm(text: string, loc: SourceLocation | undefined, what: "output" | "target" | "input" | "goal"): string {
-    // Most paths are normalized several times (as targets, prerequisites, outputs): memoized.
+    // Plain paths (most of them) are their own normal form: no memo look-up in a map of every path.
+    if (isPlainProjectPath(text)) return text;
+    // The others are normalized several times (as targets, prerequisites, outputs): memoized.
     let n = this.normMemo.get(text);
     if (n === undefined) {
       n = normalizeProjectPath(text, this.opts.root);

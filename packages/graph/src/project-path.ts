@@ -10,7 +10,7 @@ export type Normalized = { ok: true; path: string; inside: boolean } | { ok: fal
 export function normalizeProjectPath(written: string, root: string): Normalized {
   if (written === "") return { ok: false };
   // Most paths in a Flowfile are already normal (`src/a.c`): no posix.normalize for them.
-  if (!NOT_PLAIN.test(written)) return { ok: true, path: written, inside: true };
+  if (isPlainProjectPath(written)) return { ok: true, path: written, inside: true };
   let p = written;
   if (posix.isAbsolute(p)) {
     const rel = posix.relative(root, p);
@@ -30,6 +30,11 @@ export function normalizeProjectPath(written: string, root: string): Normalized 
 
 /** What posix.normalize would change or what needs the slow path: absolute, `.`/`..` segments, `//`, a trailing `/`. */
 const NOT_PLAIN = /^\/|\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/;
+
+/** A non-empty relative path that normalizes to itself, inside the root. */
+export function isPlainProjectPath(written: string): boolean {
+  return written !== "" && !NOT_PLAIN.test(written);
+}
 
 export function hasGlobChars(w: string): boolean {
   return /[*?[]/.test(w);

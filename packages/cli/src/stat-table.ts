@@ -26,16 +26,15 @@ export class StatTable {
 
   /** Records a stat (undefined: nothing there); returns what is at the path. */
   put(abs: string, st: Stats | undefined): "file" | "dir" | "missing" {
-    let slot = this.index.get(abs);
-    if (slot === undefined) {
-      if ((this.count + 1) * WIDTH > this.data.length) {
-        const grown = new Float64Array(this.data.length * 2);
-        grown.set(this.data);
-        this.data = grown;
-      }
-      slot = this.count++;
-      this.index.set(abs, slot);
+    // A new slot even for a path put before (the graph builder asks once per path; a second
+    // builder on the same host may ask again): one map write, no read, on this hot path.
+    if ((this.count + 1) * WIDTH > this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
     }
+    const slot = this.count++;
+    this.index.set(abs, slot);
     const d = this.data;
     const at = slot * WIDTH;
     if (st === undefined) {

@@ -3,6 +3,7 @@ import { BuildCommand } from "./build-command.js";
 import { CacheGcCommand, CacheStatsCommand, CacheVerifyCommand } from "./cache-command.js";
 import { CleanCommand } from "./clean-command.js";
 import { EXIT } from "./exit-codes.js";
+import { makeStyleArgs } from "./make-style-args.js";
 import { ExplainCommand } from "./explain-command.js";
 import { StatusCommand } from "./status-command.js";
 
@@ -26,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   cli.register(Builtins.VersionCommand);
   let command;
   try {
-    command = cli.process(argv, Cli.defaultContext);
+    command = cli.process(makeStyleArgs(argv), Cli.defaultContext);
   } catch (e) {
     process.stderr.write(cli.error(e));
     return EXIT.usage;
@@ -34,3 +35,4 @@ export async function main(argv: string[]): Promise<number> {
   const code = await cli.run(command, Cli.defaultContext);
   return code;
 }
+

@@ -3,6 +3,7 @@ import { DiagnosticError, errorAt, warningAt, type Diagnostic, type SourceLocati
 import { Expander, topLevelIndex, type ExpanderLimits, type ExpandHost, type TextOrigin } from "./expander.js";
 import type { AssignOp, FlowfileModel, IncludeRef, RecipeLine, RuleDef, StaticPattern, TargetVar, Word } from "./flowfile-model.js";
 import { closest } from "./functions.js";
+import { collapseContinuations, joinContinued, joinRecipe } from "./logical-line.js";
 import { hasGlobChars } from "./project-path.js";
 import { fail, ok, type Result } from "./result.js";
 import { defaultVariables, VariableTable, type Origin, type Variable } from "./variables.js";
@@ -208,14 +209,8 @@ class Reader {
       // Recipe lines: a tab (or, flow's extension, spaces) under a rule.
       const rule = this.currentRule as RuleDef | undefined;
       if ((rule || this.noTargets) && isRecipeLine(raw)) {
-        let text = raw;
-        while (endsWithContinuation(text) && i + 1 < lines.length) {
-          i++;
-          // Make keeps backslash-newline in recipes and drops one leading tab of the next line.
-          const next = lines[i] as string;
-          text += "\n" + (next.startsWith("\t") ? next.slice(1) : next);
-        }
-        i++;
+        const { text, next } = joinRecipe(lines, i);
+        i = next;
         if (active() && rule) {
           rule.recipe.push({ text: stripRecipeIndent(text), loc: src.loc(start, src.exact ? indentWidth(raw) + 1 : undefined) });
         }
@@ -223,12 +218,8 @@ class Reader {
       }
 
       // A logical line: join continuations with a single space, as Make does outside recipes.
-      let text = raw;
-      while (endsWithContinuation(text) && i + 1 < lines.length) {
-        i++;
-        text = text.slice(0, -1).replace(/[ \t]+$/, "") + " " + (lines[i] as string).replace(/^[ \t]+/, "");
-      }
-      i++;
+      const { text, next } = joinContinued(lines, i);
+      i = next;
       const multi = i - start > 1;
       const stripped = stripLineComment(text);
       const trimmed = stripped.trim();
@@ -741,31 +732,6 @@ function findSeparator(text: string): { kind: "rule"; index: number } | { kind: 
     }
   }
   return undefined;
-}
-
-function endsWithContinuation(line: string): boolean {
-  let n = 0;
-  for (let i = line.length - 1; i >= 0 && line[i] === "\\"; i--) n++;
-  return n % 2 === 1;
-}
-
-/** Backslash-newline inside a `define` body becomes one space, as Make reads it. */
-function collapseContinuations(body: string): string {
-  if (!body.includes("\\\n")) return body;
-  const lines = body.split("\n");
-  const out: string[] = [];
-  let cur: string | undefined;
-  for (const l of lines) {
-    const piece: string = cur === undefined ? l : l.replace(/^[ \t]+/, "");
-    cur = cur === undefined ? piece : cur + piece;
-    if (endsWithContinuation(cur)) cur = cur.slice(0, -1).replace(/[ \t]+$/, "") + " ";
-    else {
-      out.push(cur);
-      cur = undefined;
-    }
-  }
-  if (cur !== undefined) out.push(cur);
-  return out.join("\n");
 }
 
 /**

@@ -706,8 +706,17 @@ function isRecipeLine(raw: string): boolean {
 
 /** The first top-level `:` (a rule) or assignment operator, whichever comes first. */
 function findSeparator(text: string): { kind: "rule"; index: number } | { kind: "assign"; index: number; op: AssignOp } | undefined {
+  // Run on every statement and on every rule's prerequisite text: indexOf
+  // (native) finds the first `:` or `=`; only a `$` before it (a reference
+  // that may hide one) needs the scan below. Without a `$` the depth is 0.
+  const colon = text.indexOf(":");
+  const equals = text.indexOf("=");
+  if (colon < 0 && equals < 0) return undefined;
+  const first = colon < 0 ? equals : equals < 0 ? colon : Math.min(colon, equals);
+  const dollar = text.indexOf("$");
+  const start = dollar < 0 || dollar > first ? first : dollar;
   let depth = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = start; i < text.length; i++) {
     const c = text[i];
     if (c === "$" && (text[i + 1] === "(" || text[i + 1] === "{")) {
       depth++;

@@ -3,6 +3,22 @@ import { DiagnosticError, errorAt, warningAt, type Diagnostic, type SourceLocati
 import { Expander, topLevelIndex, type ExpanderLimits, type ExpandHost, type TextOrigin } from "./expander.js";
 import type { AssignOp, FlowfileModel, IncludeRef, RecipeLine, RuleDef, StaticPattern, TargetVar, Word } from "./flowfile-model.js";
 import { closest } from "./functions.js";
+import {
+  CONDITIONALS,
+  DIRECTIVE_WORDS,
+  findSeparator,
+  indentWidth,
+  isAssignment,
+  isDefineLine,
+  isDirectiveLine,
+  isRecipeLine,
+  looksLikeAssignment,
+  skipDefine,
+  stripComment,
+  stripLineComment,
+  stripModifiers,
+  stripRecipeIndent,
+} from "./line-syntax.js";
 import { collapseContinuations, joinContinued, joinRecipe } from "./logical-line.js";
 import { hasGlobChars } from "./project-path.js";
 import { fail, ok, type Result } from "./result.js";
@@ -34,9 +50,6 @@ export interface ReadOptions {
   readonly limits?: ExpanderLimits;
 }
 
-const CONDITIONALS = new Set(["ifeq", "ifneq", "ifdef", "ifndef", "else", "endif"]);
-/** Every directive word, for "did you mean" hints on a line that is nothing else. */
-const DIRECTIVE_WORDS = [...CONDITIONALS, "define", "endef", "undefine", "include", "-include", "sinclude", "export", "unexport", "override", "private", "vpath"];
 const MAX_INCLUDE_DEPTH = 32;
 
 /** Special targets whose GNU Make meaning flow does not implement: a warning says so (FLOW019). */
@@ -657,143 +670,6 @@ class Reader {
     this.warnedOnce.add(key);
     this.host.warn(d);
   }
-}
-
-/** Leading `export` / `override` / `private` / `unexport` / `undefine` words of a statement. */
-function stripModifiers(line: string): { text: string; offset: number; exportIt: boolean; override: boolean; unexport: boolean; undefine: boolean } {
-  let text = line;
-  const r = { exportIt: false, override: false, unexport: false, undefine: false };
-  for (;;) {
-    const m = /^(export|override|private|unexport|undefine)(?:\s+|$)/.exec(text);
-    if (!m) break;
-    // `export = 1` assigns a variable named export.
-    if (/^\s*(=|:=|::=|\+=|\?=|!=)/.test(text.slice((m[1] as string).length))) break;
-    if (m[1] === "export") r.exportIt = true;
-    else if (m[1] === "override") r.override = true;
-    else if (m[1] === "unexport") r.unexport = true;
-    else if (m[1] === "undefine") r.undefine = true;
-    text = text.slice(m[0].length);
-  }
-  return { text, offset: line.length - text.length, ...r };
-}
-
-/** `NAME op value` with a one-word name (a tab-indented `echo a=b` is a stray recipe line, not an assignment). */
-function isAssignment(text: string): boolean {
-  const sep = findSeparator(text);
-  return sep?.kind === "assign" && !/\s/.test(text.slice(0, sep.index).trim());
-}
-
-/** `ifeq = 1` is an assignment to a variable named ifeq, not a directive. */
-function looksLikeAssignment(trimmed: string, firstWord: string): boolean {
-  return /^\s*(=|:=|::=|\+=|\?=|!=)/.test(trimmed.slice(firstWord.length));
-}
-
-function isDefineLine(trimmed: string): boolean {
-  return /^(?:(?:export|override|private)\s+)*define(\s|$)/.test(trimmed);
-}
-
-function isDirectiveLine(trimmed: string, firstWord: string): boolean {
-  return (DIRECTIVE_WORDS.includes(firstWord) && !looksLikeAssignment(trimmed, firstWord)) || isDefineLine(trimmed);
-}
-
-/** A recipe line under a rule: a tab, or (flow's extension) spaces before something that is not a directive. */
-function isRecipeLine(raw: string): boolean {
-  if (raw.startsWith("\t")) return true;
-  if (!raw.startsWith(" ") || raw.trim() === "") return false;
-  const w = /^\s*([^\s(]+)/.exec(raw)?.[1] ?? "";
-  return !(CONDITIONALS.has(w) || isDefineLine(raw.trim()) || w === "endef");
-}
-
-/** The first top-level `:` (a rule) or assignment operator, whichever comes first. */
-function findSeparator(text: string): { kind: "rule"; index: number } | { kind: "assign"; index: number; op: AssignOp } | undefined {
-  // Run on every statement and on every rule's prerequisite text: indexOf
-  // (native) finds the first `:` or `=`; only a `$` before it (a reference
-  // that may hide one) needs the scan below. Without a `$` the depth is 0.
-  const colon = text.indexOf(":");
-  const equals = text.indexOf("=");
-  if (colon < 0 && equals < 0) return undefined;
-  const first = colon < 0 ? equals : equals < 0 ? colon : Math.min(colon, equals);
-  const dollar = text.indexOf("$");
-  const start = dollar < 0 || dollar > first ? first : dollar;
-  let depth = 0;
-  for (let i = start; i < text.length; i++) {
-    const c = text[i];
-    if (c === "$" && (text[i + 1] === "(" || text[i + 1] === "{")) {
-      depth++;
-      i++;
-      continue;
-    }
-    if (c === "$" && text[i + 1] === "$") {
-      i++;
-      continue;
-    }
-    if ((c === "(" || c === "{") && depth > 0) depth++;
-    else if ((c === ")" || c === "}") && depth > 0) depth--;
-    else if (depth > 0) continue;
-    else if (c === "=") {
-      const p = text[i - 1];
-      if (p === "+" || p === "?" || p === "!") return { kind: "assign", index: i - 1, op: `${p}=` as AssignOp };
-      return { kind: "assign", index: i, op: "=" };
-    } else if (c === ":") {
-      if (text.startsWith("::=", i)) return { kind: "assign", index: i, op: "::=" };
-      if (text[i + 1] === "=") return { kind: "assign", index: i, op: ":=" };
-      return { kind: "rule", index: i };
-    }
-  }
-  return undefined;
-}
-
-/**
- * A logical line without its comment. As in GNU Make, the inline recipe of a
- * rule (`target: prereqs ; recipe`) goes to the shell as written, `#` included.
- */
-function stripLineComment(line: string): string {
-  const semi = topLevelIndex(line, ";");
-  if (semi < 0) return stripComment(line);
-  const head = line.slice(0, semi);
-  if (head.includes("#") && stripComment(head) !== head.replace(/\\#/g, "#")) return stripComment(line);
-  if (findSeparator(head)?.kind !== "rule") return stripComment(line);
-  return stripComment(head) + line.slice(semi);
-}
-
-/** Drop a `#` comment (not inside `$( )`, not escaped as `\#`). */
-function stripComment(line: string): string {
-  if (!line.includes("#")) return line;
-  let depth = 0;
-  let out = "";
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i] as string;
-    if (c === "\\" && line[i + 1] === "#") {
-      out += "#";
-      i++;
-      continue;
-    }
-    if (c === "$" && (line[i + 1] === "(" || line[i + 1] === "{")) depth++;
-    else if ((c === ")" || c === "}") && depth > 0) depth--;
-    else if (c === "#" && depth === 0) return out;
-    out += c;
-  }
-  return out;
-}
-
-function indentWidth(raw: string): number {
-  return raw.length - raw.trimStart().length;
-}
-
-function stripRecipeIndent(text: string): string {
-  return text.startsWith("\t") ? text.slice(1) : text.replace(/^ +/, "");
-}
-
-function skipDefine(lines: readonly string[], next: number): number {
-  let depth = 1;
-  for (let i = next; i < lines.length; i++) {
-    const l = lines[i] as string;
-    if (l.startsWith("\t")) continue;
-    const t = l.trim();
-    if (/^define(\s|$)/.test(t)) depth++;
-    else if (/^endef(\s|#|$)/.test(t) && --depth === 0) return i + 1;
-  }
-  return lines.length;
 }
 
 interface CondArgs {

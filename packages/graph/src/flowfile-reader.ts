@@ -1,10 +1,11 @@
 import { posix } from "node:path";
 import { DiagnosticError, errorAt, warningAt, type Diagnostic, type SourceLocation } from "./diagnostic.js";
 import { Expander, topLevelIndex, type ExpanderLimits, type ExpandHost, type TextOrigin } from "./expander.js";
-import type { AssignOp, FlowfileModel, IncludeRef, RecipeLine, RuleDef, StaticPattern, TargetVar, Word } from "./flowfile-model.js";
+import type { AssignOp, FlowfileModel, IncludeRef, RuleDef, StaticPattern, TargetVar, Word } from "./flowfile-model.js";
 import { closest } from "./functions.js";
 import {
   CONDITIONALS,
+  DIRECTIVE_SET,
   DIRECTIVE_WORDS,
   findSeparator,
   indentWidth,
@@ -13,6 +14,7 @@ import {
   isDirectiveLine,
   isRecipeLine,
   looksLikeAssignment,
+  type Modifiers,
   skipDefine,
   stripComment,
   stripLineComment,
@@ -213,77 +215,21 @@ class Reader {
     this.currentRule = undefined;
     this.noTargets = false;
     let i = 0;
-    const active = () => conds.length === 0 || (conds[conds.length - 1] as CondFrame).active;
-
+    // Kept small, so that it is cheap to optimize: recipe lines are read by a
+    // short method, the rest by `line`.
     while (i < lines.length) {
       const raw = lines[i] as string;
-      const start = i;
 
       // Recipe lines: a tab (or, flow's extension, spaces) under a rule.
       const rule = this.currentRule as RuleDef | undefined;
       if ((rule || this.noTargets) && isRecipeLine(raw)) {
-        const { text, next } = joinRecipe(lines, i);
-        i = next;
-        if (active() && rule) {
-          rule.recipe.push({ text: stripRecipeIndent(text), loc: src.loc(start, src.exact ? indentWidth(raw) + 1 : undefined) });
-        }
+        i = this.recipeLine(src, i, rule, conds);
         continue;
       }
 
       // A logical line: join continuations with a single space, as Make does outside recipes.
       const { text, next } = joinContinued(lines, i);
-      i = next;
-      const multi = i - start > 1;
-      const stripped = stripLineComment(text);
-      const trimmed = stripped.trim();
-      if (trimmed === "") continue;
-
-      const indent = stripped.length - stripped.trimStart().length;
-      const at = src.exact ? src.loc(start, indent + 1) : src.loc(start);
-      const origin: TextOrigin = { loc: at, exact: src.exact && !multi };
-      const firstWord = /^[^\s(]+/.exec(trimmed)?.[0] ?? "";
-
-      if (CONDITIONALS.has(firstWord) && !looksLikeAssignment(trimmed, firstWord)) {
-        const restRaw = trimmed.slice(firstWord.length);
-        const lead = restRaw.length - restRaw.trimStart().length;
-        this.conditional(firstWord, restRaw.trim(), conds, this.expander.sub(origin, firstWord.length + lead), at);
-        continue;
-      }
-      if (!active()) {
-        if (isDefineLine(trimmed)) i = skipDefine(lines, i);
-        continue;
-      }
-      this.noTargets = false;
-
-      // A tab-indented line that is not under a rule: Make reads it as an
-      // ordinary line when it is a directive or an assignment.
-      const tabbed = raw.startsWith("\t");
-      if (tabbed && !isDirectiveLine(trimmed, firstWord) && !isAssignment(stripModifiers(trimmed).text)) {
-        throw new DiagnosticError(
-          errorAt("FLOW003", "recipe line outside a rule", src.loc(start, 1), "recipe lines must be indented under a rule; remove the leading tab if this is not a recipe"),
-        );
-      }
-
-      if (isDefineLine(trimmed)) {
-        i = this.define(src, start, i, trimmed);
-        this.currentRule = undefined;
-        continue;
-      }
-      if (firstWord === "endef" && !looksLikeAssignment(trimmed, firstWord)) {
-        throw new DiagnosticError(errorAt("FLOW001", "'endef' without 'define'", at, "remove it, or add the 'define NAME' it closes"));
-      }
-      if ((firstWord === "include" || firstWord === "-include" || firstWord === "sinclude") && !looksLikeAssignment(trimmed, firstWord)) {
-        this.include(firstWord !== "include", trimmed.slice(firstWord.length), this.expander.sub(origin, firstWord.length), at, depth);
-        this.currentRule = undefined;
-        continue;
-      }
-      if (firstWord === "vpath" && !looksLikeAssignment(trimmed, firstWord)) {
-        this.warnOnce("vpath", warningAt("FLOW019", "'vpath' is not supported; the directive is ignored", at, "write prerequisites with their directories (e.g. src/%.c)"));
-        this.currentRule = undefined;
-        continue;
-      }
-
-      this.statement(trimmed, origin, at);
+      i = this.line(src, i, text, next, conds, depth);
     }
     if (conds.length > 0) {
       const top = conds[conds.length - 1] as CondFrame;
@@ -291,6 +237,81 @@ class Reader {
     }
     this.currentRule = undefined;
     this.noTargets = false;
+  }
+
+  /** The recipe line at `start` (with its continuations); returns the index of the line after it. */
+  private recipeLine(src: Source, start: number, rule: RuleDef | undefined, conds: readonly CondFrame[]): number {
+    const { text, next } = joinRecipe(src.lines, start);
+    if (isActive(conds) && rule) {
+      const raw = src.lines[start] as string;
+      rule.recipe.push({ text: stripRecipeIndent(text), loc: src.loc(start, src.exact ? indentWidth(raw) + 1 : undefined) });
+    }
+    return next;
+  }
+
+  /**
+   * The logical line `text` (physical lines `start` to `next` - 1): a
+   * directive, a conditional, or a statement. Returns the index of the line
+   * to read next (after the `endef` of a define).
+   */
+  private line(src: Source, start: number, text: string, next: number, conds: CondFrame[], depth: number): number {
+    const { lines } = src;
+    const raw = lines[start] as string;
+    const multi = next - start > 1;
+    const stripped = stripLineComment(text);
+    const trimmed = stripped.trim();
+    if (trimmed === "") return next;
+
+    const indent = indentWidth(stripped);
+    const at = src.exact ? src.loc(start, indent + 1) : src.loc(start);
+    const origin: TextOrigin = { loc: at, exact: src.exact && !multi };
+    const firstWord = /^[^\s(]+/.exec(trimmed)?.[0] ?? "";
+    // Only a line that starts with a directive word can be a directive (or a define).
+    const directive = DIRECTIVE_SET.has(firstWord);
+
+    if (directive && CONDITIONALS.has(firstWord) && !looksLikeAssignment(trimmed, firstWord)) {
+      const restRaw = trimmed.slice(firstWord.length);
+      const lead = restRaw.length - restRaw.trimStart().length;
+      this.conditional(firstWord, restRaw.trim(), conds, this.expander.sub(origin, firstWord.length + lead), at);
+      return next;
+    }
+    if (!isActive(conds)) {
+      return directive && isDefineLine(trimmed) ? skipDefine(lines, next) : next;
+    }
+    this.noTargets = false;
+
+    // A tab-indented line that is not under a rule: Make reads it as an
+    // ordinary line when it is a directive or an assignment.
+    const tabbed = raw.startsWith("\t");
+    if (tabbed && !isDirectiveLine(trimmed, firstWord) && !isAssignment(stripModifiers(trimmed).text)) {
+      throw new DiagnosticError(
+        errorAt("FLOW003", "recipe line outside a rule", src.loc(start, 1), "recipe lines must be indented under a rule; remove the leading tab if this is not a recipe"),
+      );
+    }
+
+    if (directive) {
+      if (isDefineLine(trimmed)) {
+        const after = this.define(src, start, next, trimmed);
+        this.currentRule = undefined;
+        return after;
+      }
+      if (firstWord === "endef" && !looksLikeAssignment(trimmed, firstWord)) {
+        throw new DiagnosticError(errorAt("FLOW001", "'endef' without 'define'", at, "remove it, or add the 'define NAME' it closes"));
+      }
+      if ((firstWord === "include" || firstWord === "-include" || firstWord === "sinclude") && !looksLikeAssignment(trimmed, firstWord)) {
+        this.include(firstWord !== "include", trimmed.slice(firstWord.length), this.expander.sub(origin, firstWord.length), at, depth);
+        this.currentRule = undefined;
+        return next;
+      }
+      if (firstWord === "vpath" && !looksLikeAssignment(trimmed, firstWord)) {
+        this.warnOnce("vpath", warningAt("FLOW019", "'vpath' is not supported; the directive is ignored", at, "write prerequisites with their directories (e.g. src/%.c)"));
+        this.currentRule = undefined;
+        return next;
+      }
+    }
+
+    this.statement(trimmed, origin, at);
+    return next;
   }
 
   private include(optional: boolean, rest: string, origin: TextOrigin, at: SourceLocation, depth: number): void {
@@ -522,55 +543,25 @@ class Reader {
       inlineRecipe = rest.slice(semi + 1).replace(/^[ \t]+/, "");
       rest = rest.slice(0, semi);
     }
-    // Most rule text holds no reference: no origin is made for it.
-    const exp = (t: string, off: number) => (t.includes("$") ? this.expander.expand(t, this.globals, this.expander.sub(origin, off)) : t);
-    const targets = splitWords(exp(targetText, 0));
+    const targets = splitWords(this.expandPart(targetText, origin, 0));
     if (targets.length === 0) {
       // `$(EMPTY): x` is legal Make and defines nothing; its recipe lines are ignored.
       this.currentRule = undefined;
       this.noTargets = findSeparator(rest)?.kind !== "assign";
       return;
     }
-    // Words appear in the line in order, so each search starts after the last
-    // hit; once a word is not found literally (it came from a variable), the
-    // rest point at the rule. Searching from the start each time was quadratic
-    // on a 10,000-word `all:` line.
-    const locator = (from: number) => {
-      let cursor = origin.exact ? from : -1;
-      return (w: string): Word => {
-        const idx = cursor >= 0 ? at.lineText.indexOf(w, cursor) : -1;
-        cursor = idx >= 0 ? idx + w.length : -1;
-        return { text: w, loc: idx >= 0 ? { ...at, col: idx + 1 } : at };
-      };
-    };
     const base = origin.exact && origin.loc ? origin.loc.col - 1 : 0;
-    const targetWords = targets.map(locator(base));
+    const targetWords = locateWords(targets, at, origin.exact, base);
 
     // A target-specific variable: `targets: [override|private|export] NAME op value`.
-    const mods = stripModifiers(rest.replace(/^[ \t]+/, ""));
-    const assign = findSeparator(mods.text);
-    if (assign && assign.kind === "assign") {
-      const lead = rest.length - rest.replace(/^[ \t]+/, "").length + mods.offset;
-      const name = exp(mods.text.slice(0, assign.index), restStart + lead).trim();
-      if (name === "" || /\s/.test(name)) {
-        throw new DiagnosticError(errorAt("FLOW001", name === "" ? "assignment to an empty variable name" : `variable name '${truncate(name)}' contains spaces`, at, "write 'target: NAME = value'"));
+    // Every assignment operator holds a `=`: without one, the (common) rule needs no look.
+    if (rest.includes("=")) {
+      const mods = stripModifiers(rest.replace(/^[ \t]+/, ""));
+      const assign = findSeparator(mods.text);
+      if (assign && assign.kind === "assign") {
+        this.targetVariable(targets, rest, restStart, mods, assign, inlineRecipe, origin, at);
+        return;
       }
-      if (mods.exportIt) {
-        this.warnOnce(`export-target:${name}`, warningAt("FLOW019", `'export' on a target-specific variable is not supported: ${name} is set for the target but not exported`, at, `export it globally ('export ${name}') or list it in .ENV`));
-      }
-      const afterOp = mods.text.slice(assign.index + assign.op.length);
-      const rawValue = afterOp.replace(/^[ \t]+/, "") + (inlineRecipe !== undefined ? ";" + inlineRecipe : "");
-      const valueOrigin = this.expander.sub(origin, restStart + lead + assign.index + assign.op.length + (afterOp.length - afterOp.replace(/^[ \t]+/, "").length));
-      let value = rawValue;
-      if (assign.op === ":=" || assign.op === "::=") value = this.expander.expand(rawValue, this.globals, valueOrigin);
-      else if (assign.op === "!=") value = this.expander.host.shell(this.expander.expand(rawValue, this.globals, valueOrigin), at);
-      for (const t of targets) {
-        const list = this.targetVars.get(t) ?? [];
-        list.push({ name, op: assign.op, value, loc: at, ...(mods.override ? { override: true } : {}) });
-        this.targetVars.set(t, list);
-      }
-      // flow's leniency: a target-specific assignment does not end the rule context for recipes.
-      return;
     }
 
     let staticPattern: StaticPattern | undefined;
@@ -586,10 +577,10 @@ class Reader {
     const orderPart = bar >= 0 ? prereqPart.slice(bar + 1) : "";
     const prereqFrom = base + restStart + (patternPart !== undefined ? secondColon + 1 : 0);
     const prereqOff = restStart + (patternPart !== undefined ? secondColon + 1 : 0);
-    const prereqs = splitWords(exp(normalPart, prereqOff)).map(locator(prereqFrom));
-    const orderOnly = splitWords(exp(orderPart, prereqOff + (bar >= 0 ? bar + 1 : 0))).map(locator(prereqFrom));
+    const prereqs = locateWords(splitWords(this.expandPart(normalPart, origin, prereqOff)), at, origin.exact, prereqFrom);
+    const orderOnly = orderPart === "" ? [] : locateWords(splitWords(this.expandPart(orderPart, origin, prereqOff + bar + 1)), at, origin.exact, prereqFrom);
     if (patternPart !== undefined) {
-      const tp = splitWords(exp(patternPart, restStart));
+      const tp = splitWords(this.expandPart(patternPart, origin, restStart));
       if (tp.length !== 1 || !(tp[0] as string).includes("%")) {
         throw new DiagnosticError(
           errorAt("FLOW001", "a static pattern rule needs exactly one target pattern containing '%'", at, "write 'targets: target-pattern: prereq-patterns', e.g. '$(OBJS): build/%.o: src/%.c'"),
@@ -612,26 +603,56 @@ class Reader {
     const suffixRule = !staticPattern && targets.length === 1 && prereqs.length === 0 ? this.suffixRule(first) : undefined;
     const targetList = suffixRule ? [{ text: suffixRule.target, loc: targetWords[0]?.loc ?? at }] : targetWords;
     const prereqList = suffixRule ? [{ text: suffixRule.prereq, loc: targetWords[0]?.loc ?? at }] : prereqs;
-    const isPattern = !staticPattern && targetList.some((t) => t.text.includes("%"));
-    if (isPattern && targetList.some((t) => !t.text.includes("%"))) {
+    const isPattern = !staticPattern && targetList.some(hasPercent);
+    if (isPattern && !targetList.every(hasPercent)) {
       throw new DiagnosticError(
         errorAt("FLOW001", "a rule mixes pattern targets (with '%') and ordinary targets", at, "write the pattern rule and the ordinary rule separately"),
       );
     }
-    const rule: RuleDef = {
-      index: this.rules.length,
-      targets: targetList,
-      prereqs: staticPattern ? [] : prereqList,
-      orderOnly: staticPattern ? [] : orderOnly,
-      recipe: [] as RecipeLine[],
-      loc: at,
-      grouped,
-      ...(staticPattern ? { staticPattern } : {}),
-      isPattern,
-    };
+    const rule: RuleDef = staticPattern
+      ? { index: this.rules.length, targets: targetList, prereqs: [], orderOnly: [], recipe: [], loc: at, grouped, staticPattern, isPattern }
+      : { index: this.rules.length, targets: targetList, prereqs: prereqList, orderOnly, recipe: [], loc: at, grouped, isPattern };
     if (inlineRecipe !== undefined && inlineRecipe.trim() !== "") rule.recipe.push({ text: inlineRecipe, loc: at });
     this.rules.push(rule);
     this.currentRule = rule;
+  }
+
+  /** Rule text: most holds no reference, and then no origin is made for it. */
+  private expandPart(text: string, origin: TextOrigin, offset: number): string {
+    return text.includes("$") ? this.expander.expand(text, this.globals, this.expander.sub(origin, offset)) : text;
+  }
+
+  /** `targets: [override|private|export] NAME op value`, given the separator found in the text after the modifiers. */
+  private targetVariable(
+    targets: readonly string[],
+    rest: string,
+    restStart: number,
+    mods: Modifiers,
+    assign: { index: number; op: AssignOp },
+    inlineRecipe: string | undefined,
+    origin: TextOrigin,
+    at: SourceLocation,
+  ): void {
+    const lead = rest.length - rest.replace(/^[ \t]+/, "").length + mods.offset;
+    const name = this.expandPart(mods.text.slice(0, assign.index), origin, restStart + lead).trim();
+    if (name === "" || /\s/.test(name)) {
+      throw new DiagnosticError(errorAt("FLOW001", name === "" ? "assignment to an empty variable name" : `variable name '${truncate(name)}' contains spaces`, at, "write 'target: NAME = value'"));
+    }
+    if (mods.exportIt) {
+      this.warnOnce(`export-target:${name}`, warningAt("FLOW019", `'export' on a target-specific variable is not supported: ${name} is set for the target but not exported`, at, `export it globally ('export ${name}') or list it in .ENV`));
+    }
+    const afterOp = mods.text.slice(assign.index + assign.op.length);
+    const rawValue = afterOp.replace(/^[ \t]+/, "") + (inlineRecipe !== undefined ? ";" + inlineRecipe : "");
+    const valueOrigin = this.expander.sub(origin, restStart + lead + assign.index + assign.op.length + (afterOp.length - afterOp.replace(/^[ \t]+/, "").length));
+    let value = rawValue;
+    if (assign.op === ":=" || assign.op === "::=") value = this.expander.expand(rawValue, this.globals, valueOrigin);
+    else if (assign.op === "!=") value = this.expander.host.shell(this.expander.expand(rawValue, this.globals, valueOrigin), at);
+    for (const t of targets) {
+      const list = this.targetVars.get(t) ?? [];
+      list.push({ name, op: assign.op, value, loc: at, ...(mods.override ? { override: true } : {}) });
+      this.targetVars.set(t, list);
+    }
+    // flow's leniency: a target-specific assignment does not end the rule context for recipes.
   }
 
   /**
@@ -748,4 +769,32 @@ function normalizeIncludePath(p: string): string {
 
 function truncate(s: string): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** The innermost conditional's branch is being read (or there is none). */
+function isActive(conds: readonly CondFrame[]): boolean {
+  return conds.length === 0 || (conds[conds.length - 1] as CondFrame).active;
+}
+
+function hasPercent(w: Word): boolean {
+  return w.text.includes("%");
+}
+
+/**
+ * Words of a rule line with their columns. Words appear in the line in
+ * order, so each search starts after the last hit; once a word is not found
+ * literally (it came from a variable), the rest point at the rule. Searching
+ * from the start each time was quadratic on a 10,000-word `all:` line.
+ * `exact`: the text's offsets are columns of `at`'s line (else every word points at the rule).
+ */
+function locateWords(words: readonly string[], at: SourceLocation, exact: boolean, from: number): Word[] {
+  const out: Word[] = [];
+  let cursor = exact ? from : -1;
+  for (const w of words) {
+    const idx = cursor >= 0 ? at.lineText.indexOf(w, cursor) : -1;
+    cursor = idx >= 0 ? idx + w.length : -1;
+    // A literal rather than `{ ...at, col }` (the same four fields, in the same order): a spread per word was a good part of reading a large Flowfile.
+    out.push({ text: w, loc: idx >= 0 ? { file: at.file, line: at.line, col: idx + 1, lineText: at.lineText } : at });
+  }
+  return out;
 }

@@ -9,9 +9,23 @@ import type { AssignOp } from "./flowfile-model.js";
 export const CONDITIONALS: ReadonlySet<string> = new Set(["ifeq", "ifneq", "ifdef", "ifndef", "else", "endif"]);
 /** Every directive word, for "did you mean" hints on a line that is nothing else. */
 export const DIRECTIVE_WORDS: readonly string[] = [...CONDITIONALS, "define", "endef", "undefine", "include", "-include", "sinclude", "export", "unexport", "override", "private", "vpath"];
+export const DIRECTIVE_SET: ReadonlySet<string> = new Set(DIRECTIVE_WORDS);
+/** A statement without its leading modifiers, and which of them it had. */
+export interface Modifiers {
+  readonly text: string;
+  /** Length of the modifiers (and the blanks after them). */
+  readonly offset: number;
+  readonly exportIt: boolean;
+  readonly override: boolean;
+  readonly unexport: boolean;
+  readonly undefine: boolean;
+}
 
 /** Leading `export` / `override` / `private` / `unexport` / `undefine` words of a statement. */
-export function stripModifiers(line: string): { text: string; offset: number; exportIt: boolean; override: boolean; unexport: boolean; undefine: boolean } {
+export function stripModifiers(line: string): Modifiers {
+  // Every statement comes here; the modifiers all start with e, o, p or u.
+  const c = line.charCodeAt(0);
+  if (c !== 0x65 && c !== 0x6f && c !== 0x70 && c !== 0x75) return { text: line, offset: 0, exportIt: false, override: false, unexport: false, undefine: false };
   let text = line;
   const r = { exportIt: false, override: false, unexport: false, undefine: false };
   for (;;) {
@@ -127,8 +141,14 @@ export function stripComment(line: string): string {
   return out;
 }
 
+/** Length of the leading white space (as `trimStart` sees it). */
 export function indentWidth(raw: string): number {
-  return raw.length - raw.trimStart().length;
+  // Spaces and tabs by hand (no new string per recipe line); any other white space is left to trimStart.
+  let i = 0;
+  while (i < raw.length && (raw.charCodeAt(i) === 0x20 || raw.charCodeAt(i) === 0x09)) i++;
+  const c = raw.charCodeAt(i);
+  if (i < raw.length && (c < 0x21 || c > 0x7e)) return raw.length - raw.trimStart().length;
+  return i;
 }
 
 export function stripRecipeIndent(text: string): string {

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import type { AssignOp } from "./flowfile-model.js";
 import { topLevelIndex } from "./expander.js";
 import { Prng } from "./fuzz-cases.js";
-import { findSeparator, indentWidth, stripModifiers } from "./line-syntax.js";
+import { findSeparator, indentWidth, plainRuleColon, stripModifiers } from "./line-syntax.js";
 
 /** findSeparator as it was before its indexOf fast path: the meaning. */
 function referenceSeparator(text: string): { kind: "rule"; index: number } | { kind: "assign"; index: number; op: AssignOp } | undefined {
@@ -106,6 +106,50 @@ describe("indentWidth", () => {
   test("counts what trimStart drops, blanks and other white space", () => {
     for (const s of ["", "x", "\tx", "  \t x", "   ", "\t", " \u00a0x", "\u000bx", "\t\u2028 x", " \r"]) {
       assert.equal(indentWidth(s), s.length - s.trimStart().length, JSON.stringify(s));
+    }
+  });
+});
+
+describe("plainRuleColon", () => {
+  test("a rule with literal words is plain", () => {
+    assert.equal(plainRuleColon("out/a: src/a.c src/b.c"), 5);
+    assert.equal(plainRuleColon("a b:"), 3);
+    assert.equal(plainRuleColon("a\tb :  c\t d "), 4);
+    assert.equal(plainRuleColon("endif2: x"), 6);
+    assert.equal(plainRuleColon("ifeq: x"), 4); // the first word is `ifeq:`, not a directive
+  });
+
+  test("anything the general path must look at is not", () => {
+    for (const line of [
+      "",
+      ": x",
+      " a: b",
+      "\ta: b",
+      ".PHONY: all",
+      "a:: b",
+      "a: b: c",
+      "a: $(B)",
+      "a: b # c",
+      "a: b ; c",
+      "a: B = 1",
+      "a: b | c",
+      "a &: b",
+      "%.o: %.c",
+      "a(b): c",
+      "a: {b}",
+      "a: b\\",
+      "a: \u00e9",
+      "a:\r",
+      "a: b\u00a0c",
+      "no colon",
+      "ifeq : x",
+      "export a: b",
+      "override a: b",
+      "define a: b",
+      "-include a: b",
+      "vpath a: b",
+    ]) {
+      assert.equal(plainRuleColon(line), -1, JSON.stringify(line));
     }
   });
 });

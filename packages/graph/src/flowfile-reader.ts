@@ -206,7 +206,9 @@ class Reader {
     }
     if (!this.files.includes(file)) this.files.push(file);
     this.setMakefileList();
-    const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+    const split = text.split("\n");
+    // CRLF: each line loses its CR (no pass over the lines when there is none).
+    const lines = text.includes("\r") ? split.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l)) : split;
     const source: Source = { file, lines, exact: true, loc: (idx, col = 1) => ({ file, line: idx + 1, col, lineText: lines[idx] ?? "" }) };
     this.readLines(source, depth);
   }
@@ -467,8 +469,8 @@ class Reader {
     const exact = src.exact && !multi;
     const rule: RuleDef = {
       index: this.rules.length,
-      targets: locateWords(targets, at, exact, 0),
-      prereqs: locateWords(splitWords(text.slice(colon + 1)), at, exact, colon + 1),
+      targets: exact ? plainWords(text, 0, colon, at) : locateWords(targets, at, false, 0),
+      prereqs: exact ? plainWords(text, colon + 1, text.length, at) : locateWords(splitWords(text.slice(colon + 1)), at, false, 0),
       orderOnly: [],
       recipe: [],
       loc: at,
@@ -845,6 +847,25 @@ function isActive(conds: readonly CondFrame[]): boolean {
 
 function hasPercent(w: Word): boolean {
   return w.text.includes("%");
+}
+
+/**
+ * The words of `text.slice(from, end)` with their columns, when `text` is
+ * the line itself (a plain rule on one line): what locateWords gives for
+ * them (each word is found where it is: only blanks lie between it and the
+ * end of the word before), without searching. Words are usually separated by
+ * single spaces: then one native split does, and the columns add up.
+ */
+function plainWords(text: string, from: number, end: number, at: SourceLocation): Word[] {
+  const part = text.slice(from, end);
+  if (part.includes("\t") || part.includes("  ")) return locateWords(splitWords(part), at, true, from);
+  const out: Word[] = [];
+  let col = from + 1;
+  for (const w of part.split(" ")) {
+    if (w !== "") out.push({ text: w, loc: { file: at.file, line: at.line, col, lineText: at.lineText } });
+    col += w.length + 1;
+  }
+  return out;
 }
 
 /**

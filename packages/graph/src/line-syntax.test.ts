@@ -117,6 +117,8 @@ describe("plainRuleColon", () => {
     assert.equal(plainRuleColon("a\tb :  c\t d "), 4);
     assert.equal(plainRuleColon("endif2: x"), 6);
     assert.equal(plainRuleColon("ifeq: x"), 4); // the first word is `ifeq:`, not a directive
+    assert.equal(plainRuleColon("else: x"), 4);
+    assert.equal(plainRuleColon("include.mk: x"), 10);
   });
 
   test("anything the general path must look at is not", () => {
@@ -143,6 +145,8 @@ describe("plainRuleColon", () => {
       "a: b\u00a0c",
       "no colon",
       "ifeq : x",
+      "else\t: x",
+      "endif",
       "export a: b",
       "override a: b",
       "define a: b",

@@ -10,35 +10,29 @@ export const CONDITIONALS: ReadonlySet<string> = new Set(["ifeq", "ifneq", "ifde
 /** Every directive word, for "did you mean" hints on a line that is nothing else. */
 export const DIRECTIVE_WORDS: readonly string[] = [...CONDITIONALS, "define", "endef", "undefine", "include", "-include", "sinclude", "export", "unexport", "override", "private", "vpath"];
 export const DIRECTIVE_SET: ReadonlySet<string> = new Set(DIRECTIVE_WORDS);
-/** The longest directive word (`-include`, `undefine`, ...). */
-const DIRECTIVE_MAX = Math.max(...DIRECTIVE_WORDS.map((w) => w.length));
-
 /**
- * A character that takes a line off the plain path: a reference, a comment,
- * an inline recipe, an assignment, a bracket (the scanners count them), an
- * order-only bar, `&:`, a pattern, a backslash; or anything but a tab and
- * printable ASCII (white space beyond blanks is trimmed differently).
+ * What takes a line off the plain path: a blank, a dot (special targets,
+ * suffix rules) or a colon first; a directive word first (the reader's first
+ * word ends at white space or `(`, which here means a blank or the end); a
+ * reference, a comment, an inline recipe, an assignment, a bracket (the
+ * scanners count them), an order-only bar, `&:`, a pattern, a backslash; or
+ * anything but a tab and printable ASCII (white space beyond blanks is
+ * trimmed differently).
  */
-const NOT_PLAIN = /[^\t -~]|[$#;=({|&%\\]/;
+const NOT_PLAIN = new RegExp(`^(?:[ \\t.:]|(?:${DIRECTIVE_WORDS.join("|")})(?:[ \\t]|$))|[^\\t -~]|[$#;=({|&%\\\\]`);
 
 /**
  * Where the colon of a plain rule line is, or -1. A plain line is
- * `targets: prerequisites` with literal words and nothing else: it starts
- * with a word that is not a directive nor a special target (a dot), has one
- * colon and none of NOT_PLAIN's characters. Reading one needs no comment
- * stripping, no expansion and no separator search, and on a large Flowfile
- * nearly every rule line is one (see Reader.plainRule).
+ * `targets: prerequisites` with literal words and nothing else (see
+ * NOT_PLAIN) and one colon. Reading one needs no comment stripping, no
+ * expansion and no separator search, and on a large Flowfile nearly every
+ * rule line is one (see Reader.plainRule).
  */
 export function plainRuleColon(text: string): number {
-  const c = text.charCodeAt(0);
-  // Not blank first (indented lines take the general path), not a dot; NaN (empty) fails too.
-  if (!(c > 0x20) || c === 0x2e || NOT_PLAIN.test(text)) return -1;
+  if (NOT_PLAIN.test(text)) return -1;
   const colon = text.indexOf(":");
-  if (colon <= 0 || text.indexOf(":", colon + 1) >= 0) return -1;
-  let end = 1;
-  while (end < text.length && text.charCodeAt(end) !== 0x20 && text.charCodeAt(end) !== 0x09) end++;
-  // The reader's first word (up to white space or `(`, here a blank) must not be a directive.
-  if (end <= DIRECTIVE_MAX && DIRECTIVE_SET.has(text.slice(0, end))) return -1;
+  // No colon (or an empty line), or two (`::`, a static pattern).
+  if (colon < 0 || text.indexOf(":", colon + 1) >= 0) return -1;
   return colon;
 }
 

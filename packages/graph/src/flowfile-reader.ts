@@ -79,6 +79,8 @@ const UNSUPPORTED_LOOKUP_HITS: ReadonlySet<string> = (() => {
   return names;
 })();
 
+const BACKSLASH = 0x5c;
+
 /** GNU Make's default suffix list, for old-fashioned suffix rules (`.c.o:`). */
 const DEFAULT_SUFFIXES = ".out .a .ln .o .c .cc .C .cpp .p .f .F .m .r .y .l .ym .yl .s .S .mod .sym .def .h .info .dvi .tex .texinfo .texi .txinfo .w .ch .web .sh .elc .el".split(" ");
 
@@ -257,8 +259,9 @@ class Reader {
         continue;
       }
 
-      // A logical line: join continuations with a single space, as Make does outside recipes.
-      const { text, next } = joinContinued(lines, i);
+      // A logical line: join continuations with a single space, as Make does
+      // outside recipes. Most lines do not end in a backslash: no call, no object.
+      const { text, next } = raw.charCodeAt(raw.length - 1) === BACKSLASH ? joinContinued(lines, i) : { text: raw, next: i + 1 };
       if (this.plainLines) {
         const colon = plainRuleColon(text);
         if (colon > 0) {
@@ -462,14 +465,14 @@ class Reader {
    * with and without this path and compare.
    */
   private plainRule(text: string, colon: number, src: Source, start: number, multi: boolean): boolean {
-    const targets = splitWords(text.slice(0, colon));
-    if (UNSUPPORTED_LOOKUP_HITS.has(targets[0] as string)) return false;
-    this.noTargets = false;
     const at = src.exact ? src.loc(start, 1) : src.loc(start);
     const exact = src.exact && !multi;
+    const targets = exact ? plainWords(text, 0, colon, at) : locateWords(splitWords(text.slice(0, colon)), at, false, 0);
+    if (UNSUPPORTED_LOOKUP_HITS.has((targets[0] as Word).text)) return false;
+    this.noTargets = false;
     const rule: RuleDef = {
       index: this.rules.length,
-      targets: exact ? plainWords(text, 0, colon, at) : locateWords(targets, at, false, 0),
+      targets,
       prereqs: exact ? plainWords(text, colon + 1, text.length, at) : locateWords(splitWords(text.slice(colon + 1)), at, false, 0),
       orderOnly: [],
       recipe: [],

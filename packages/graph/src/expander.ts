@@ -271,6 +271,24 @@ export class Expander {
 export function findClose(text: string, open: number): number {
   const opener = text[open];
   const closer = opener === "(" ? ")" : "}";
+  if (opener === "(" || opener === "{") {
+    // Every reference comes here: jump from bracket to bracket with indexOf
+    // (native) instead of looking at each character. Openers before each
+    // closer deepen, the closer ends one level: the order of the scan below.
+    let depth = 1;
+    let nextOpen = text.indexOf(opener, open + 1);
+    let from = open + 1;
+    for (;;) {
+      const close = text.indexOf(closer, from);
+      if (close < 0) return -1;
+      while (nextOpen >= 0 && nextOpen < close) {
+        depth++;
+        nextOpen = text.indexOf(opener, nextOpen + 1);
+      }
+      if (--depth === 0) return close;
+      from = close + 1;
+    }
+  }
   let depth = 0;
   for (let i = open; i < text.length; i++) {
     const ch = text[i];

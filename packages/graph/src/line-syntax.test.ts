@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { AssignOp } from "./flowfile-model.js";
-import { topLevelIndex } from "./expander.js";
+import { findClose, topLevelIndex } from "./expander.js";
 import { Prng } from "./fuzz-cases.js";
 import { findSeparator, indentWidth, plainRuleColon, stripModifiers } from "./line-syntax.js";
 
@@ -33,6 +33,22 @@ function referenceSeparator(text: string): { kind: "rule"; index: number } | { k
     }
   }
   return undefined;
+}
+
+/** findClose as it was before its indexOf fast path. */
+function referenceClose(text: string, open: number): number {
+  const opener = text[open];
+  const closer = opener === "(" ? ")" : "}";
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === opener) depth++;
+    else if (ch === closer) {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
 }
 
 /** topLevelIndex as it was before its indexOf fast path. */
@@ -86,6 +102,24 @@ describe("topLevelIndex", () => {
       const ch = r.pick([";", ":", "|", "(", ")", "{", "}", "a"]);
       const from = r.int(4);
       assert.equal(topLevelIndex(t, ch, from), referenceTopLevel(t, ch, from), JSON.stringify([t, ch, from]));
+    }
+  });
+});
+
+describe("findClose", () => {
+  test("only the opener's kind nests", () => {
+    assert.equal(findClose("$(a (b) c) d", 1), 9);
+    assert.equal(findClose("${a (b} c}", 1), 6);
+    assert.equal(findClose("$(a (b c", 1), -1);
+  });
+
+  test("same answer as the character scan on random text", () => {
+    const r = new Prng(13);
+    const alphabet = ["a", "(", ")", "{", "}", "$", " "];
+    for (let n = 0; n < 20_000; n++) {
+      const t = randomText(r, alphabet, 14);
+      const open = r.int(t.length + 1);
+      assert.equal(findClose(t, open), referenceClose(t, open), JSON.stringify([t, open]));
     }
   });
 });

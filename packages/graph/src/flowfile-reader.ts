@@ -862,13 +862,21 @@ function hasPercent(w: Word): boolean {
 function plainWords(text: string, from: number, end: number, at: SourceLocation): Word[] {
   const part = text.slice(from, end);
   if (part.includes("\t") || part.includes("  ")) return locateWords(splitWords(part), at, true, from);
-  const out: Word[] = [];
+  // Without runs of blanks, an empty piece can only be the first or the last.
+  let pieces = part.split(" ");
   let col = from + 1;
-  for (const w of part.split(" ")) {
-    if (w !== "") out.push({ text: w, loc: { file: at.file, line: at.line, col, lineText: at.lineText } });
-    col += w.length + 1;
+  if (pieces[0] === "") {
+    pieces = pieces.slice(1);
+    col++;
   }
-  return out;
+  if (pieces.length > 0 && pieces[pieces.length - 1] === "") pieces.pop();
+  const { file, line, lineText } = at;
+  // map, not push: arrays of the exact size (10,000 rules hold 20,000 of them).
+  return pieces.map((w) => {
+    const word = { text: w, loc: { file, line, col, lineText } };
+    col += w.length + 1;
+    return word;
+  });
 }
 
 /**
@@ -879,13 +887,11 @@ function plainWords(text: string, from: number, end: number, at: SourceLocation)
  * `exact`: the text's offsets are columns of `at`'s line (else every word points at the rule).
  */
 function locateWords(words: readonly string[], at: SourceLocation, exact: boolean, from: number): Word[] {
-  const out: Word[] = [];
   let cursor = exact ? from : -1;
-  for (const w of words) {
+  return words.map((w) => {
     const idx = cursor >= 0 ? at.lineText.indexOf(w, cursor) : -1;
     cursor = idx >= 0 ? idx + w.length : -1;
     // A literal rather than `{ ...at, col }` (the same four fields, in the same order): a spread per word was a good part of reading a large Flowfile.
-    out.push({ text: w, loc: idx >= 0 ? { file: at.file, line: at.line, col: idx + 1, lineText: at.lineText } : at });
-  }
-  return out;
+    return { text: w, loc: idx >= 0 ? { file: at.file, line: at.line, col: idx + 1, lineText: at.lineText } : at };
+  });
 }

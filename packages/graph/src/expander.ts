@@ -271,6 +271,24 @@ export class Expander {
 export function findClose(text: string, open: number): number {
   const opener = text[open];
   const closer = opener === "(" ? ")" : "}";
+  if (opener === "(" || opener === "{") {
+    // Every reference comes here: jump from bracket to bracket with indexOf
+    // (native) instead of looking at each character. Openers before each
+    // closer deepen, the closer ends one level: the order of the scan below.
+    let depth = 1;
+    let nextOpen = text.indexOf(opener, open + 1);
+    let from = open + 1;
+    for (;;) {
+      const close = text.indexOf(closer, from);
+      if (close < 0) return -1;
+      while (nextOpen >= 0 && nextOpen < close) {
+        depth++;
+        nextOpen = text.indexOf(opener, nextOpen + 1);
+      }
+      if (--depth === 0) return close;
+      from = close + 1;
+    }
+  }
   let depth = 0;
   for (let i = open; i < text.length; i++) {
     const ch = text[i];
@@ -285,8 +303,22 @@ export function findClose(text: string, open: number): number {
 
 /** First index of `ch` at or after `from` that is outside any `$( )` / `${ }`; -1 if none. */
 export function topLevelIndex(text: string, ch: string, from = 0): number {
+  // Called on every rule line, several times, and on 100 kB `all:` lines: let
+  // indexOf (native) find the answer when no bracket comes before the first
+  // `ch`. Before the first opener the depth is 0 (a closer at depth 0 is
+  // ignored), so the scan below may start there. Brackets as `ch` take the scan.
+  let start = from;
+  if (ch !== "(" && ch !== "{" && ch !== ")" && ch !== "}") {
+    const hit = text.indexOf(ch, from);
+    if (hit < 0) return -1;
+    const paren = text.indexOf("(", from);
+    const brace = text.indexOf("{", from);
+    const opener = paren < 0 ? brace : brace < 0 ? paren : Math.min(paren, brace);
+    if (opener < 0 || opener > hit) return hit;
+    start = opener;
+  }
   let depth = 0;
-  for (let i = from; i < text.length; i++) {
+  for (let i = start; i < text.length; i++) {
     const c = text[i];
     if (c === "(" || c === "{") depth++;
     else if ((c === ")" || c === "}") && depth > 0) depth--;

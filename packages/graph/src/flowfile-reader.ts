@@ -1,8 +1,28 @@
 import { posix } from "node:path";
 import { DiagnosticError, errorAt, warningAt, type Diagnostic, type SourceLocation } from "./diagnostic.js";
 import { Expander, topLevelIndex, type ExpanderLimits, type ExpandHost, type TextOrigin } from "./expander.js";
-import type { AssignOp, FlowfileModel, IncludeRef, RecipeLine, RuleDef, StaticPattern, TargetVar, Word } from "./flowfile-model.js";
+import type { AssignOp, FlowfileModel, IncludeRef, RuleDef, StaticPattern, TargetVar, Word } from "./flowfile-model.js";
 import { closest } from "./functions.js";
+import {
+  CONDITIONALS,
+  DIRECTIVE_SET,
+  DIRECTIVE_WORDS,
+  findSeparator,
+  indentWidth,
+  isAssignment,
+  isDefineLine,
+  isDirectiveLine,
+  isRecipeLine,
+  looksLikeAssignment,
+  type Modifiers,
+  plainRuleColon,
+  skipDefine,
+  stripComment,
+  stripLineComment,
+  stripModifiers,
+  stripRecipeIndent,
+} from "./line-syntax.js";
+import { collapseContinuations, joinContinued, joinRecipe } from "./logical-line.js";
 import { hasGlobChars } from "./project-path.js";
 import { fail, ok, type Result } from "./result.js";
 import { defaultVariables, VariableTable, type Origin, type Variable } from "./variables.js";
@@ -33,9 +53,6 @@ export interface ReadOptions {
   readonly limits?: ExpanderLimits;
 }
 
-const CONDITIONALS = new Set(["ifeq", "ifneq", "ifdef", "ifndef", "else", "endif"]);
-/** Every directive word, for "did you mean" hints on a line that is nothing else. */
-const DIRECTIVE_WORDS = [...CONDITIONALS, "define", "endef", "undefine", "include", "-include", "sinclude", "export", "unexport", "override", "private", "vpath"];
 const MAX_INCLUDE_DEPTH = 32;
 
 /** Special targets whose GNU Make meaning flow does not implement: a warning says so (FLOW019). */
@@ -46,6 +63,23 @@ const UNSUPPORTED_SPECIAL: Record<string, string> = {
   ".IGNORE": "use a '-' prefix on the recipe lines whose failure may be ignored",
   ".DEFAULT": "a prerequisite no rule makes is an error (FLOW004)",
 };
+
+/**
+ * The names for which `UNSUPPORTED_SPECIAL[name]` is not undefined: its
+ * keys and, as it is a plain object, the members of Object.prototype
+ * (`constructor`, `toString`, ...), which `rule` warns about too. A plain
+ * rule line whose first target is one of them takes the general path. A Set:
+ * looking 10,000 target names up in the object cost more than reading them.
+ */
+const UNSUPPORTED_LOOKUP_HITS: ReadonlySet<string> = (() => {
+  const names = new Set(Object.keys(UNSUPPORTED_SPECIAL));
+  for (let o: object | null = Object.getPrototypeOf(UNSUPPORTED_SPECIAL) as object | null; o; o = Object.getPrototypeOf(o) as object | null) {
+    for (const n of Object.getOwnPropertyNames(o)) names.add(n);
+  }
+  return names;
+})();
+
+const BACKSLASH = 0x5c;
 
 /** GNU Make's default suffix list, for old-fashioned suffix rules (`.c.o:`). */
 const DEFAULT_SUFFIXES = ".out .a .ln .o .c .cc .C .cpp .p .f .F .m .r .y .l .ym .yl .s .S .mod .sym .def .h .info .dvi .tex .texinfo .texi .txinfo .w .ch .web .sh .elc .el".split(" ");
@@ -77,7 +111,18 @@ interface Source {
  * their recipes kept unexpanded (expanded per task, with automatic variables).
  */
 export function readFlowfile(host: ReadHost, opts: ReadOptions): Result<FlowfileModel, Diagnostic> {
-  const reader = new Reader(host, opts);
+  return readFlowfileWith(host, opts, { plainLines: true });
+}
+
+/** How the reader reads, where it has a choice that must not change the result (for tests). */
+export interface ReaderPaths {
+  /** Read plain rule lines by the short path (Reader.plainRule). */
+  readonly plainLines: boolean;
+}
+
+/** readFlowfile, choosing the reader's paths: for tests that compare them; not exported from index.ts. */
+export function readFlowfileWith(host: ReadHost, opts: ReadOptions, paths: ReaderPaths): Result<FlowfileModel, Diagnostic> {
+  const reader = new Reader(host, opts, paths.plainLines);
   try {
     reader.readFile(opts.file, undefined, 0);
     return ok(reader.finish());
@@ -111,6 +156,7 @@ class Reader {
   constructor(
     private readonly host: ReadHost,
     opts: ReadOptions,
+    private readonly plainLines: boolean,
   ) {
     // Lookup order: file (and command line), then the environment, then Make's defaults.
     const envTable = new VariableTable(defaultVariables());
@@ -162,7 +208,9 @@ class Reader {
     }
     if (!this.files.includes(file)) this.files.push(file);
     this.setMakefileList();
-    const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+    const split = text.split("\n");
+    // CRLF: each line loses its CR (no pass over the lines when there is none).
+    const lines = text.includes("\r") ? split.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l)) : split;
     const source: Source = { file, lines, exact: true, loc: (idx, col = 1) => ({ file, line: idx + 1, col, lineText: lines[idx] ?? "" }) };
     this.readLines(source, depth);
   }
@@ -199,87 +247,31 @@ class Reader {
     this.currentRule = undefined;
     this.noTargets = false;
     let i = 0;
-    const active = () => conds.length === 0 || (conds[conds.length - 1] as CondFrame).active;
-
+    // Kept small, so that it is cheap to optimize: the common lines (recipe
+    // lines, plain rules) are read by short methods, the rest by `line`.
     while (i < lines.length) {
       const raw = lines[i] as string;
-      const start = i;
 
       // Recipe lines: a tab (or, flow's extension, spaces) under a rule.
       const rule = this.currentRule as RuleDef | undefined;
       if ((rule || this.noTargets) && isRecipeLine(raw)) {
-        let text = raw;
-        while (endsWithContinuation(text) && i + 1 < lines.length) {
-          i++;
-          // Make keeps backslash-newline in recipes and drops one leading tab of the next line.
-          const next = lines[i] as string;
-          text += "\n" + (next.startsWith("\t") ? next.slice(1) : next);
+        i = this.recipeLine(src, i, rule, conds);
+        continue;
+      }
+
+      // A logical line: join continuations with a single space, as Make does
+      // outside recipes. Most lines do not end in a backslash: no call, no object.
+      const { text, next } = raw.charCodeAt(raw.length - 1) === BACKSLASH ? joinContinued(lines, i) : { text: raw, next: i + 1 };
+      if (this.plainLines) {
+        const colon = plainRuleColon(text);
+        if (colon > 0) {
+          if (!isActive(conds) || this.plainRule(text, colon, src, i, next - i > 1)) {
+            i = next;
+            continue;
+          }
         }
-        i++;
-        if (active() && rule) {
-          rule.recipe.push({ text: stripRecipeIndent(text), loc: src.loc(start, src.exact ? indentWidth(raw) + 1 : undefined) });
-        }
-        continue;
       }
-
-      // A logical line: join continuations with a single space, as Make does outside recipes.
-      let text = raw;
-      while (endsWithContinuation(text) && i + 1 < lines.length) {
-        i++;
-        text = text.slice(0, -1).replace(/[ \t]+$/, "") + " " + (lines[i] as string).replace(/^[ \t]+/, "");
-      }
-      i++;
-      const multi = i - start > 1;
-      const stripped = stripLineComment(text);
-      const trimmed = stripped.trim();
-      if (trimmed === "") continue;
-
-      const indent = stripped.length - stripped.trimStart().length;
-      const at = src.exact ? src.loc(start, indent + 1) : src.loc(start);
-      const origin: TextOrigin = { loc: at, exact: src.exact && !multi };
-      const firstWord = /^[^\s(]+/.exec(trimmed)?.[0] ?? "";
-
-      if (CONDITIONALS.has(firstWord) && !looksLikeAssignment(trimmed, firstWord)) {
-        const restRaw = trimmed.slice(firstWord.length);
-        const lead = restRaw.length - restRaw.trimStart().length;
-        this.conditional(firstWord, restRaw.trim(), conds, this.expander.sub(origin, firstWord.length + lead), at);
-        continue;
-      }
-      if (!active()) {
-        if (isDefineLine(trimmed)) i = skipDefine(lines, i);
-        continue;
-      }
-      this.noTargets = false;
-
-      // A tab-indented line that is not under a rule: Make reads it as an
-      // ordinary line when it is a directive or an assignment.
-      const tabbed = raw.startsWith("\t");
-      if (tabbed && !isDirectiveLine(trimmed, firstWord) && !isAssignment(stripModifiers(trimmed).text)) {
-        throw new DiagnosticError(
-          errorAt("FLOW003", "recipe line outside a rule", src.loc(start, 1), "recipe lines must be indented under a rule; remove the leading tab if this is not a recipe"),
-        );
-      }
-
-      if (isDefineLine(trimmed)) {
-        i = this.define(src, start, i, trimmed);
-        this.currentRule = undefined;
-        continue;
-      }
-      if (firstWord === "endef" && !looksLikeAssignment(trimmed, firstWord)) {
-        throw new DiagnosticError(errorAt("FLOW001", "'endef' without 'define'", at, "remove it, or add the 'define NAME' it closes"));
-      }
-      if ((firstWord === "include" || firstWord === "-include" || firstWord === "sinclude") && !looksLikeAssignment(trimmed, firstWord)) {
-        this.include(firstWord !== "include", trimmed.slice(firstWord.length), this.expander.sub(origin, firstWord.length), at, depth);
-        this.currentRule = undefined;
-        continue;
-      }
-      if (firstWord === "vpath" && !looksLikeAssignment(trimmed, firstWord)) {
-        this.warnOnce("vpath", warningAt("FLOW019", "'vpath' is not supported; the directive is ignored", at, "write prerequisites with their directories (e.g. src/%.c)"));
-        this.currentRule = undefined;
-        continue;
-      }
-
-      this.statement(trimmed, origin, at);
+      i = this.line(src, i, text, next, conds, depth);
     }
     if (conds.length > 0) {
       const top = conds[conds.length - 1] as CondFrame;
@@ -287,6 +279,81 @@ class Reader {
     }
     this.currentRule = undefined;
     this.noTargets = false;
+  }
+
+  /** The recipe line at `start` (with its continuations); returns the index of the line after it. */
+  private recipeLine(src: Source, start: number, rule: RuleDef | undefined, conds: readonly CondFrame[]): number {
+    const { text, next } = joinRecipe(src.lines, start);
+    if (isActive(conds) && rule) {
+      const raw = src.lines[start] as string;
+      rule.recipe.push({ text: stripRecipeIndent(text), loc: src.loc(start, src.exact ? indentWidth(raw) + 1 : undefined) });
+    }
+    return next;
+  }
+
+  /**
+   * The logical line `text` (physical lines `start` to `next` - 1): a
+   * directive, a conditional, or a statement. Returns the index of the line
+   * to read next (after the `endef` of a define).
+   */
+  private line(src: Source, start: number, text: string, next: number, conds: CondFrame[], depth: number): number {
+    const { lines } = src;
+    const raw = lines[start] as string;
+    const multi = next - start > 1;
+    const stripped = stripLineComment(text);
+    const trimmed = stripped.trim();
+    if (trimmed === "") return next;
+
+    const indent = indentWidth(stripped);
+    const at = src.exact ? src.loc(start, indent + 1) : src.loc(start);
+    const origin: TextOrigin = { loc: at, exact: src.exact && !multi };
+    const firstWord = /^[^\s(]+/.exec(trimmed)?.[0] ?? "";
+    // Only a line that starts with a directive word can be a directive (or a define).
+    const directive = DIRECTIVE_SET.has(firstWord);
+
+    if (directive && CONDITIONALS.has(firstWord) && !looksLikeAssignment(trimmed, firstWord)) {
+      const restRaw = trimmed.slice(firstWord.length);
+      const lead = restRaw.length - restRaw.trimStart().length;
+      this.conditional(firstWord, restRaw.trim(), conds, this.expander.sub(origin, firstWord.length + lead), at);
+      return next;
+    }
+    if (!isActive(conds)) {
+      return directive && isDefineLine(trimmed) ? skipDefine(lines, next) : next;
+    }
+    this.noTargets = false;
+
+    // A tab-indented line that is not under a rule: Make reads it as an
+    // ordinary line when it is a directive or an assignment.
+    const tabbed = raw.startsWith("\t");
+    if (tabbed && !isDirectiveLine(trimmed, firstWord) && !isAssignment(stripModifiers(trimmed).text)) {
+      throw new DiagnosticError(
+        errorAt("FLOW003", "recipe line outside a rule", src.loc(start, 1), "recipe lines must be indented under a rule; remove the leading tab if this is not a recipe"),
+      );
+    }
+
+    if (directive) {
+      if (isDefineLine(trimmed)) {
+        const after = this.define(src, start, next, trimmed);
+        this.currentRule = undefined;
+        return after;
+      }
+      if (firstWord === "endef" && !looksLikeAssignment(trimmed, firstWord)) {
+        throw new DiagnosticError(errorAt("FLOW001", "'endef' without 'define'", at, "remove it, or add the 'define NAME' it closes"));
+      }
+      if ((firstWord === "include" || firstWord === "-include" || firstWord === "sinclude") && !looksLikeAssignment(trimmed, firstWord)) {
+        this.include(firstWord !== "include", trimmed.slice(firstWord.length), this.expander.sub(origin, firstWord.length), at, depth);
+        this.currentRule = undefined;
+        return next;
+      }
+      if (firstWord === "vpath" && !looksLikeAssignment(trimmed, firstWord)) {
+        this.warnOnce("vpath", warningAt("FLOW019", "'vpath' is not supported; the directive is ignored", at, "write prerequisites with their directories (e.g. src/%.c)"));
+        this.currentRule = undefined;
+        return next;
+      }
+    }
+
+    this.statement(trimmed, origin, at);
+    return next;
   }
 
   private include(optional: boolean, rest: string, origin: TextOrigin, at: SourceLocation, depth: number): void {
@@ -386,6 +453,36 @@ class Reader {
     this.assign(name, (parsed[2] as AssignOp | undefined) ?? "=", collapseContinuations(body.join("\n")), { loc: at, exact: false }, at, /\boverride\b/.test(modifiers));
     if (/\bexport\b/.test(modifiers)) this.exported.add(name);
     return i + 1;
+  }
+
+  /**
+   * A plain rule line (see plainRuleColon): literal targets and
+   * prerequisites. The same rule `statement` would make, without its
+   * general machinery (comment and modifier stripping, separator search,
+   * expansion, special targets): on a 10,000-rule Flowfile that machinery
+   * was most of the reading time. False, with nothing done, when the first
+   * target needs the general path. The reader's tests read their corpus
+   * with and without this path and compare.
+   */
+  private plainRule(text: string, colon: number, src: Source, start: number, multi: boolean): boolean {
+    const at = src.exact ? src.loc(start, 1) : src.loc(start);
+    const exact = src.exact && !multi;
+    const targets = exact ? plainWords(text, 0, colon, at) : locateWords(splitWords(text.slice(0, colon)), at, false, 0);
+    if (UNSUPPORTED_LOOKUP_HITS.has((targets[0] as Word).text)) return false;
+    this.noTargets = false;
+    const rule: RuleDef = {
+      index: this.rules.length,
+      targets,
+      prereqs: exact ? plainWords(text, colon + 1, text.length, at) : locateWords(splitWords(text.slice(colon + 1)), at, false, 0),
+      orderOnly: [],
+      recipe: [],
+      loc: at,
+      grouped: false,
+      isPattern: false,
+    };
+    this.rules.push(rule);
+    this.currentRule = rule;
+    return true;
   }
 
   /** A line that is not a recipe line nor a directive: an assignment, a rule, or text that expands to nothing. */
@@ -518,55 +615,25 @@ class Reader {
       inlineRecipe = rest.slice(semi + 1).replace(/^[ \t]+/, "");
       rest = rest.slice(0, semi);
     }
-    // Most rule text holds no reference: no origin is made for it.
-    const exp = (t: string, off: number) => (t.includes("$") ? this.expander.expand(t, this.globals, this.expander.sub(origin, off)) : t);
-    const targets = splitWords(exp(targetText, 0));
+    const targets = splitWords(this.expandPart(targetText, origin, 0));
     if (targets.length === 0) {
       // `$(EMPTY): x` is legal Make and defines nothing; its recipe lines are ignored.
       this.currentRule = undefined;
       this.noTargets = findSeparator(rest)?.kind !== "assign";
       return;
     }
-    // Words appear in the line in order, so each search starts after the last
-    // hit; once a word is not found literally (it came from a variable), the
-    // rest point at the rule. Searching from the start each time was quadratic
-    // on a 10,000-word `all:` line.
-    const locator = (from: number) => {
-      let cursor = origin.exact ? from : -1;
-      return (w: string): Word => {
-        const idx = cursor >= 0 ? at.lineText.indexOf(w, cursor) : -1;
-        cursor = idx >= 0 ? idx + w.length : -1;
-        return { text: w, loc: idx >= 0 ? { ...at, col: idx + 1 } : at };
-      };
-    };
     const base = origin.exact && origin.loc ? origin.loc.col - 1 : 0;
-    const targetWords = targets.map(locator(base));
+    const targetWords = locateWords(targets, at, origin.exact, base);
 
     // A target-specific variable: `targets: [override|private|export] NAME op value`.
-    const mods = stripModifiers(rest.replace(/^[ \t]+/, ""));
-    const assign = findSeparator(mods.text);
-    if (assign && assign.kind === "assign") {
-      const lead = rest.length - rest.replace(/^[ \t]+/, "").length + mods.offset;
-      const name = exp(mods.text.slice(0, assign.index), restStart + lead).trim();
-      if (name === "" || /\s/.test(name)) {
-        throw new DiagnosticError(errorAt("FLOW001", name === "" ? "assignment to an empty variable name" : `variable name '${truncate(name)}' contains spaces`, at, "write 'target: NAME = value'"));
+    // Every assignment operator holds a `=`: without one, the (common) rule needs no look.
+    if (rest.includes("=")) {
+      const mods = stripModifiers(rest.replace(/^[ \t]+/, ""));
+      const assign = findSeparator(mods.text);
+      if (assign && assign.kind === "assign") {
+        this.targetVariable(targets, rest, restStart, mods, assign, inlineRecipe, origin, at);
+        return;
       }
-      if (mods.exportIt) {
-        this.warnOnce(`export-target:${name}`, warningAt("FLOW019", `'export' on a target-specific variable is not supported: ${name} is set for the target but not exported`, at, `export it globally ('export ${name}') or list it in .ENV`));
-      }
-      const afterOp = mods.text.slice(assign.index + assign.op.length);
-      const rawValue = afterOp.replace(/^[ \t]+/, "") + (inlineRecipe !== undefined ? ";" + inlineRecipe : "");
-      const valueOrigin = this.expander.sub(origin, restStart + lead + assign.index + assign.op.length + (afterOp.length - afterOp.replace(/^[ \t]+/, "").length));
-      let value = rawValue;
-      if (assign.op === ":=" || assign.op === "::=") value = this.expander.expand(rawValue, this.globals, valueOrigin);
-      else if (assign.op === "!=") value = this.expander.host.shell(this.expander.expand(rawValue, this.globals, valueOrigin), at);
-      for (const t of targets) {
-        const list = this.targetVars.get(t) ?? [];
-        list.push({ name, op: assign.op, value, loc: at, ...(mods.override ? { override: true } : {}) });
-        this.targetVars.set(t, list);
-      }
-      // flow's leniency: a target-specific assignment does not end the rule context for recipes.
-      return;
     }
 
     let staticPattern: StaticPattern | undefined;
@@ -582,10 +649,10 @@ class Reader {
     const orderPart = bar >= 0 ? prereqPart.slice(bar + 1) : "";
     const prereqFrom = base + restStart + (patternPart !== undefined ? secondColon + 1 : 0);
     const prereqOff = restStart + (patternPart !== undefined ? secondColon + 1 : 0);
-    const prereqs = splitWords(exp(normalPart, prereqOff)).map(locator(prereqFrom));
-    const orderOnly = splitWords(exp(orderPart, prereqOff + (bar >= 0 ? bar + 1 : 0))).map(locator(prereqFrom));
+    const prereqs = locateWords(splitWords(this.expandPart(normalPart, origin, prereqOff)), at, origin.exact, prereqFrom);
+    const orderOnly = orderPart === "" ? [] : locateWords(splitWords(this.expandPart(orderPart, origin, prereqOff + bar + 1)), at, origin.exact, prereqFrom);
     if (patternPart !== undefined) {
-      const tp = splitWords(exp(patternPart, restStart));
+      const tp = splitWords(this.expandPart(patternPart, origin, restStart));
       if (tp.length !== 1 || !(tp[0] as string).includes("%")) {
         throw new DiagnosticError(
           errorAt("FLOW001", "a static pattern rule needs exactly one target pattern containing '%'", at, "write 'targets: target-pattern: prereq-patterns', e.g. '$(OBJS): build/%.o: src/%.c'"),
@@ -608,26 +675,56 @@ class Reader {
     const suffixRule = !staticPattern && targets.length === 1 && prereqs.length === 0 ? this.suffixRule(first) : undefined;
     const targetList = suffixRule ? [{ text: suffixRule.target, loc: targetWords[0]?.loc ?? at }] : targetWords;
     const prereqList = suffixRule ? [{ text: suffixRule.prereq, loc: targetWords[0]?.loc ?? at }] : prereqs;
-    const isPattern = !staticPattern && targetList.some((t) => t.text.includes("%"));
-    if (isPattern && targetList.some((t) => !t.text.includes("%"))) {
+    const isPattern = !staticPattern && targetList.some(hasPercent);
+    if (isPattern && !targetList.every(hasPercent)) {
       throw new DiagnosticError(
         errorAt("FLOW001", "a rule mixes pattern targets (with '%') and ordinary targets", at, "write the pattern rule and the ordinary rule separately"),
       );
     }
-    const rule: RuleDef = {
-      index: this.rules.length,
-      targets: targetList,
-      prereqs: staticPattern ? [] : prereqList,
-      orderOnly: staticPattern ? [] : orderOnly,
-      recipe: [] as RecipeLine[],
-      loc: at,
-      grouped,
-      ...(staticPattern ? { staticPattern } : {}),
-      isPattern,
-    };
+    const rule: RuleDef = staticPattern
+      ? { index: this.rules.length, targets: targetList, prereqs: [], orderOnly: [], recipe: [], loc: at, grouped, staticPattern, isPattern }
+      : { index: this.rules.length, targets: targetList, prereqs: prereqList, orderOnly, recipe: [], loc: at, grouped, isPattern };
     if (inlineRecipe !== undefined && inlineRecipe.trim() !== "") rule.recipe.push({ text: inlineRecipe, loc: at });
     this.rules.push(rule);
     this.currentRule = rule;
+  }
+
+  /** Rule text: most holds no reference, and then no origin is made for it. */
+  private expandPart(text: string, origin: TextOrigin, offset: number): string {
+    return text.includes("$") ? this.expander.expand(text, this.globals, this.expander.sub(origin, offset)) : text;
+  }
+
+  /** `targets: [override|private|export] NAME op value`, given the separator found in the text after the modifiers. */
+  private targetVariable(
+    targets: readonly string[],
+    rest: string,
+    restStart: number,
+    mods: Modifiers,
+    assign: { index: number; op: AssignOp },
+    inlineRecipe: string | undefined,
+    origin: TextOrigin,
+    at: SourceLocation,
+  ): void {
+    const lead = rest.length - rest.replace(/^[ \t]+/, "").length + mods.offset;
+    const name = this.expandPart(mods.text.slice(0, assign.index), origin, restStart + lead).trim();
+    if (name === "" || /\s/.test(name)) {
+      throw new DiagnosticError(errorAt("FLOW001", name === "" ? "assignment to an empty variable name" : `variable name '${truncate(name)}' contains spaces`, at, "write 'target: NAME = value'"));
+    }
+    if (mods.exportIt) {
+      this.warnOnce(`export-target:${name}`, warningAt("FLOW019", `'export' on a target-specific variable is not supported: ${name} is set for the target but not exported`, at, `export it globally ('export ${name}') or list it in .ENV`));
+    }
+    const afterOp = mods.text.slice(assign.index + assign.op.length);
+    const rawValue = afterOp.replace(/^[ \t]+/, "") + (inlineRecipe !== undefined ? ";" + inlineRecipe : "");
+    const valueOrigin = this.expander.sub(origin, restStart + lead + assign.index + assign.op.length + (afterOp.length - afterOp.replace(/^[ \t]+/, "").length));
+    let value = rawValue;
+    if (assign.op === ":=" || assign.op === "::=") value = this.expander.expand(rawValue, this.globals, valueOrigin);
+    else if (assign.op === "!=") value = this.expander.host.shell(this.expander.expand(rawValue, this.globals, valueOrigin), at);
+    for (const t of targets) {
+      const list = this.targetVars.get(t) ?? [];
+      list.push({ name, op: assign.op, value, loc: at, ...(mods.override ? { override: true } : {}) });
+      this.targetVars.set(t, list);
+    }
+    // flow's leniency: a target-specific assignment does not end the rule context for recipes.
   }
 
   /**
@@ -666,159 +763,6 @@ class Reader {
     this.warnedOnce.add(key);
     this.host.warn(d);
   }
-}
-
-/** Leading `export` / `override` / `private` / `unexport` / `undefine` words of a statement. */
-function stripModifiers(line: string): { text: string; offset: number; exportIt: boolean; override: boolean; unexport: boolean; undefine: boolean } {
-  let text = line;
-  const r = { exportIt: false, override: false, unexport: false, undefine: false };
-  for (;;) {
-    const m = /^(export|override|private|unexport|undefine)(?:\s+|$)/.exec(text);
-    if (!m) break;
-    // `export = 1` assigns a variable named export.
-    if (/^\s*(=|:=|::=|\+=|\?=|!=)/.test(text.slice((m[1] as string).length))) break;
-    if (m[1] === "export") r.exportIt = true;
-    else if (m[1] === "override") r.override = true;
-    else if (m[1] === "unexport") r.unexport = true;
-    else if (m[1] === "undefine") r.undefine = true;
-    text = text.slice(m[0].length);
-  }
-  return { text, offset: line.length - text.length, ...r };
-}
-
-/** `NAME op value` with a one-word name (a tab-indented `echo a=b` is a stray recipe line, not an assignment). */
-function isAssignment(text: string): boolean {
-  const sep = findSeparator(text);
-  return sep?.kind === "assign" && !/\s/.test(text.slice(0, sep.index).trim());
-}
-
-/** `ifeq = 1` is an assignment to a variable named ifeq, not a directive. */
-function looksLikeAssignment(trimmed: string, firstWord: string): boolean {
-  return /^\s*(=|:=|::=|\+=|\?=|!=)/.test(trimmed.slice(firstWord.length));
-}
-
-function isDefineLine(trimmed: string): boolean {
-  return /^(?:(?:export|override|private)\s+)*define(\s|$)/.test(trimmed);
-}
-
-function isDirectiveLine(trimmed: string, firstWord: string): boolean {
-  return (DIRECTIVE_WORDS.includes(firstWord) && !looksLikeAssignment(trimmed, firstWord)) || isDefineLine(trimmed);
-}
-
-/** A recipe line under a rule: a tab, or (flow's extension) spaces before something that is not a directive. */
-function isRecipeLine(raw: string): boolean {
-  if (raw.startsWith("\t")) return true;
-  if (!raw.startsWith(" ") || raw.trim() === "") return false;
-  const w = /^\s*([^\s(]+)/.exec(raw)?.[1] ?? "";
-  return !(CONDITIONALS.has(w) || isDefineLine(raw.trim()) || w === "endef");
-}
-
-/** The first top-level `:` (a rule) or assignment operator, whichever comes first. */
-function findSeparator(text: string): { kind: "rule"; index: number } | { kind: "assign"; index: number; op: AssignOp } | undefined {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === "$" && (text[i + 1] === "(" || text[i + 1] === "{")) {
-      depth++;
-      i++;
-      continue;
-    }
-    if (c === "$" && text[i + 1] === "$") {
-      i++;
-      continue;
-    }
-    if ((c === "(" || c === "{") && depth > 0) depth++;
-    else if ((c === ")" || c === "}") && depth > 0) depth--;
-    else if (depth > 0) continue;
-    else if (c === "=") {
-      const p = text[i - 1];
-      if (p === "+" || p === "?" || p === "!") return { kind: "assign", index: i - 1, op: `${p}=` as AssignOp };
-      return { kind: "assign", index: i, op: "=" };
-    } else if (c === ":") {
-      if (text.startsWith("::=", i)) return { kind: "assign", index: i, op: "::=" };
-      if (text[i + 1] === "=") return { kind: "assign", index: i, op: ":=" };
-      return { kind: "rule", index: i };
-    }
-  }
-  return undefined;
-}
-
-function endsWithContinuation(line: string): boolean {
-  let n = 0;
-  for (let i = line.length - 1; i >= 0 && line[i] === "\\"; i--) n++;
-  return n % 2 === 1;
-}
-
-/** Backslash-newline inside a `define` body becomes one space, as Make reads it. */
-function collapseContinuations(body: string): string {
-  if (!body.includes("\\\n")) return body;
-  const lines = body.split("\n");
-  const out: string[] = [];
-  let cur: string | undefined;
-  for (const l of lines) {
-    const piece: string = cur === undefined ? l : l.replace(/^[ \t]+/, "");
-    cur = cur === undefined ? piece : cur + piece;
-    if (endsWithContinuation(cur)) cur = cur.slice(0, -1).replace(/[ \t]+$/, "") + " ";
-    else {
-      out.push(cur);
-      cur = undefined;
-    }
-  }
-  if (cur !== undefined) out.push(cur);
-  return out.join("\n");
-}
-
-/**
- * A logical line without its comment. As in GNU Make, the inline recipe of a
- * rule (`target: prereqs ; recipe`) goes to the shell as written, `#` included.
- */
-function stripLineComment(line: string): string {
-  const semi = topLevelIndex(line, ";");
-  if (semi < 0) return stripComment(line);
-  const head = line.slice(0, semi);
-  if (head.includes("#") && stripComment(head) !== head.replace(/\\#/g, "#")) return stripComment(line);
-  if (findSeparator(head)?.kind !== "rule") return stripComment(line);
-  return stripComment(head) + line.slice(semi);
-}
-
-/** Drop a `#` comment (not inside `$( )`, not escaped as `\#`). */
-function stripComment(line: string): string {
-  if (!line.includes("#")) return line;
-  let depth = 0;
-  let out = "";
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i] as string;
-    if (c === "\\" && line[i + 1] === "#") {
-      out += "#";
-      i++;
-      continue;
-    }
-    if (c === "$" && (line[i + 1] === "(" || line[i + 1] === "{")) depth++;
-    else if ((c === ")" || c === "}") && depth > 0) depth--;
-    else if (c === "#" && depth === 0) return out;
-    out += c;
-  }
-  return out;
-}
-
-function indentWidth(raw: string): number {
-  return raw.length - raw.trimStart().length;
-}
-
-function stripRecipeIndent(text: string): string {
-  return text.startsWith("\t") ? text.slice(1) : text.replace(/^ +/, "");
-}
-
-function skipDefine(lines: readonly string[], next: number): number {
-  let depth = 1;
-  for (let i = next; i < lines.length; i++) {
-    const l = lines[i] as string;
-    if (l.startsWith("\t")) continue;
-    const t = l.trim();
-    if (/^define(\s|$)/.test(t)) depth++;
-    else if (/^endef(\s|#|$)/.test(t) && --depth === 0) return i + 1;
-  }
-  return lines.length;
 }
 
 interface CondArgs {
@@ -897,4 +841,57 @@ function normalizeIncludePath(p: string): string {
 
 function truncate(s: string): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** The innermost conditional's branch is being read (or there is none). */
+function isActive(conds: readonly CondFrame[]): boolean {
+  return conds.length === 0 || (conds[conds.length - 1] as CondFrame).active;
+}
+
+function hasPercent(w: Word): boolean {
+  return w.text.includes("%");
+}
+
+/**
+ * The words of `text.slice(from, end)` with their columns, when `text` is
+ * the line itself (a plain rule on one line): what locateWords gives for
+ * them (each word is found where it is: only blanks lie between it and the
+ * end of the word before), without searching. Words are usually separated by
+ * single spaces: then one native split does, and the columns add up.
+ */
+function plainWords(text: string, from: number, end: number, at: SourceLocation): Word[] {
+  const part = text.slice(from, end);
+  if (part.includes("\t") || part.includes("  ")) return locateWords(splitWords(part), at, true, from);
+  // Without runs of blanks, an empty piece can only be the first or the last.
+  let pieces = part.split(" ");
+  let col = from + 1;
+  if (pieces[0] === "") {
+    pieces = pieces.slice(1);
+    col++;
+  }
+  if (pieces.length > 0 && pieces[pieces.length - 1] === "") pieces.pop();
+  const { file, line, lineText } = at;
+  // map, not push: arrays of the exact size (10,000 rules hold 20,000 of them).
+  return pieces.map((w) => {
+    const word = { text: w, loc: { file, line, col, lineText } };
+    col += w.length + 1;
+    return word;
+  });
+}
+
+/**
+ * Words of a rule line with their columns. Words appear in the line in
+ * order, so each search starts after the last hit; once a word is not found
+ * literally (it came from a variable), the rest point at the rule. Searching
+ * from the start each time was quadratic on a 10,000-word `all:` line.
+ * `exact`: the text's offsets are columns of `at`'s line (else every word points at the rule).
+ */
+function locateWords(words: readonly string[], at: SourceLocation, exact: boolean, from: number): Word[] {
+  let cursor = exact ? from : -1;
+  return words.map((w) => {
+    const idx = cursor >= 0 ? at.lineText.indexOf(w, cursor) : -1;
+    cursor = idx >= 0 ? idx + w.length : -1;
+    // A literal rather than `{ ...at, col }` (the same four fields, in the same order): a spread per word was a good part of reading a large Flowfile.
+    return { text: w, loc: idx >= 0 ? { file: at.file, line: at.line, col: idx + 1, lineText: at.lineText } : at };
+  });
 }

@@ -85,6 +85,13 @@ class GraphBuilder {
   /** Attribute names (.TAGS ...) set anywhere: the others need no lookup per task. */
   private readonly attrNames = new Set<string>();
   private readonly pending: { taskId: number; src: TaskSource }[] = [];
+  /**
+   * Every path some rule, .PHONY, .OUTPUTS or task names: the keys of
+   * explicit, statics, extraOwner, phony, byName and byOutput together. A
+   * prerequisite outside it (a source file, nearly always) is looked up once
+   * here instead of in each of those maps.
+   */
+  private readonly named = new Set<string>();
 
   constructor(
     private readonly model: FlowfileModel,
@@ -129,7 +136,13 @@ class GraphBuilder {
       const first = rule.targets[0]?.text ?? "";
       if (SPECIAL.test(first)) {
         const set = first === ".PHONY" ? this.phony : first === ".ALWAYS" ? this.always : undefined;
-        if (set) for (const p of rule.prereqs) set.add(this.norm(p.text, p.loc, "target"));
+        if (set) {
+          for (const p of rule.prereqs) {
+            const n = this.norm(p.text, p.loc, "target");
+            set.add(n);
+            this.named.add(n);
+          }
+        }
         continue;
       }
       if (rule.isPattern) {
@@ -146,11 +159,13 @@ class GraphBuilder {
             );
           }
           this.statics.set(p, { rule, stem });
+          this.named.add(p);
           continue;
         }
         const list = this.explicit.get(p) ?? [];
         list.push(rule);
         this.explicit.set(p, list);
+        this.named.add(p);
       }
     }
     // Stable, Make-like pattern preference: definition order (stem length is compared per match).
@@ -164,6 +179,7 @@ class GraphBuilder {
         const p = this.norm(w, (outs[0] as TargetVar).loc, "output");
         if (w.endsWith("/")) this.dirOwners.push({ dir: p, target });
         else this.extraOwner.set(p, target);
+        this.named.add(p);
       }
     }
   }
@@ -223,6 +239,13 @@ class GraphBuilder {
    * `neededBy` names the task whose prerequisite this is, for the error.
    */
   private resolve(path: string, neededBy: string | undefined, loc: SourceLocation | undefined, chain: readonly RuleDef[] = NO_CHAIN, hops = 0): number | undefined {
+    if (!this.named.has(path) && this.dirOwners.length === 0) {
+      // Named by no rule: only a pattern rule or the disk can supply it (the same order as below).
+      const viaPattern = this.patternRules.length > 0 ? this.patternFor(path, chain) : undefined;
+      if (viaPattern) return this.create(viaPattern);
+      if (this.kind(path) !== "missing") return undefined;
+      return this.noRule(path, neededBy, loc);
+    }
     const known = this.byOutput.get(path) ?? this.byName.get(path);
     if (known !== undefined) return known;
     const src = this.sourceFor(path, chain);
@@ -232,6 +255,10 @@ class GraphBuilder {
     if (owner !== undefined && owner !== path && hops < 8) return this.resolve(owner, neededBy, loc, chain, hops + 1);
     if (this.phony.has(path)) return this.create({ rule: phonyRule(path, loc), targets: [path], stem: "", prereqs: [], orderOnly: [] });
     if (this.kind(path) !== "missing") return undefined;
+    return this.noRule(path, neededBy, loc);
+  }
+
+  private noRule(path: string, neededBy: string | undefined, loc: SourceLocation | undefined): never {
     if (neededBy === undefined) {
       throw new DiagnosticError(
         errorAt("FLOW012", `no rule to make target '${path}'`, loc, `name a target of the Flowfile ('flow status --plan ascii --expand' lists them all) or an existing file`),
@@ -338,11 +365,7 @@ class GraphBuilder {
       );
     }
     const r =
-      this.byOutput.has(path) ||
-      this.explicit.has(path) ||
-      this.statics.has(path) ||
-      this.extraOwner.has(path) ||
-      this.phony.has(path) ||
+      this.named.has(path) ||
       this.kind(path) !== "missing" ||
       this.patternFor(path, chain) !== undefined;
     this.canMakeMemo.set(key, r);
@@ -357,6 +380,7 @@ class GraphBuilder {
     const placeholder = { id, name, loc: src.rule.targets[0]?.loc ?? src.rule.loc } as Task;
     this.tasks.push(placeholder);
     this.byName.set(name, id);
+    this.named.add(name);
     this.pending.push({ taskId: id, src });
     // A phony target is a name, not a file; a rule without a recipe (like `all: app`) makes no file either.
     const noFile = src.targets.every((t) => this.phony.has(t)) || src.rule.recipe.length === 0;
@@ -382,6 +406,7 @@ class GraphBuilder {
       );
     }
     this.byOutput.set(path, id);
+    this.named.add(path);
   }
 
   /** Fill in a created task: resolve its prerequisites and expand its recipe. */

@@ -55,29 +55,14 @@ export interface ReadOptions {
 
 const MAX_INCLUDE_DEPTH = 32;
 
-/** Special targets whose GNU Make meaning flow does not implement: a warning says so (FLOW019). */
-const UNSUPPORTED_SPECIAL: Record<string, string> = {
-  ".SECONDEXPANSION": "prerequisites are expanded once, when the rule is read",
-  ".NOTPARALLEL": "flow runs independent tasks in parallel; declare the order with prerequisites",
-  ".EXPORT_ALL_VARIABLES": "recipes see a restricted environment; list the variables with 'export NAME' or .ENV",
-  ".IGNORE": "use a '-' prefix on the recipe lines whose failure may be ignored",
-  ".DEFAULT": "a prerequisite no rule makes is an error (FLOW004)",
-};
-
-/**
- * The names for which `UNSUPPORTED_SPECIAL[name]` is not undefined: its
- * keys and, as it is a plain object, the members of Object.prototype
- * (`constructor`, `toString`, ...), which `rule` warns about too. A plain
- * rule line whose first target is one of them takes the general path. A Set:
- * looking 10,000 target names up in the object cost more than reading them.
- */
-const UNSUPPORTED_LOOKUP_HITS: ReadonlySet<string> = (() => {
-  const names = new Set(Object.keys(UNSUPPORTED_SPECIAL));
-  for (let o: object | null = Object.getPrototypeOf(UNSUPPORTED_SPECIAL) as object | null; o; o = Object.getPrototypeOf(o) as object | null) {
-    for (const n of Object.getOwnPropertyNames(o)) names.add(n);
-  }
-  return names;
-})();
+/** Special targets whose GNU Make meaning flow does not implement: a warning says so (FLOW019). A Map, so `constructor` is no special target. */
+const UNSUPPORTED_SPECIAL: ReadonlyMap<string, string> = new Map([
+  [".SECONDEXPANSION", "prerequisites are expanded once, when the rule is read"],
+  [".NOTPARALLEL", "flow runs independent tasks in parallel; declare the order with prerequisites"],
+  [".EXPORT_ALL_VARIABLES", "recipes see a restricted environment; list the variables with 'export NAME' or .ENV"],
+  [".IGNORE", "use a '-' prefix on the recipe lines whose failure may be ignored"],
+  [".DEFAULT", "a prerequisite no rule makes is an error (FLOW004)"],
+]);
 
 const BACKSLASH = 0x5c;
 
@@ -468,7 +453,7 @@ class Reader {
     const at = src.exact ? src.loc(start, 1) : src.loc(start);
     const exact = src.exact && !multi;
     const targets = exact ? plainWords(text, 0, colon, at) : locateWords(splitWords(text.slice(0, colon)), at, false, 0);
-    if (UNSUPPORTED_LOOKUP_HITS.has((targets[0] as Word).text)) return false;
+    if (UNSUPPORTED_SPECIAL.has((targets[0] as Word).text)) return false;
     this.noTargets = false;
     const rule: RuleDef = {
       index: this.rules.length,
@@ -666,7 +651,7 @@ class Reader {
       if (prereqs.length === 0) this.suffixes.clear();
       for (const p of prereqs) this.suffixes.add(p.text);
     }
-    const unsupported = UNSUPPORTED_SPECIAL[first];
+    const unsupported = UNSUPPORTED_SPECIAL.get(first);
     if (unsupported !== undefined) {
       this.warnOnce(first, warningAt("FLOW019", `${first} is not supported and is ignored`, at, unsupported));
     }

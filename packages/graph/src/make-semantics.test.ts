@@ -198,6 +198,10 @@ describe("FLOW019: Make features flow does not implement", () => {
     assert.ok(w.every((x) => x.startsWith("FLOW019 ")));
   });
 
+  test("targets named like Object's members (constructor, toString) are plain targets, not unsupported specials", () => {
+    assert.deepEqual(warnings("constructor: toString\n\ttouch $@\ntoString:\n\ttouch $@\n__proto__ hasOwnProperty:\n"), []);
+  });
+
   test("a multi-target rule whose recipe names $@", () => {
     const w = warnings("a b: c\n\techo $@ > $@\nx y &: z\n\ttouch x y $@\n");
     assert.deepEqual(w, ["FLOW019 flow runs this recipe once for all of 'a' 'b', with $@ = 'a' (GNU Make runs it once per target)"]);

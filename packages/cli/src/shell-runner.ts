@@ -40,6 +40,8 @@ type Launch = (spec: LaunchSpec, done: (o: LaunchOutcome) => void) => Launched;
  */
 export class ShellRunner implements TaskRunner {
   private readonly running = new Set<Launched>();
+  /** Interrupt handlers of running recipes, by signal: one listener per signal, not one per recipe. */
+  private readonly onAbort = new WeakMap<AbortSignal, Set<() => void>>();
   private useHelper: boolean;
   private helper: SpawnHelper | undefined;
 
@@ -63,7 +65,7 @@ export class ShellRunner implements TaskRunner {
       const done = (o: LaunchOutcome) => {
         if (timer) clearTimeout(timer);
         if (graceTimer) clearTimeout(graceTimer);
-        req.signal.removeEventListener("abort", onAbort);
+        this.onAbort.get(req.signal)?.delete(onAbort);
         this.running.delete(proc);
         resolve("spawnError" in o ? { exitCode: null, signal: null, timedOut, interrupted, spawnError: o.spawnError } : { ...o, timedOut, interrupted });
       };
@@ -84,8 +86,19 @@ export class ShellRunner implements TaskRunner {
         }, req.timeoutMs);
       }
       if (req.signal.aborted) onAbort();
-      else req.signal.addEventListener("abort", onAbort, { once: true });
+      else this.abortHandlers(req.signal).add(onAbort);
     });
+  }
+
+  private abortHandlers(signal: AbortSignal): Set<() => void> {
+    let handlers = this.onAbort.get(signal);
+    if (handlers === undefined) {
+      const set = new Set<() => void>();
+      handlers = set;
+      this.onAbort.set(signal, set);
+      signal.addEventListener("abort", () => [...set].forEach((h) => h()), { once: true });
+    }
+    return handlers;
   }
 
   private launcher(): Launch {

@@ -19,7 +19,7 @@
 // Either way the helper is not restarted; the runner spawns directly from then on.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { LineSplitter, type HelperReply, type HelperRequest } from "./spawn-protocol.js";
+import { decodeReply, LineSplitter, type HelperRequest } from "./spawn-protocol.js";
 
 export interface LaunchSpec {
   readonly script: string;
@@ -125,7 +125,7 @@ export class SpawnHelper {
   }
 
   private onReply(line: string): void {
-    const reply = JSON.parse(line) as HelperReply;
+    const reply = decodeReply(line);
     switch (reply.t) {
       case "ready":
         this.ready = true;

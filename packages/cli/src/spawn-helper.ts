@@ -25,7 +25,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import { LineSplitter, type HelperReply, type HelperRequest } from "./spawn-protocol.js";
+import { encodeReply, LineSplitter, type HelperReply, type HelperRequest } from "./spawn-protocol.js";
 
 interface Running {
   readonly pid: number;
@@ -35,7 +35,7 @@ interface Running {
 const running = new Map<number, Running>();
 
 function send(reply: HelperReply): void {
-  process.stdout.write(`${JSON.stringify(reply)}\n`);
+  process.stdout.write(encodeReply(reply));
 }
 
 function message(err: unknown): string {

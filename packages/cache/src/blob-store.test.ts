@@ -55,6 +55,25 @@ test("group commit: flushes during a batch all resolve with every blob put befor
   assert.equal(blobs.has(third), true);
 });
 
+test("group commit: a flush that starts a batch just before the queued one begins does not let the queued flush resolve early", async (t) => {
+  const { blobs } = await store(t);
+  blobs.putBytes(Buffer.from("a"));
+  const f1 = blobs.flush();
+  const b = blobs.putBytes(Buffer.from("b"));
+  const f2 = blobs.flush(); // queued behind f1's batch
+  let c: ContentHash | undefined;
+  let f3: Promise<void> | undefined;
+  // Runs right after f1's batch ends, before the queued flush starts its own batch.
+  void f1.then(() => {
+    c = blobs.putBytes(Buffer.from("c"));
+    f3 = blobs.flush();
+  });
+  await f2;
+  assert.equal(blobs.has(b), true, "f2 resolved only once b is under its name");
+  await f3;
+  assert.equal(blobs.has(c as ContentHash), true);
+});
+
 test("the same bytes put twice are written once", async (t) => {
   const { blobs, dir } = await store(t);
   const a = blobs.putBytes(Buffer.from("same"));

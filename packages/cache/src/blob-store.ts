@@ -174,9 +174,11 @@ export class BlobStore {
   flush(): Promise<void> {
     if (this.pending.size === 0) return this.inFlight ?? Promise.resolve();
     if (this.inFlight === undefined) return this.startBatch();
+    // Not startBatch() directly: between the end of inFlight and this callback another
+    // flush() may have started a batch with what was pending; flush() sees that.
     this.queued ??= this.inFlight.then(noop, noop).then(() => {
       this.queued = undefined;
-      return this.startBatch();
+      return this.flush();
     });
     return this.queued;
   }

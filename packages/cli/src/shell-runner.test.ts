@@ -30,12 +30,19 @@ function request(dir: string, script: string, extra: Partial<RunRequest> = {}): 
   };
 }
 
+/** Running, not a zombie: an orphan is reaped by init, which may take seconds (it does here). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    // /proc/PID/stat: "pid (comm) STATE ..."; comm may hold spaces or parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc: kill(0) is all we know
   }
 }
 
@@ -83,7 +90,9 @@ for (const mode of ["helper", "direct"] as const) {
     test("interrupt: SIGINT reaches the whole process group, background children included", async (t) => {
       const dir = workdir(t);
       const ac = new AbortController();
-      const pending = runner().run(request(dir, "sleep 30 & echo $! > bg.pid; sleep 30", { signal: ac.signal }));
+      // `exec`: no fork between writing bg.pid and blocking, so the SIGINT cannot land in a
+      // fork-exec window where the shell defers it (it would then wait out the grace period).
+      const pending = runner().run(request(dir, "sleep 30 & echo $! > bg.pid; exec sleep 30", { signal: ac.signal }));
       await until("the recipe to start", () => existsSync(join(dir, "bg.pid")) && readFileSync(join(dir, "bg.pid"), "utf8").endsWith("\n"));
       const bg = Number(readFileSync(join(dir, "bg.pid"), "utf8"));
       ac.abort();

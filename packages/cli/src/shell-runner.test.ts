@@ -57,31 +57,36 @@ const PLAIN = { exitCode: 0, signal: null, timedOut: false, interrupted: false }
 
 for (const mode of ["helper", "direct"] as const) {
   describe(`ShellRunner (${mode})`, () => {
-    const runner = (opts: Partial<ShellRunnerOptions> = {}) => new ShellRunner({ graceMs: 5000, spawn: mode, ...opts });
+    // In helper mode, wait until the helper is up: before that the runner spawns directly.
+    const runner = async (opts: Partial<ShellRunnerOptions> = {}): Promise<ShellRunner> => {
+      const r = new ShellRunner({ graceMs: 5000, spawn: mode, ...opts });
+      if (mode === "helper") assert.equal(await r.helperReady(), true);
+      return r;
+    };
 
     test("runs /bin/sh -e -c in cwd with exactly the given env; stdout and stderr in order in the log", async (t) => {
       const dir = workdir(t);
-      const r = await runner().run(request(dir, 'echo "out $FLOW_TEST_VAR"; echo err >&2; pwd; echo "home=${HOME-unset}"; echo last'));
+      const r = await (await runner()).run(request(dir, 'echo "out $FLOW_TEST_VAR"; echo err >&2; pwd; echo "home=${HOME-unset}"; echo last'));
       assert.deepEqual(r, PLAIN);
       assert.equal(readFileSync(join(dir, "logs", "t.log"), "utf8"), `out v1\nerr\n${dir}\nhome=unset\nlast\n`);
     });
 
     test("-e: the first failing command ends the recipe with its code", async (t) => {
       const dir = workdir(t);
-      const r = await runner().run(request(dir, "echo before; (exit 3); echo after"));
+      const r = await (await runner()).run(request(dir, "echo before; (exit 3); echo after"));
       assert.deepEqual(r, { ...PLAIN, exitCode: 3 });
       assert.equal(readFileSync(join(dir, "logs", "t.log"), "utf8"), "before\n");
     });
 
     test("a recipe killed by a signal reports the signal, not a code", async (t) => {
       const dir = workdir(t);
-      const r = await runner().run(request(dir, "kill -SEGV $$"));
+      const r = await (await runner()).run(request(dir, "kill -SEGV $$"));
       assert.deepEqual(r, { ...PLAIN, exitCode: null, signal: "SIGSEGV" });
     });
 
     test("the log is truncated, not appended to", async (t) => {
       const dir = workdir(t);
-      const run = runner();
+      const run = await runner();
       await run.run(request(dir, "echo first run, a long line"));
       await run.run(request(dir, "echo second"));
       assert.equal(readFileSync(join(dir, "logs", "t.log"), "utf8"), "second\n");
@@ -92,7 +97,7 @@ for (const mode of ["helper", "direct"] as const) {
       const ac = new AbortController();
       // `exec`: no fork between writing bg.pid and blocking, so the SIGINT cannot land in a
       // fork-exec window where the shell defers it (it would then wait out the grace period).
-      const pending = runner().run(request(dir, "sleep 30 & echo $! > bg.pid; exec sleep 30", { signal: ac.signal }));
+      const pending = (await runner()).run(request(dir, "sleep 30 & echo $! > bg.pid; exec sleep 30", { signal: ac.signal }));
       await until("the recipe to start", () => existsSync(join(dir, "bg.pid")) && readFileSync(join(dir, "bg.pid"), "utf8").endsWith("\n"));
       const bg = Number(readFileSync(join(dir, "bg.pid"), "utf8"));
       ac.abort();
@@ -105,7 +110,7 @@ for (const mode of ["helper", "direct"] as const) {
     test("interrupt: a recipe that ignores SIGINT is SIGKILLed after the grace period", async (t) => {
       const dir = workdir(t);
       const ac = new AbortController();
-      const pending = runner({ graceMs: 200 }).run(request(dir, "trap '' INT; touch started; while :; do sleep 0.05; done", { signal: ac.signal }));
+      const pending = (await runner({ graceMs: 200 })).run(request(dir, "trap '' INT; touch started; while :; do sleep 0.05; done", { signal: ac.signal }));
       await until("the recipe to start", () => existsSync(join(dir, "started")));
       const t0 = Date.now();
       ac.abort();
@@ -118,7 +123,7 @@ for (const mode of ["helper", "direct"] as const) {
       const dir = workdir(t);
       const ac = new AbortController();
       ac.abort();
-      const r = await runner().run(request(dir, "sleep 30", { signal: ac.signal }));
+      const r = await (await runner()).run(request(dir, "sleep 30", { signal: ac.signal }));
       assert.equal(r.interrupted, true);
     });
 
@@ -126,7 +131,7 @@ for (const mode of ["helper", "direct"] as const) {
       const dir = workdir(t);
       const ac = new AbortController();
       const force = new AbortController();
-      const run = runner({ graceMs: 60_000, forceSignal: force.signal });
+      const run = await runner({ graceMs: 60_000, forceSignal: force.signal });
       const a = run.run(request(dir, "trap '' INT; touch a; sleep 30", { signal: ac.signal, logPath: join(dir, "a.log") }));
       const b = run.run(request(dir, "trap '' INT; touch b; sleep 30", { signal: ac.signal, logPath: join(dir, "b.log") }));
       await until("both recipes to start", () => existsSync(join(dir, "a")) && existsSync(join(dir, "b")));
@@ -139,13 +144,13 @@ for (const mode of ["helper", "direct"] as const) {
 
     test(".TIMEOUT: SIGTERM after timeoutMs, reported as timedOut", async (t) => {
       const dir = workdir(t);
-      const r = await runner().run(request(dir, "sleep 30", { timeoutMs: 200 }));
+      const r = await (await runner()).run(request(dir, "sleep 30", { timeoutMs: 200 }));
       assert.deepEqual([r.timedOut, r.interrupted, r.exitCode, r.signal], [true, false, null, "SIGTERM"]);
     });
 
     test("a spawn error is reported, not thrown", async (t) => {
       const dir = workdir(t);
-      const r = await runner().run(request(join(dir, "no-such-dir"), "true", { logPath: join(dir, "t.log") }));
+      const r = await (await runner()).run(request(join(dir, "no-such-dir"), "true", { logPath: join(dir, "t.log") }));
       assert.equal(r.exitCode, null);
       assert.match(r.spawnError ?? "", /ENOENT/);
     });
@@ -153,14 +158,14 @@ for (const mode of ["helper", "direct"] as const) {
     test("a log that cannot be opened is a spawn error", async (t) => {
       const dir = workdir(t);
       writeFileSync(join(dir, "file"), "");
-      const r = await runner().run(request(dir, "touch ran", { logPath: join(dir, "file", "t.log") }));
+      const r = await (await runner()).run(request(dir, "touch ran", { logPath: join(dir, "file", "t.log") }));
       assert.match(r.spawnError ?? "", /could not open the log .*file\/t\.log/);
       assert.equal(existsSync(join(dir, "ran")), false, "nothing ran");
     });
 
     test("the log directory is made when missing", async (t) => {
       const dir = workdir(t);
-      const r = await runner().run(request(dir, "echo hi", { logPath: join(dir, "a", "b", "t.log") }));
+      const r = await (await runner()).run(request(dir, "echo hi", { logPath: join(dir, "a", "b", "t.log") }));
       assert.equal(r.exitCode, 0);
       assert.equal(readFileSync(join(dir, "a", "b", "t.log"), "utf8"), "hi\n");
     });
@@ -171,6 +176,7 @@ describe("the spawn helper", () => {
   test("if it dies mid-recipe, the recipe's group is killed and the task fails naming the helper; later recipes still run", async (t) => {
     const dir = workdir(t);
     const run = new ShellRunner({ graceMs: 5000, spawn: "helper" });
+    assert.equal(await run.helperReady(), true);
     const pending = run.run(request(dir, "sleep 30 & echo $! > bg.pid; sleep 30"));
     await until("the recipe to start", () => existsSync(join(dir, "bg.pid")) && readFileSync(join(dir, "bg.pid"), "utf8").endsWith("\n"));
     const bg = Number(readFileSync(join(dir, "bg.pid"), "utf8"));
@@ -185,7 +191,7 @@ describe("the spawn helper", () => {
     assert.equal(readFileSync(join(dir, "logs", "t.log"), "utf8"), "still works\n");
   });
 
-  test("if it dies before it is up, the recipes it was given run directly", async (t) => {
+  test("recipes run directly until it is up, and for good if it never comes up", async (t) => {
     const dir = workdir(t);
     const broken = join(dir, "broken-helper.mjs");
     writeFileSync(broken, "process.exit(3);\n");
@@ -196,7 +202,10 @@ describe("the spawn helper", () => {
     ]);
     assert.deepEqual([a.exitCode, b.exitCode], [0, 0]);
     assert.equal(readFileSync(join(dir, "a.log"), "utf8") + readFileSync(join(dir, "b.log"), "utf8"), "a\nb\n");
+    assert.equal(await run.helperReady(), false);
     assert.equal(run.spawnHelper?.alive, false);
+    const c = await run.run(request(dir, "echo c", { logPath: join(dir, "c.log") }));
+    assert.equal(c.exitCode, 0);
   });
 
   test("an idle helper does not keep the process alive, and exits with it", async (t) => {
@@ -205,6 +214,7 @@ describe("the spawn helper", () => {
     const script = [
       `import { ShellRunner } from ${JSON.stringify(runnerUrl)};`,
       `const run = new ShellRunner({ graceMs: 1000, spawn: "helper" });`,
+      `await run.helperReady();`,
       `const r = await run.run({ taskName: "t", script: "echo hi", cwd: ${JSON.stringify(dir)}, env: {}, logPath: ${JSON.stringify(join(dir, "t.log"))}, signal: new AbortController().signal });`,
       `process.stdout.write(JSON.stringify({ code: r.exitCode, helper: run.spawnHelper?.pid }));`,
     ].join("\n");

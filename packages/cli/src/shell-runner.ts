@@ -34,9 +34,10 @@ type Launch = (spec: LaunchSpec, done: (o: LaunchOutcome) => void) => Launched;
  * the bytes never pass through flow's event loop.
  *
  * The shell is started by the spawn helper unless told otherwise (see
- * spawn-helper.ts for why); the timers, the interrupt and the force-kill live
- * here either way. If the helper dies, the recipes it ran fail and later ones
- * are spawned directly.
+ * spawn-helper.ts for why): the helper is started with the first recipe, and
+ * recipes are spawned directly until it is up. The timers, the interrupt and
+ * the force-kill live here either way. If the helper dies, the recipes it ran
+ * fail and later ones are spawned directly.
  */
 export class ShellRunner implements TaskRunner {
   private readonly running = new Set<Launched>();
@@ -53,6 +54,12 @@ export class ShellRunner implements TaskRunner {
   /** The helper in use, if any (tests). */
   get spawnHelper(): SpawnHelper | undefined {
     return this.helper;
+  }
+
+  /** Starts the helper if it is not running yet; true once it is up, false if it cannot be (tests). */
+  helperReady(): Promise<boolean> {
+    this.launcher();
+    return this.helper?.whenReady() ?? Promise.resolve(false);
   }
 
   run(req: RunRequest): Promise<RunResult> {
@@ -113,7 +120,9 @@ export class ShellRunner implements TaskRunner {
         return launchDirect;
       }
     }
-    if (!this.helper.alive) return launchDirect;
+    // Until it is up (~50 ms of Node start-up), recipes are spawned directly: a small
+    // build, or an edit that reruns a few tasks, must not wait for the helper.
+    if (!this.helper.isReady) return launchDirect;
     return (spec, done) => launchViaHelper(this.helper as SpawnHelper, spec, done);
   }
 
@@ -122,27 +131,10 @@ export class ShellRunner implements TaskRunner {
   }
 }
 
-/**
- * Through the helper. If it dies before starting the request, the request is
- * started directly instead, and kills follow it there.
- */
+/** Through the helper (which is up). */
 function launchViaHelper(helper: SpawnHelper, spec: LaunchSpec, done: (o: LaunchOutcome) => void): Launched {
-  let direct: Launched | undefined;
-  const signals: NodeJS.Signals[] = [];
-  const id = helper.run(spec, {
-    done,
-    lost: () => {
-      direct = launchDirect(spec, done);
-      for (const sig of signals) direct.kill(sig);
-    },
-  });
-  return {
-    kill: (sig) => {
-      signals.push(sig);
-      if (direct !== undefined) direct.kill(sig);
-      else helper.kill(id, sig);
-    },
-  };
+  const id = helper.run(spec, done);
+  return { kill: (sig) => helper.kill(id, sig) };
 }
 
 /** From flow's own process: what the helper does, in flow (FLOW_SPAWN=direct, or the helper is gone). */

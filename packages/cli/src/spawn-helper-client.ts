@@ -1,22 +1,21 @@
 // flow's side of the spawn helper (spawn-helper.ts explains why it exists).
 //
-// One helper per runner, started on the first recipe (a no-op build never
-// starts it). Requests are written to its stdin without waiting for it to be
-// up; the pipe holds them. The helper and its pipes are unref'ed while no
-// recipe runs, so an idle helper never keeps flow alive. When flow's event
-// loop runs dry ("beforeExit") flow closes the helper's stdin and waits the
-// few milliseconds it takes to exit: flow reaps it, so the CPU time of the
-// helper and of every recipe is counted in flow's own (time(1), the
-// benchmarks), and no helper outlives a build. If flow ends some other way
-// (process.exit, a crash, SIGKILL), the helper sees EOF and exits by itself.
+// One helper per runner, started with the first recipe (a no-op build never
+// starts it). Requests go to it only once it has said "ready"; until then the
+// runner spawns directly, so a build of a few tasks never waits for Node to
+// boot. The helper and its pipes are unref'ed while no recipe runs, so an
+// idle helper never keeps flow alive. When flow's event loop runs dry
+// ("beforeExit") flow closes the helper's stdin and waits the few
+// milliseconds it takes to exit: flow reaps it, so the CPU time of the helper
+// and of every recipe is counted in flow's own (time(1), the benchmarks), and
+// no helper outlives a build. A helper that was never used is killed instead
+// of waited for. If flow ends some other way (process.exit, a crash, SIGKILL),
+// the helper sees EOF and exits by itself.
 //
-// If the helper dies:
-// - before it said "ready", nothing it was asked has started: every pending
-//   request is handed back (`lost`) to be started another way;
-// - after, the recipes it had started are SIGKILLed by process group (flow
-//   knows their pids from "started") and fail with a message that names the
-//   helper, rather than leaving their tasks waiting forever.
-// Either way the helper is not restarted; the runner spawns directly from then on.
+// If the helper dies, the recipes it had started are SIGKILLed by process
+// group (flow knows their pids from "started") and fail with a message that
+// names the helper, rather than leaving their tasks waiting forever. It is not
+// restarted; the runner spawns directly from then on.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { decodeReply, LineSplitter, type HelperRequest } from "./spawn-protocol.js";
@@ -31,15 +30,9 @@ export interface LaunchSpec {
 /** How a recipe ended: it exited (or was killed by a signal), or it never ran. */
 export type LaunchOutcome = { readonly exitCode: number | null; readonly signal: string | null } | { readonly spawnError: string };
 
-export interface HelperCall {
-  /** The final word on this request; called exactly once unless `lost` is. */
-  done(outcome: LaunchOutcome): void;
-  /** The helper died before it started anything: the request was not run. */
-  lost(): void;
-}
-
 interface Pending {
-  readonly call: HelperCall;
+  /** The final word on the request; called exactly once. */
+  readonly done: (outcome: LaunchOutcome) => void;
   pid?: number;
 }
 
@@ -53,14 +46,12 @@ export class SpawnHelper {
   private deadReason: string | undefined;
   private referenced = true;
   private closing = false;
-  private readonly onDeath: (reason: string) => void;
+  private used = false;
+  private settleReady!: (up: boolean) => void;
+  private readonly ready$ = new Promise<boolean>((resolve) => (this.settleReady = resolve));
 
-  /**
-   * `onDeath` is told once, after the pending requests were failed or handed
-   * back; `script` replaces spawn-helper.js (tests start helpers that misbehave).
-   */
-  constructor(opts: { onDeath?: (reason: string) => void; script?: string } = {}) {
-    this.onDeath = opts.onDeath ?? (() => undefined);
+  /** `script` replaces spawn-helper.js (tests start helpers that misbehave). */
+  constructor(opts: { script?: string } = {}) {
     const env = { ...process.env };
     // The user's NODE_OPTIONS (a --require, a big heap) is for flow, not for this small
     // process; nor are extra CA certificates (loading them costs start-up time).
@@ -91,15 +82,32 @@ export class SpawnHelper {
     return this.deadReason === undefined;
   }
 
+  /** It has said "ready": a request now starts without waiting for Node to boot. */
+  get isReady(): boolean {
+    return this.ready && this.deadReason === undefined;
+  }
+
   /** The helper's pid (tests kill it to check what happens). */
   get pid(): number | undefined {
     return this.child.pid;
   }
 
-  /** Asks the helper to start a recipe; returns the id to kill it by. */
-  run(spec: LaunchSpec, call: HelperCall): number {
+  /** Resolves true once the helper is up, false if it died first; keeps flow alive meanwhile. */
+  whenReady(): Promise<boolean> {
+    if (this.ready || this.deadReason !== undefined) return this.ready$;
+    this.ref();
+    return this.ready$.then((up) => {
+      this.unrefIfIdle();
+      return up;
+    });
+  }
+
+  /** Asks the helper to start a recipe (only once isReady); returns the id to kill it by. */
+  run(spec: LaunchSpec, done: (outcome: LaunchOutcome) => void): number {
+    if (!this.isReady) throw new Error("spawn helper: run() before it is ready");
     const id = this.nextId++;
-    this.pending.set(id, { call });
+    this.used = true;
+    this.pending.set(id, { done });
     this.ref();
     this.write({ t: "run", id, script: spec.script, cwd: spec.cwd, env: spec.env, log: spec.logPath });
     return id;
@@ -115,6 +123,11 @@ export class SpawnHelper {
   private readonly closeAtExit = (): void => {
     if (this.deadReason !== undefined || this.pending.size > 0) return;
     this.closing = true;
+    if (!this.used) {
+      // Never asked for anything (the build was over before it was up): not worth waiting for.
+      this.child.kill("SIGKILL");
+      return;
+    }
     this.child.stdin?.end();
     this.ref();
   };
@@ -129,6 +142,7 @@ export class SpawnHelper {
     switch (reply.t) {
       case "ready":
         this.ready = true;
+        this.settleReady(true);
         return;
       case "started": {
         const p = this.pending.get(reply.id);
@@ -149,26 +163,22 @@ export class SpawnHelper {
     if (p === undefined) return;
     this.pending.delete(id);
     this.unrefIfIdle();
-    p.call.done(outcome);
+    p.done(outcome);
   }
 
   private die(reason: string): void {
     if (this.deadReason !== undefined) return;
     this.deadReason = this.closing ? "it was closed" : reason;
     process.off("beforeExit", this.closeAtExit);
+    this.settleReady(false);
     const calls = [...this.pending.values()];
     this.pending.clear();
     this.unrefIfIdle();
     for (const p of calls) {
-      if (!this.ready) {
-        p.call.lost();
-        continue;
-      }
       // Its recipes are orphans now, still writing outputs flow is about to remove: stop them.
       if (p.pid !== undefined) killGroup(p.pid);
-      p.call.done({ spawnError: `the spawn helper (pid ${this.child.pid ?? "?"}) died while the recipe ran (${reason}); its process group was killed` });
+      p.done({ spawnError: `the spawn helper (pid ${this.child.pid ?? "?"}) died while the recipe ran (${reason}); its process group was killed` });
     }
-    if (!this.closing) this.onDeath(reason);
   }
 
   private ref(): void {

@@ -52,8 +52,8 @@ export async function saveOutputs(
         await nextTurn();
       }
     }
-    // Make the blob renames durable before the caller writes a record naming them.
-    // The blobs become durable at the next BlobStore.flush (LocalCache.putAction waits for it).
+    // The blobs become durable at the next BlobStore.flush (LocalCache.putAction waits for it
+    // before it writes a record naming them).
     return { ok: true, entries };
   } catch (err) {
     if (errnoCode(err) === undefined) throw err;
@@ -102,8 +102,9 @@ function saveFile(root: string, rel: string, blobs: BlobStore, statMemo: StatMem
   // O_NOFOLLOW: if the file was swapped for a link since the walk, fail rather than store the link's target.
   const fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    if (!fstatSync(fd).isFile()) return fail("special-file", rel, `output ${rel} is no longer a regular file`);
-    const { hash, size } = blobs.putFromFd(fd, fstatSync(fd).size);
+    const before = fstatSync(fd);
+    if (!before.isFile()) return fail("special-file", rel, `output ${rel} is no longer a regular file`);
+    const { hash, size } = blobs.putFromFd(fd, before.size);
     // fstat after the copy: a file still being written has a recent mtime, so
     // its memo record stays untrusted and is re-hashed next time.
     const after = fstatSync(fd);

@@ -2,85 +2,190 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import type { RunRequest, RunResult, TaskRunner } from "@flow/graph";
+import { SpawnHelper, type LaunchOutcome, type LaunchSpec } from "./spawn-helper-client.js";
 
 export interface ShellRunnerOptions {
   /** How long interrupted tasks get to exit after SIGINT before SIGKILL. */
   readonly graceMs: number;
   /** Aborted on a second Ctrl-C: kill every group at once. */
   readonly forceSignal?: AbortSignal;
+  /**
+   * "helper" (the default): recipes are started by a small child process
+   * (spawn-helper.ts); "direct": by flow itself. FLOW_SPAWN=direct in the
+   * environment selects "direct" when this is not given.
+   */
+  readonly spawn?: "helper" | "direct";
+  /** Tests: another helper script in place of spawn-helper.js. */
+  readonly helperScript?: string;
 }
+
+/** A recipe on its way or running: the one thing the runner does to it. */
+interface Launched {
+  /** Signals its process group; after this its group is SIGKILLed when the shell exits. */
+  kill(sig: NodeJS.Signals): void;
+}
+
+type Launch = (spec: LaunchSpec, done: (o: LaunchOutcome) => void) => Launched;
 
 /**
  * Runs a recipe as `/bin/sh -e -c SCRIPT` in its own process group (detached:
  * a new session), so that a signal sent to the group reaches every process the
  * recipe started. stdout and stderr go straight to the log file's descriptor:
  * the bytes never pass through flow's event loop.
+ *
+ * The shell is started by the spawn helper unless told otherwise (see
+ * spawn-helper.ts for why): the helper is started with the first recipe, and
+ * recipes are spawned directly until it is up. The timers, the interrupt and
+ * the force-kill live here either way. If the helper dies, the recipes it ran
+ * fail and later ones are spawned directly.
  */
 export class ShellRunner implements TaskRunner {
-  private readonly groups = new Set<number>();
+  private readonly running = new Set<Launched>();
+  /** Interrupt handlers of running recipes, by signal: one listener per signal, not one per recipe. */
+  private readonly onAbort = new WeakMap<AbortSignal, Set<() => void>>();
+  private useHelper: boolean;
+  private helper: SpawnHelper | undefined;
 
   constructor(private readonly opts: ShellRunnerOptions) {
+    this.useHelper = (opts.spawn ?? (process.env["FLOW_SPAWN"] === "direct" ? "direct" : "helper")) === "helper";
     opts.forceSignal?.addEventListener("abort", () => this.killAll("SIGKILL"), { once: true });
   }
 
+  /** The helper in use, if any (tests). */
+  get spawnHelper(): SpawnHelper | undefined {
+    return this.helper;
+  }
+
+  /** Starts the helper if it is not running yet; true once it is up, false if it cannot be (tests). */
+  helperReady(): Promise<boolean> {
+    this.launcher();
+    return this.helper?.whenReady() ?? Promise.resolve(false);
+  }
+
   run(req: RunRequest): Promise<RunResult> {
-    mkdirSync(dirname(req.logPath), { recursive: true });
-    const fd = openSync(req.logPath, "w");
     return new Promise<RunResult>((resolve) => {
       let timedOut = false;
       let interrupted = false;
       let timer: NodeJS.Timeout | undefined;
       let graceTimer: NodeJS.Timeout | undefined;
-      const child = spawn("/bin/sh", ["-e", "-c", req.script], {
-        cwd: req.cwd,
-        env: req.env,
-        detached: true,
-        stdio: ["ignore", fd, fd],
-      });
-      closeSync(fd);
-      const pid = child.pid;
+      const spec: LaunchSpec = { script: req.script, cwd: req.cwd, env: req.env, logPath: req.logPath };
+      const done = (o: LaunchOutcome) => {
+        if (timer) clearTimeout(timer);
+        if (graceTimer) clearTimeout(graceTimer);
+        this.onAbort.get(req.signal)?.delete(onAbort);
+        this.running.delete(proc);
+        resolve("spawnError" in o ? { exitCode: null, signal: null, timedOut, interrupted, spawnError: o.spawnError } : { ...o, timedOut, interrupted });
+      };
+      const proc = this.launcher()(spec, done);
+      this.running.add(proc);
+      const stop = (sig: NodeJS.Signals) => {
+        proc.kill(sig);
+        graceTimer ??= setTimeout(() => proc.kill("SIGKILL"), this.opts.graceMs);
+      };
       const onAbort = () => {
         interrupted = true;
-        if (pid === undefined) return;
-        this.signalGroup(pid, "SIGINT");
-        graceTimer = setTimeout(() => this.signalGroup(pid, "SIGKILL"), this.opts.graceMs);
+        stop("SIGINT");
       };
-      if (pid !== undefined) this.groups.add(pid);
-      if (req.timeoutMs !== undefined && pid !== undefined) {
+      if (req.timeoutMs !== undefined) {
         timer = setTimeout(() => {
           timedOut = true;
-          this.signalGroup(pid, "SIGTERM");
-          graceTimer = setTimeout(() => this.signalGroup(pid, "SIGKILL"), this.opts.graceMs);
+          stop("SIGTERM");
         }, req.timeoutMs);
       }
       if (req.signal.aborted) onAbort();
-      else req.signal.addEventListener("abort", onAbort, { once: true });
-      const done = (r: RunResult) => {
-        if (timer) clearTimeout(timer);
-        if (graceTimer) clearTimeout(graceTimer);
-        req.signal.removeEventListener("abort", onAbort);
-        if (pid !== undefined) this.groups.delete(pid);
-        resolve(r);
-      };
-      child.once("error", (err) => done({ exitCode: null, signal: null, timedOut, interrupted, spawnError: err.message }));
-      child.once("exit", (code, signal) => {
-        // The shell is gone; make sure nothing it left behind in its group outlives an interrupt or timeout.
-        if ((interrupted || timedOut) && pid !== undefined) this.signalGroup(pid, "SIGKILL");
-        done({ exitCode: code, signal, timedOut, interrupted });
-      });
+      else this.abortHandlers(req.signal).add(onAbort);
     });
   }
 
-  private killAll(sig: NodeJS.Signals): void {
-    for (const pid of this.groups) this.signalGroup(pid, sig);
+  private abortHandlers(signal: AbortSignal): Set<() => void> {
+    let handlers = this.onAbort.get(signal);
+    if (handlers === undefined) {
+      const set = new Set<() => void>();
+      handlers = set;
+      this.onAbort.set(signal, set);
+      signal.addEventListener("abort", () => [...set].forEach((h) => h()), { once: true });
+    }
+    return handlers;
   }
 
-  private signalGroup(pid: number, sig: NodeJS.Signals): void {
-    try {
-      process.kill(-pid, sig);
-    } catch (e) {
-      // ESRCH: the group is already gone, which is what we wanted.
-      if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+  private launcher(): Launch {
+    if (!this.useHelper) return launchDirect;
+    if (this.helper === undefined) {
+      try {
+        this.helper = new SpawnHelper(this.opts.helperScript !== undefined ? { script: this.opts.helperScript } : {});
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === undefined) throw err;
+        // Could not even create its pipes (EMFILE, say): spawn directly, as flow did before the helper.
+        this.useHelper = false;
+        return launchDirect;
+      }
     }
+    // Until it is up (~50 ms of Node start-up), recipes are spawned directly: a small
+    // build, or an edit that reruns a few tasks, must not wait for the helper.
+    if (!this.helper.isReady) return launchDirect;
+    return (spec, done) => launchViaHelper(this.helper as SpawnHelper, spec, done);
+  }
+
+  private killAll(sig: NodeJS.Signals): void {
+    for (const p of this.running) p.kill(sig);
+  }
+}
+
+/** Through the helper (which is up). */
+function launchViaHelper(helper: SpawnHelper, spec: LaunchSpec, done: (o: LaunchOutcome) => void): Launched {
+  const id = helper.run(spec, done);
+  return { kill: (sig) => helper.kill(id, sig) };
+}
+
+/** From flow's own process: what the helper does, in flow (FLOW_SPAWN=direct, or the helper is gone). */
+function launchDirect(spec: LaunchSpec, done: (o: LaunchOutcome) => void): Launched {
+  let fd: number;
+  try {
+    mkdirSync(dirname(spec.logPath), { recursive: true });
+    fd = openSync(spec.logPath, "w");
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    queueMicrotask(() => done({ spawnError: `could not open the log ${spec.logPath}: ${message}` }));
+    return { kill: () => undefined };
+  }
+  let settled = false;
+  const finish = (o: LaunchOutcome) => {
+    if (settled) return;
+    settled = true;
+    done(o);
+  };
+  let child;
+  try {
+    child = spawn("/bin/sh", ["-e", "-c", spec.script], { cwd: spec.cwd, env: spec.env, detached: true, stdio: ["ignore", fd, fd] });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    queueMicrotask(() => finish({ spawnError: message }));
+    return { kill: () => undefined };
+  } finally {
+    closeSync(fd);
+  }
+  const pid = child.pid;
+  let signalled = false;
+  child.once("error", (err) => finish({ spawnError: err.message }));
+  child.once("exit", (code, signal) => {
+    // The shell is gone; make sure nothing it left behind in its group outlives an interrupt or timeout.
+    if (signalled && pid !== undefined) signalGroup(pid, "SIGKILL");
+    finish({ exitCode: code, signal });
+  });
+  return {
+    kill: (sig) => {
+      if (pid === undefined || settled) return;
+      signalled = true;
+      signalGroup(pid, sig);
+    },
+  };
+}
+
+function signalGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch (e) {
+    // ESRCH: the group is already gone, which is what we wanted.
+    if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
   }
 }

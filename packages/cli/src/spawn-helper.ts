@@ -1,0 +1,130 @@
+// The spawn helper: a small, long-lived child of flow that starts recipes for
+// it (see spawn-helper-client.ts for flow's side, spawn-protocol.ts for the
+// wire format).
+//
+// Why a separate process: libuv starts a child with fork(), and fork copies
+// the page tables of the whole parent; afterwards every page the parent
+// writes takes a copy-on-write fault. Both grow with the parent's resident
+// memory, and flow's is 120-260 MiB with a large graph loaded: a spawn from
+// flow's main thread cost 4 ms and made the build spend more time in the
+// kernel than in user space. This process loads nothing but Node's builtins,
+// so each fork here is cheap, and whatever it costs is paid on another core
+// while flow's event loop hashes and saves outputs.
+//
+// It keeps what a direct spawn did: `/bin/sh -e -c SCRIPT` as the leader of a
+// new session (so a signal to the group reaches everything the recipe
+// started), stdout and stderr on the log file, the task's env and cwd. It
+// decides nothing: flow sends every signal (interrupt, timeout, grace, force)
+// and owns every timer. One rule is local, as it was in the direct runner: a
+// group that was signalled gets SIGKILL once its shell has exited, so nothing
+// the recipe left behind outlives an interrupt or a timeout.
+//
+// When flow goes away (stdin reaches EOF) the helper exits at once and leaves
+// running recipes alone, which is what happened to them when flow died
+// before there was a helper.
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { dirname } from "node:path";
+import { encodeReply, LineSplitter, type HelperReply, type HelperRequest } from "./spawn-protocol.js";
+
+interface Running {
+  readonly pid: number;
+  signalled: boolean;
+}
+
+const running = new Map<number, Running>();
+
+function send(reply: HelperReply): void {
+  process.stdout.write(encodeReply(reply));
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Truncates or creates the log; its directory is made only when missing (once per build in practice). */
+function openLog(path: string): number {
+  try {
+    return openSync(path, "w");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    mkdirSync(dirname(path), { recursive: true });
+    return openSync(path, "w");
+  }
+}
+
+function signalGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch (err) {
+    // ESRCH: the group is already gone, which is what we wanted.
+    if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+  }
+}
+
+function run(req: Extract<HelperRequest, { t: "run" }>): void {
+  let fd: number;
+  try {
+    fd = openLog(req.log);
+  } catch (err) {
+    send({ t: "error", id: req.id, message: `could not open the log ${req.log}: ${message(err)}` });
+    return;
+  }
+  let child: ChildProcess;
+  try {
+    child = spawn("/bin/sh", ["-e", "-c", req.script], { cwd: req.cwd, env: req.env, detached: true, stdio: ["ignore", fd, fd] });
+  } catch (err) {
+    // Invalid arguments (a NUL byte in the script or env) throw instead of emitting "error".
+    send({ t: "error", id: req.id, message: message(err) });
+    return;
+  } finally {
+    closeSync(fd);
+  }
+  let finished = false;
+  child.once("error", (err) => {
+    if (finished) return;
+    finished = true;
+    running.delete(req.id);
+    send({ t: "error", id: req.id, message: err.message });
+  });
+  const pid = child.pid;
+  if (pid === undefined) return; // could not start: "error" follows
+  const r: Running = { pid, signalled: false };
+  running.set(req.id, r);
+  send({ t: "started", id: req.id, pid });
+  child.once("exit", (code, signal) => {
+    if (finished) return;
+    finished = true;
+    running.delete(req.id);
+    if (r.signalled) signalGroup(pid, "SIGKILL");
+    send({ t: "exit", id: req.id, code, signal });
+  });
+}
+
+function kill(req: Extract<HelperRequest, { t: "kill" }>): void {
+  const r = running.get(req.id);
+  if (r === undefined) return; // exited already, or never started
+  r.signalled = true;
+  signalGroup(r.pid, req.sig);
+}
+
+function handle(line: string): void {
+  const req = JSON.parse(line) as HelperRequest;
+  switch (req.t) {
+    case "run":
+      run(req);
+      break;
+    case "kill":
+      kill(req);
+      break;
+  }
+}
+
+// flow is gone (or hung up): nothing more will be asked, and no reply can be delivered.
+process.stdout.on("error", () => process.exit(0));
+process.stdin.on("error", () => process.exit(0));
+process.stdin.on("end", () => process.exit(0));
+send({ t: "ready", pid: process.pid });
+const lines = new LineSplitter();
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (chunk: string) => lines.push(chunk, handle));

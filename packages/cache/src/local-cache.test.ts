@@ -297,3 +297,18 @@ test("the stat memo persists in LMDB: an unchanged output is not re-read after r
   assert.deepEqual(second.statMemo.fileState(file), a);
   assert.equal(hasher.fileReads, 1);
 });
+
+test("outputs that cannot be made durable by close are a warning, not a crash (RELIABILITY 28)", async (t) => {
+  const cacheDir = tempDir(t);
+  const w = warningCollector();
+  const cache = await LocalCache.open(cacheDir, { hasher: await createHasher(), onWarning: w.onWarning });
+  const root = tempDir(t);
+  writeFileSync(join(root, "o.txt"), "bytes that never reach blobs/");
+  const saved = await cache.saveOutputs(root, [{ path: "o.txt", isDir: false }]);
+  assert.ok(saved.ok);
+  // blobs/ replaced by a file: the rename of every pending blob fails, as on a full or broken disk.
+  rmSync(join(cacheDir, "blobs"), { recursive: true, force: true });
+  writeFileSync(join(cacheDir, "blobs"), "not a directory");
+  await cache.close();
+  assert.ok(w.codes().includes("CACHE_WRITE_FAILED"), w.codes().join(" "));
+});

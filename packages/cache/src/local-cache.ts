@@ -41,6 +41,8 @@ export interface LocalCacheOptions {
 
 export class LocalCache implements ArtifactStore {
   readonly statMemo: StatMemo;
+  /** The memo's LMDB half; its writes are batched and flushed at close. */
+  private readonly statStore: ReturnType<typeof lmdbStatMemoStore>;
   private closed = false;
   private warnedAccess = false;
   /**
@@ -61,7 +63,8 @@ export class LocalCache implements ArtifactStore {
     readonly dir: string,
     stat?: (absPath: string) => StatLike | undefined,
   ) {
-    this.statMemo = new StatMemo({ hasher, clock, store: lmdbStatMemoStore(db.statmemo, warn), ...(stat ? { stat } : {}) });
+    this.statStore = lmdbStatMemoStore(db.env, db.statmemo, warn);
+    this.statMemo = new StatMemo({ hasher, clock, store: this.statStore, ...(stat ? { stat } : {}) });
   }
 
   /** Never fails because of what it finds on disk: a bad env is set aside with a warning. */
@@ -211,8 +214,19 @@ export class LocalCache implements ArtifactStore {
     if (this.closed) return;
     this.closed = true;
     this.flushAccess();
-    await this.blobs.flush();
-    await this.db.env.flushed;
+    this.statStore.flush();
+    try {
+      await this.blobs.flush();
+    } catch (err) {
+      // A blob that could not be made durable (disk full...): no record names it (putAction
+      // waits for the same flush), so the cache is consistent and the build's result stands.
+      this.warn({ code: "CACHE_WRITE_FAILED", message: `could not store outputs in the cache: ${errorMessage(err)}` });
+    }
+    try {
+      await this.db.env.flushed;
+    } catch (err) {
+      this.warn({ code: "CACHE_WRITE_FAILED", message: `could not write the cache database: ${errorMessage(err)}` });
+    }
     await this.db.env.close();
     this.marker.remove();
   }

@@ -1,26 +1,16 @@
 // The stat memo's persistent half: LMDB `statmemo`, absolute path -> 56-byte
-// record. Reads use getBinaryFast (no copy, no msgpack). Writes are kept in
-// memory and written BATCH at a time in one synchronous transaction (and the
-// rest at close, by flush): left to lmdb-js's async puts, the records of a
-// full build were committed about one transaction per task, as tasks finish
-// in different event-loop turns: ~0.75 fdatasync per task at 1,000 tasks.
-// A record lost by a crash costs one rehash, never a wrong result.
-import type { Database, RootDatabase } from "lmdb";
+// record. Reads use getBinaryFast (no copy, no msgpack); writes are queued
+// and batched by lmdb-js and never awaited, so hashing 100k inputs costs
+// 100k puts into one or a few transactions, not 100k durable commits.
+import type { Database } from "lmdb";
 import { errorMessage, type WarningSink } from "./cache-warning.js";
 import type { StatMemoStore } from "./stat-memo.js";
 import { decodeStatRecord, encodeStatRecord, type StatRecord } from "./stat-record.js";
 
 /** LMDB's key limit is 1978 bytes; longer paths are memoized for this run only. */
 const MAX_KEY_BYTES = 1900;
-/** Records written per transaction while a build runs. */
-const BATCH = 4096;
 
-/** A key LMDB can hold; the byte length is computed only for paths that could be too long. */
-function fits(absPath: string): boolean {
-  return absPath.length * 3 <= MAX_KEY_BYTES || Buffer.byteLength(absPath) <= MAX_KEY_BYTES;
-}
-
-export function lmdbStatMemoStore(env: RootDatabase, db: Database<Buffer, string>, warn: WarningSink): StatMemoStore & { flush(): void } {
+export function lmdbStatMemoStore(db: Database<Buffer, string>, warn: WarningSink): StatMemoStore {
   const warned = new Set<string>();
   const onError = (what: "read" | "save") => (err: unknown): void => {
     if (warned.has(what)) return; // one failing disk would otherwise warn once per file
@@ -29,24 +19,9 @@ export function lmdbStatMemoStore(env: RootDatabase, db: Database<Buffer, string
   };
   const onSaveError = onError("save");
   const onReadError = onError("read");
-  const pending = new Map<string, StatRecord>();
-  const flush = (): void => {
-    if (pending.size === 0) return;
-    const batch = [...pending];
-    pending.clear();
-    try {
-      env.transactionSync(() => {
-        for (const [path, record] of batch) db.putSync(path, encodeStatRecord(record));
-      });
-    } catch (err) {
-      onSaveError(err);
-    }
-  };
   return {
     get(absPath: string): StatRecord | undefined {
-      if (!fits(absPath)) return undefined;
-      const queued = pending.get(absPath);
-      if (queued !== undefined) return queued;
+      if (Buffer.byteLength(absPath) > MAX_KEY_BYTES) return undefined;
       let bytes: Buffer | undefined;
       try {
         bytes = db.getBinaryFast(absPath);
@@ -58,10 +33,8 @@ export function lmdbStatMemoStore(env: RootDatabase, db: Database<Buffer, string
       return bytes === undefined ? undefined : decodeStatRecord(bytes);
     },
     put(absPath: string, record: StatRecord): void {
-      if (!fits(absPath)) return;
-      pending.set(absPath, record);
-      if (pending.size >= BATCH) flush();
+      if (Buffer.byteLength(absPath) > MAX_KEY_BYTES) return;
+      db.put(absPath, encodeStatRecord(record)).then(undefined, onSaveError);
     },
-    flush,
   };
 }

@@ -41,8 +41,6 @@ export interface LocalCacheOptions {
 
 export class LocalCache implements ArtifactStore {
   readonly statMemo: StatMemo;
-  /** The memo's LMDB half; its writes are batched and flushed at close. */
-  private readonly statStore: ReturnType<typeof lmdbStatMemoStore>;
   private closed = false;
   private warnedAccess = false;
   /**
@@ -63,8 +61,7 @@ export class LocalCache implements ArtifactStore {
     readonly dir: string,
     stat?: (absPath: string) => StatLike | undefined,
   ) {
-    this.statStore = lmdbStatMemoStore(db.env, db.statmemo, warn);
-    this.statMemo = new StatMemo({ hasher, clock, store: this.statStore, ...(stat ? { stat } : {}) });
+    this.statMemo = new StatMemo({ hasher, clock, store: lmdbStatMemoStore(db.statmemo, warn), ...(stat ? { stat } : {}) });
   }
 
   /** Never fails because of what it finds on disk: a bad env is set aside with a warning. */
@@ -214,7 +211,6 @@ export class LocalCache implements ArtifactStore {
     if (this.closed) return;
     this.closed = true;
     this.flushAccess();
-    this.statStore.flush();
     try {
       await this.blobs.flush();
     } catch (err) {

@@ -3,18 +3,25 @@ import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { createRequire } from "node:module";
 import type { StatLike } from "@flow/cache";
+import { DirListings } from "./dir-listings.js";
 import { StatTable } from "./stat-table.js";
 import { DiagnosticError, errorAt, normalizeProjectPath, type Diagnostic, type GraphFs, type ReadHost, type SourceLocation } from "@flow/graph";
 
 /**
  * The real disk behind reading a Flowfile and building its graph: file text,
  * globs (fast-glob, sorted, never outside the root), `$(shell)`, and
- * existence checks (memoized by the graph builder).
+ * existence checks (memoized by the graph builder): from directory
+ * listings where a directory holds many inputs, else from stat.
  */
 export class NodeProjectHost implements ReadHost, GraphFs {
   readonly warnings: Diagnostic[] = [];
   /** Stats taken for the graph, not yet handed to the stat memo. */
   private readonly stats = new StatTable();
+  private readonly listings: DirListings;
+  /** kind()'s answers that took a stat (the listings remember the others). */
+  private readonly statted = new Map<string, "file" | "dir" | "missing">();
+  /** kind() answers repeated questions from memory: the graph builder need not keep its own copy. */
+  readonly remembers = true;
   /** `root/`, for joining normalized relative paths without path.resolve (see absPath). */
   private readonly prefix: string;
 
@@ -23,6 +30,7 @@ export class NodeProjectHost implements ReadHost, GraphFs {
     private readonly env: NodeJS.ProcessEnv,
   ) {
     this.prefix = root.endsWith("/") ? root : `${root}/`;
+    this.listings = new DirListings(this.prefix);
   }
 
   readText(path: string): string | undefined {
@@ -70,6 +78,7 @@ export class NodeProjectHost implements ReadHost, GraphFs {
   /**
    * The graph's stat of a path, handed over once to the stat memo (see
    * build-command), so a no-op build stats each input once, not twice.
+   * Paths the graph found in a directory listing were not stat'ed: stat now.
    */
   takeStat(abs: string): StatLike | undefined {
     const st = this.stats.take(abs);
@@ -78,6 +87,17 @@ export class NodeProjectHost implements ReadHost, GraphFs {
   }
 
   kind(path: string): "file" | "dir" | "missing" {
+    const listed = this.listings.lookup(path);
+    if (listed !== undefined) return listed;
+    let k = this.statted.get(path);
+    if (k === undefined) {
+      k = this.statKind(path);
+      this.statted.set(path, k);
+    }
+    return k;
+  }
+
+  private statKind(path: string): "file" | "dir" | "missing" {
     const abs = absPath(this.prefix, path);
     try {
       return this.stats.put(abs, statSync(abs, { throwIfNoEntry: false }));

@@ -1,6 +1,6 @@
 import { DiagnosticError, errorAt, warningAt, type Diagnostic, type SourceLocation } from "./diagnostic.js";
 import type { FlowfileModel, RuleDef, TargetVar, Word } from "./flowfile-model.js";
-import { hasGlobChars, isPlainProjectPath, normalizeProjectPath, type Normalized } from "./project-path.js";
+import { hasGlobChars, isPlainInput, isPlainProjectPath, normalizeProjectPath, type Normalized } from "./project-path.js";
 import { fail, ok, type Result } from "./result.js";
 import { findCycle, type OutputDecl, type Task, type TaskGraph } from "./task-graph.js";
 import { ruleScope } from "./rule-scope.js";
@@ -11,6 +11,12 @@ import { matchPattern, splitWords, substitutePattern } from "./words.js";
 export interface GraphFs {
   /** What is at a project-relative (or absolute, outside the root) path. */
   kind(path: string): "file" | "dir" | "missing";
+  /**
+   * True when kind() answers a question asked before from memory, without
+   * the disk: the builder then keeps no copy of the answers (at 100,000
+   * inputs, a 100,000-entry map less). Otherwise the builder asks once per path.
+   */
+  readonly remembers?: boolean;
 }
 
 export interface GraphOptions {
@@ -47,6 +53,16 @@ interface TaskSource {
 }
 
 const NO_CHAIN: readonly RuleDef[] = [];
+/** The names of no order-only prerequisites, shared (the scope only reads them). */
+const NO_NAMES: string[] = [];
+
+/** GraphBuilder.paths bits: what the disk said (0: not asked), and whether a rule names the path. */
+const KIND_FILE = 1;
+const KIND_DIR = 2;
+const KIND_MISSING = 3;
+const KIND_MASK = 3;
+const KINDS = [undefined, "file", "dir", "missing"] as const;
+const NAMED = 4;
 
 /**
  * Builds and validates the task graph for the requested goals. Everything that
@@ -78,7 +94,6 @@ class GraphBuilder {
   private readonly dirOwners: { dir: string; target: string }[] = [];
   private readonly phony = new Set<string>();
   private readonly always = new Set<string>();
-  private readonly kindMemo = new Map<string, "file" | "dir" | "missing">();
   private readonly canMakeMemo = new Map<string, boolean>();
   private searchSteps = 0;
   private readonly normMemo = new Map<string, Normalized>();
@@ -86,12 +101,13 @@ class GraphBuilder {
   private readonly attrNames = new Set<string>();
   private readonly pending: { taskId: number; src: TaskSource }[] = [];
   /**
-   * Every path some rule, .PHONY, .OUTPUTS or task names: the keys of
-   * explicit, statics, extraOwner, phony, byName and byOutput together. A
-   * prerequisite outside it (a source file, nearly always) is looked up once
-   * here instead of in each of those maps.
+   * What is known of a path, in one map (one look-up per source file, the
+   * common prerequisite): NAMED when some rule, .PHONY, .OUTPUTS or task
+   * names it (it is a key of explicit, statics, extraOwner, phony, byName or
+   * byOutput: a path without the bit is in none of them), and in the low
+   * bits what the disk said of it (KIND_*), asked once per path.
    */
-  private readonly named = new Set<string>();
+  private readonly paths = new Map<string, number>();
 
   constructor(
     private readonly model: FlowfileModel,
@@ -140,7 +156,7 @@ class GraphBuilder {
           for (const p of rule.prereqs) {
             const n = this.norm(p.text, p.loc, "target");
             set.add(n);
-            this.named.add(n);
+            this.markNamed(n);
           }
         }
         continue;
@@ -159,13 +175,13 @@ class GraphBuilder {
             );
           }
           this.statics.set(p, { rule, stem });
-          this.named.add(p);
+          this.markNamed(p);
           continue;
         }
         const list = this.explicit.get(p) ?? [];
         list.push(rule);
         this.explicit.set(p, list);
-        this.named.add(p);
+        this.markNamed(p);
       }
     }
     // Stable, Make-like pattern preference: definition order (stem length is compared per match).
@@ -179,7 +195,7 @@ class GraphBuilder {
         const p = this.norm(w, (outs[0] as TargetVar).loc, "output");
         if (w.endsWith("/")) this.dirOwners.push({ dir: p, target });
         else this.extraOwner.set(p, target);
-        this.named.add(p);
+        this.markNamed(p);
       }
     }
   }
@@ -225,12 +241,21 @@ class GraphBuilder {
     return n.path;
   }
 
-  private kind(p: string): "file" | "dir" | "missing" {
-    let k = this.kindMemo.get(p);
-    if (k === undefined) {
-      k = this.opts.fs.kind(p);
-      this.kindMemo.set(p, k);
-    }
+  private markNamed(p: string): void {
+    this.paths.set(p, (this.paths.get(p) ?? 0) | NAMED);
+  }
+
+  private isNamed(p: string): boolean {
+    return ((this.paths.get(p) ?? 0) & NAMED) !== 0;
+  }
+
+  /** What the disk has at `p`; `known` is its entry in paths when the caller has it at hand. */
+  private kind(p: string, known = this.paths.get(p)): "file" | "dir" | "missing" {
+    const bits = known ?? 0;
+    const memo = bits & KIND_MASK;
+    if (memo !== 0) return KINDS[memo] as "file" | "dir" | "missing";
+    const k = this.opts.fs.kind(p);
+    if (!this.opts.fs.remembers) this.paths.set(p, bits | (k === "file" ? KIND_FILE : k === "dir" ? KIND_DIR : KIND_MISSING));
     return k;
   }
 
@@ -239,15 +264,19 @@ class GraphBuilder {
    * `neededBy` names the task whose prerequisite this is, for the error.
    */
   private resolve(path: string, neededBy: string | undefined, loc: SourceLocation | undefined, chain: readonly RuleDef[] = NO_CHAIN, hops = 0): number | undefined {
-    if (!this.named.has(path) && this.dirOwners.length === 0) {
+    const known = this.paths.get(path);
+    if (((known ?? 0) & NAMED) === 0 && this.dirOwners.length === 0) {
       // Named by no rule: only a pattern rule or the disk can supply it (the same order as below).
-      const viaPattern = this.patternRules.length > 0 ? this.patternFor(path, chain) : undefined;
-      if (viaPattern) return this.create(viaPattern);
-      if (this.kind(path) !== "missing") return undefined;
+      if (this.patternRules.length > 0) {
+        const viaPattern = this.patternFor(path, chain);
+        if (viaPattern) return this.create(viaPattern);
+        // The search may have asked the disk about this very path: known is stale.
+        if (this.kind(path) !== "missing") return undefined;
+      } else if (this.kind(path, known) !== "missing") return undefined;
       return this.noRule(path, neededBy, loc);
     }
-    const known = this.byOutput.get(path) ?? this.byName.get(path);
-    if (known !== undefined) return known;
+    const made = this.byOutput.get(path) ?? this.byName.get(path);
+    if (made !== undefined) return made;
     const src = this.sourceFor(path, chain);
     if (src) return this.create(src);
     // A file named in some target's .OUTPUTS is made by that target (which has no rule of its own at worst: bounded hops).
@@ -365,7 +394,7 @@ class GraphBuilder {
       );
     }
     const r =
-      this.named.has(path) ||
+      this.isNamed(path) ||
       this.kind(path) !== "missing" ||
       this.patternFor(path, chain) !== undefined;
     this.canMakeMemo.set(key, r);
@@ -380,19 +409,22 @@ class GraphBuilder {
     const placeholder = { id, name, loc: src.rule.targets[0]?.loc ?? src.rule.loc } as Task;
     this.tasks.push(placeholder);
     this.byName.set(name, id);
-    this.named.add(name);
+    this.markNamed(name);
     this.pending.push({ taskId: id, src });
     // A phony target is a name, not a file; a rule without a recipe (like `all: app`) makes no file either.
     const noFile = src.targets.every((t) => this.phony.has(t)) || src.rule.recipe.length === 0;
     const outputs: OutputDecl[] = noFile ? [] : src.targets.map((t) => ({ path: t, isDir: false }));
-    const scope = this.scopeFor(name, src.targets, src.stem, [], []);
-    const attrLoc = src.rule.loc;
-    for (const w of splitWords(this.attr(scope, ".OUTPUTS", attrLoc))) {
-      const p = this.norm(w, attrLoc, "output");
-      if (!outputs.some((o) => o.path === p)) outputs.push({ path: p, isDir: w.endsWith("/") });
+    // .OUTPUTS set nowhere (most Flowfiles): no scope to build for it.
+    if (this.attrNames.has(".OUTPUTS")) {
+      const scope = this.scopeFor(name, src.targets, src.stem, [], []);
+      const attrLoc = src.rule.loc;
+      for (const w of splitWords(this.attr(scope, ".OUTPUTS", attrLoc))) {
+        const p = this.norm(w, attrLoc, "output");
+        if (!outputs.some((o) => o.path === p)) outputs.push({ path: p, isDir: w.endsWith("/") });
+      }
     }
-    outputs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    for (const o of outputs) this.claim(o.path, id, src.rule.loc);
+    if (outputs.length > 1) outputs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    for (let i = 0; i < outputs.length; i++) this.claim((outputs[i] as OutputDecl).path, id, src.rule.loc);
     (placeholder as unknown as { outputs: OutputDecl[] }).outputs = outputs;
     return id;
   }
@@ -406,40 +438,26 @@ class GraphBuilder {
       );
     }
     this.byOutput.set(path, id);
-    this.named.add(path);
+    this.markNamed(path);
   }
 
   /** Fill in a created task: resolve its prerequisites and expand its recipe. */
   private complete({ taskId, src }: { taskId: number; src: TaskSource }): void {
     const task = this.tasks[taskId] as Task & { outputs: OutputDecl[] };
-    const inputs = new Set<string>();
-    const deps = new Set<number>();
-    const order = new Set<number>();
+    // Arrays, sorted and made unique at the end: a Set per task (and its spread) was a third
+    // of the graph's allocations at 10,000 tasks.
+    const inputs: string[] = [];
+    const deps: number[] = [];
+    const order: number[] = [];
     const prereqNames: string[] = [];
-    const orderNames: string[] = [];
-    const take = (words: readonly Word[], names: string[], into: "normal" | "order") => {
-      for (const w of words) {
-        const expanded = hasGlobChars(w.text) ? this.glob(w) : [w.text];
-        for (const text of expanded) {
-          const p = this.norm(text, w.loc, "input");
-          names.push(text);
-          const dep = this.resolve(p, task.name, w.loc, src.chain);
-          if (dep === undefined) {
-            if (into === "normal") inputs.add(p);
-          } else if (dep !== taskId || !src.targets.includes(p)) {
-            (into === "normal" ? deps : order).add(dep);
-          } else {
-            throw new DiagnosticError(errorAt("FLOW005", `dependency cycle: ${task.name} -> ${task.name}`, w.loc, `a task cannot need its own output '${p}'`));
-          }
-        }
-      }
-    };
-    take(src.prereqs, prereqNames, "normal");
-    take(src.orderOnly, orderNames, "order");
+    const orderNames = src.orderOnly.length === 0 ? NO_NAMES : [];
+    this.resolvePrereqs(task, src, src.prereqs, prereqNames, inputs, deps);
+    if (src.orderOnly.length > 0) this.resolvePrereqs(task, src, src.orderOnly, orderNames, undefined, order);
     const scope = this.scopeFor(task.name, src.targets, src.stem, prereqNames, orderNames);
     const recipe = this.expandRecipe(src, scope);
     const tags = splitWords(this.attr(scope, ".TAGS", src.rule.loc));
-    const env = [...new Set(splitWords(this.attr(scope, ".ENV", src.rule.loc)))].sort();
+    const envWords = splitWords(this.attr(scope, ".ENV", src.rule.loc));
+    const env = envWords.length === 0 ? envWords : uniqueSorted(envWords.sort());
     // An attribute's error points at the line that set it.
     const attrAt = (name: string) => scope.lookup(name)?.loc ?? src.rule.loc;
     const badEnv = env.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
@@ -455,17 +473,18 @@ class GraphBuilder {
       }
     }
     const exported = (this.model.exported.size === 0 ? [] : [...this.model.exported].sort()).map((n) => [n, this.model.expander.expand(`$(${n})`, scope, { loc: src.rule.loc, exact: false })] as const);
+    const sortedDeps = deps.length < 2 ? deps : deps.sort(byNumber);
     const full: Task = {
       id: taskId,
       name: task.name,
       outputs: task.outputs,
-      inputs: [...inputs].sort(),
-      deps: [...deps].sort((a, b) => a - b),
-      orderOnly: [...order].filter((d) => !deps.has(d)).sort((a, b) => a - b),
+      inputs: uniqueSorted(isSorted(inputs) ? inputs : inputs.sort()),
+      deps: uniqueSorted(sortedDeps),
+      orderOnly: order.length === 0 ? order : withoutSorted(uniqueSorted(order.sort(byNumber)), sortedDeps),
       recipe,
       phony: src.targets.every((t) => this.phony.has(t)),
       always: src.targets.some((t) => this.always.has(t)),
-      tags: [...new Set(tags)].sort(),
+      tags: tags.length === 0 ? tags : uniqueSorted(tags.sort()),
       env,
       exported,
       ...(timeoutSec !== undefined ? { timeoutSec } : {}),
@@ -473,6 +492,57 @@ class GraphBuilder {
       ...(src.pattern !== undefined ? { pattern: src.pattern } : {}),
     };
     this.tasks[taskId] = full;
+  }
+
+  /**
+   * Resolves prerequisite words (globs expanded) of a task being completed:
+   * `names` gets each as written (for `$^`), `inputs` (normal prerequisites
+   * only) the source files, `deps` the tasks. Indexed loops, no closure:
+   * it runs once per prerequisite, mostly before the JIT has warmed up, where
+   * for-of allocates an iterator result per step.
+   */
+  private resolvePrereqs(task: Task, src: TaskSource, words: readonly Word[], names: string[], inputs: string[] | undefined, deps: number[]): void {
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i] as Word;
+      if (isPlainInput(w.text)) {
+        // The common word, a plain path without glob characters: its own normal form.
+        this.resolvePlain(task, src, w, names, inputs, deps);
+        continue;
+      }
+      if (!hasGlobChars(w.text)) {
+        this.resolvePrereq(task, src, w, w.text, names, inputs, deps);
+        continue;
+      }
+      const matches = this.glob(w);
+      for (let j = 0; j < matches.length; j++) this.resolvePrereq(task, src, w, matches[j] as string, names, inputs, deps);
+    }
+  }
+
+  /** resolvePrereq for a word isPlainInput accepts: no glob, no normalizing. */
+  private resolvePlain(task: Task, src: TaskSource, w: Word, names: string[], inputs: string[] | undefined, deps: number[]): void {
+    const p = w.text;
+    names.push(p);
+    const dep = this.resolve(p, task.name, w.loc, src.chain);
+    if (dep === undefined) {
+      if (inputs !== undefined) inputs.push(p);
+    } else if (dep !== task.id || !src.targets.includes(p)) {
+      deps.push(dep);
+    } else {
+      throw new DiagnosticError(errorAt("FLOW005", `dependency cycle: ${task.name} -> ${task.name}`, w.loc, `a task cannot need its own output '${p}'`));
+    }
+  }
+
+  private resolvePrereq(task: Task, src: TaskSource, w: Word, text: string, names: string[], inputs: string[] | undefined, deps: number[]): void {
+    const p = this.norm(text, w.loc, "input");
+    names.push(text);
+    const dep = this.resolve(p, task.name, w.loc, src.chain);
+    if (dep === undefined) {
+      if (inputs !== undefined) inputs.push(p);
+    } else if (dep !== task.id || !src.targets.includes(p)) {
+      deps.push(dep);
+    } else {
+      throw new DiagnosticError(errorAt("FLOW005", `dependency cycle: ${task.name} -> ${task.name}`, w.loc, `a task cannot need its own output '${p}'`));
+    }
   }
 
   private glob(w: Word): string[] {
@@ -548,6 +618,36 @@ class GraphBuilder {
       }
     }
   }
+}
+
+function byNumber(a: number, b: number): number {
+  return a - b;
+}
+
+function isSorted(a: readonly string[]): boolean {
+  for (let i = 1; i < a.length; i++) if ((a[i - 1] as string) > (a[i] as string)) return false;
+  return true;
+}
+
+/** A sorted array without its repeats, in place. */
+function uniqueSorted<T>(sorted: T[]): T[] {
+  let n = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (i === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i] as T;
+  }
+  sorted.length = n;
+  return sorted;
+}
+
+/** The numbers of sorted `a` not in sorted `b`: one merge pass. */
+function withoutSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let j = 0;
+  for (const x of a) {
+    while (j < b.length && (b[j] as number) < x) j++;
+    if (b[j] !== x) out.push(x);
+  }
+  return out;
 }
 
 function phonyRule(name: string, loc: SourceLocation | undefined): RuleDef {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { posix } from "node:path";
 import { test } from "node:test";
-import { normalizeProjectPath, type Normalized } from "./project-path.js";
+import { hasGlobChars, isPlainInput, isPlainProjectPath, normalizeProjectPath, type Normalized } from "./project-path.js";
 
 const ROOT = "/home/u/proj";
 
@@ -32,6 +32,18 @@ test("the fast path for plain paths agrees with posix.normalize on every shape",
     cases.add(`${x}${y}`);
   }
   for (const c of cases) assert.deepEqual(normalizeProjectPath(c, ROOT), reference(c, ROOT), JSON.stringify(c));
+});
+
+test("isPlainInput is isPlainProjectPath without glob characters, on every shape", () => {
+  const pieces = ["a", ".", "..", "", "b.c", ".x", "..y", "z..", "...", "*", "a?", "[ab]", "x]", "ü", "-"];
+  const cases = new Set<string>(["", "/", "//", "a//b", "./a", "a/./b", "a/..", "../a", "a/", "/a", "src/d000/f00001", "*.c", "src/**/x"]);
+  for (const x of pieces) for (const y of pieces) for (const z of pieces) {
+    cases.add(`${x}/${y}`);
+    cases.add(`${x}/${y}/${z}`);
+    cases.add(`/${x}/${y}`);
+    cases.add(`${x}${y}${z}`);
+  }
+  for (const c of cases) assert.equal(isPlainInput(c), isPlainProjectPath(c) && !hasGlobChars(c), JSON.stringify(c));
 });
 
 test("./a, x/../a and a are one path; outside paths are marked", () => {

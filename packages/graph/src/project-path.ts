@@ -36,6 +36,37 @@ export function isPlainProjectPath(written: string): boolean {
   return written !== "" && !NOT_PLAIN.test(written);
 }
 
+/**
+ * isPlainProjectPath and not hasGlobChars, in one pass over the characters
+ * with no regular expression: it is asked of every prerequisite (100,000 at
+ * the benchmark's 10,000 tasks), and two regular expression tests each cost
+ * more than the scan. Anything unusual answers false and takes the general path.
+ */
+export function isPlainInput(w: string): boolean {
+  const n = w.length;
+  if (n === 0) return false;
+  let segStart = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? w.charCodeAt(i) : SLASH;
+    if (c === SLASH) {
+      const len = i - segStart;
+      // "" (a leading, doubled or trailing slash), "." and ".." segments need normalizing.
+      if (len === 0) return false;
+      if (w.charCodeAt(segStart) === DOT && (len === 1 || (len === 2 && w.charCodeAt(segStart + 1) === DOT))) return false;
+      segStart = i + 1;
+    } else if (c === STAR || c === QUESTION || c === BRACKET) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
+const STAR = 0x2a;
+const QUESTION = 0x3f;
+const BRACKET = 0x5b;
+
 export function hasGlobChars(w: string): boolean {
   return /[*?[]/.test(w);
 }

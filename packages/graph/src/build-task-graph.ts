@@ -504,36 +504,21 @@ class GraphBuilder {
   private resolvePrereqs(task: Task, src: TaskSource, words: readonly Word[], names: string[], inputs: string[] | undefined, deps: number[]): void {
     for (let i = 0; i < words.length; i++) {
       const w = words[i] as Word;
-      if (isPlainInput(w.text)) {
-        // The common word, a plain path without glob characters: its own normal form.
-        this.resolvePlain(task, src, w, names, inputs, deps);
-        continue;
+      // The common word, a plain path without glob characters, is its own normal form.
+      if (isPlainInput(w.text)) this.addPrereq(task, src, w, w.text, w.text, names, inputs, deps);
+      else if (!hasGlobChars(w.text)) this.addPrereq(task, src, w, w.text, this.norm(w.text, w.loc, "input"), names, inputs, deps);
+      else {
+        const matches = this.glob(w);
+        for (let j = 0; j < matches.length; j++) {
+          const text = matches[j] as string;
+          this.addPrereq(task, src, w, text, this.norm(text, w.loc, "input"), names, inputs, deps);
+        }
       }
-      if (!hasGlobChars(w.text)) {
-        this.resolvePrereq(task, src, w, w.text, names, inputs, deps);
-        continue;
-      }
-      const matches = this.glob(w);
-      for (let j = 0; j < matches.length; j++) this.resolvePrereq(task, src, w, matches[j] as string, names, inputs, deps);
     }
   }
 
-  /** resolvePrereq for a word isPlainInput accepts: no glob, no normalizing. */
-  private resolvePlain(task: Task, src: TaskSource, w: Word, names: string[], inputs: string[] | undefined, deps: number[]): void {
-    const p = w.text;
-    names.push(p);
-    const dep = this.resolve(p, task.name, w.loc, src.chain);
-    if (dep === undefined) {
-      if (inputs !== undefined) inputs.push(p);
-    } else if (dep !== task.id || !src.targets.includes(p)) {
-      deps.push(dep);
-    } else {
-      throw new DiagnosticError(errorAt("FLOW005", `dependency cycle: ${task.name} -> ${task.name}`, w.loc, `a task cannot need its own output '${p}'`));
-    }
-  }
-
-  private resolvePrereq(task: Task, src: TaskSource, w: Word, text: string, names: string[], inputs: string[] | undefined, deps: number[]): void {
-    const p = this.norm(text, w.loc, "input");
+  /** One prerequisite, `text` as written (or matched) and `p` its normal form. */
+  private addPrereq(task: Task, src: TaskSource, w: Word, text: string, p: string, names: string[], inputs: string[] | undefined, deps: number[]): void {
     names.push(text);
     const dep = this.resolve(p, task.name, w.loc, src.chain);
     if (dep === undefined) {

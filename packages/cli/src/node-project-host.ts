@@ -10,8 +10,9 @@ import { DiagnosticError, errorAt, normalizeProjectPath, type Diagnostic, type G
 /**
  * The real disk behind reading a Flowfile and building its graph: file text,
  * globs (fast-glob, sorted, never outside the root), `$(shell)`, and
- * existence checks (memoized by the graph builder): from directory
- * listings where a directory holds many inputs, else from stat.
+ * existence checks, answered once per path (so the graph builder keeps no
+ * memo of its own): from directory listings where a directory holds many
+ * inputs, else from stat.
  */
 export class NodeProjectHost implements ReadHost, GraphFs {
   readonly warnings: Diagnostic[] = [];

@@ -26,8 +26,8 @@ export class StatTable {
 
   /** Records a stat (undefined: nothing there); returns what is at the path. */
   put(abs: string, st: Stats | undefined): "file" | "dir" | "missing" {
-    // A new slot even for a path put before (the graph builder asks once per path; a second
-    // builder on the same host may ask again): one map write, no read, on this hot path.
+    // A new slot even for a path put before (NodeProjectHost stats a path once, so that does
+    // not happen there): one map write, no read.
     if ((this.count + 1) * WIDTH > this.data.length) {
       const grown = new Float64Array(this.data.length * 2);
       grown.set(this.data);

@@ -457,7 +457,7 @@ class GraphBuilder {
     const recipe = this.expandRecipe(src, scope);
     const tags = splitWords(this.attr(scope, ".TAGS", src.rule.loc));
     const envWords = splitWords(this.attr(scope, ".ENV", src.rule.loc));
-    const env = envWords.length === 0 ? envWords : uniqueSorted(envWords.sort());
+    const env = uniqueSorted(envWords.sort());
     // An attribute's error points at the line that set it.
     const attrAt = (name: string) => scope.lookup(name)?.loc ?? src.rule.loc;
     const badEnv = env.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
@@ -473,7 +473,7 @@ class GraphBuilder {
       }
     }
     const exported = (this.model.exported.size === 0 ? [] : [...this.model.exported].sort()).map((n) => [n, this.model.expander.expand(`$(${n})`, scope, { loc: src.rule.loc, exact: false })] as const);
-    const sortedDeps = deps.length < 2 ? deps : deps.sort(byNumber);
+    const sortedDeps = deps.sort(byNumber);
     const full: Task = {
       id: taskId,
       name: task.name,
@@ -484,7 +484,7 @@ class GraphBuilder {
       recipe,
       phony: src.targets.every((t) => this.phony.has(t)),
       always: src.targets.some((t) => this.always.has(t)),
-      tags: tags.length === 0 ? tags : uniqueSorted(tags.sort()),
+      tags: uniqueSorted(tags.sort()),
       env,
       exported,
       ...(timeoutSec !== undefined ? { timeoutSec } : {}),

@@ -32,6 +32,18 @@ test("a directory is listed once it has been asked about LIST_AFTER times; befor
   assert.equal(listings.lookup("src/late"), undefined, "made after the listing: stat finds it");
 });
 
+test("names looked up in any order, and names that are prefixes of others, get the listing's answers", (t) => {
+  const root = project(t);
+  writeFileSync(join(root, "src", "f1x"), "x");
+  const names = ["f0", "f1", "f10", "f1x", "f11", "f19", "f2", "sub", "link", "nope", "f9", "f"];
+  const expect = (n: string) => (n === "sub" ? "dir" : n === "link" || n === "nope" || n === "f" ? undefined : "file");
+  const orders = [[...names].sort(), [...names].sort().reverse(), names, [...names, ...names]];
+  for (const order of orders) {
+    const listings = new DirListings(`${root}/`, 1);
+    for (const n of order) assert.equal(listings.lookup(`src/${n}`), expect(n), `src/${n} in the order ${order.join(" ")}`);
+  }
+});
+
 test("files in the root, absolute paths and directories that cannot be listed", (t) => {
   const root = project(t);
   const listings = new DirListings(`${root}/`, 1);

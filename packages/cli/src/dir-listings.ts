@@ -31,14 +31,14 @@ const ASK = 3;
  */
 export class DirListings {
   /** Per directory as the paths spell it: lookups so far (a number), its listing, or null when it could not be listed. */
-  private readonly dirs = new Map<string, number | Map<string, number> | null>();
+  private readonly dirs = new Map<string, number | Listing | null>();
   /**
    * The directory of the last lookup and its listing: a task's inputs are
    * mostly in one directory, so most lookups skip building the directory's
    * name and looking it up.
    */
   private lastDir = "\u0000";
-  private lastListing: Map<string, number> | undefined;
+  private lastListing: Listing | undefined;
 
   /**
    * `rootPrefix`: the project root with a trailing `/`, which relative paths
@@ -53,7 +53,7 @@ export class DirListings {
   lookup(path: string): "file" | "dir" | undefined {
     const slash = path.lastIndexOf("/");
     if (slash === path.length - 1) return undefined;
-    let listing: Map<string, number> | undefined;
+    let listing: Listing | undefined;
     const last = this.lastDir;
     if (this.lastListing !== undefined && slash === last.length && path.startsWith(last)) {
       listing = this.lastListing;
@@ -78,12 +78,54 @@ export class DirListings {
         this.lastListing = state;
       }
     }
-    const kind = listing.get(slash < 0 ? path : path.slice(slash + 1));
+    const kind = listing.find(path, slash + 1);
     return kind === FILE ? "file" : kind === DIR ? "dir" : undefined;
   }
 }
 
-function list(dir: string): Map<string, number> | null {
+/**
+ * One directory's entries, in the order readdir gave them (sorted, from
+ * libuv). Flowfiles tend to name a directory's files in that order (a
+ * generated list, a sorted glob, `f00 f01 f02`), so each lookup first tries
+ * the entry after the one found last: one string comparison, no substring
+ * made and no hashing. Any other order falls back to a map of the names,
+ * built on the first miss.
+ */
+class Listing {
+  private next = 0;
+  private byName: Map<string, number> | undefined;
+
+  constructor(
+    private readonly names: readonly string[],
+    private readonly kinds: readonly number[],
+  ) {}
+
+  /** The kind of the entry named `path.slice(from)`, or 0 when there is none. */
+  find(path: string, from: number): number {
+    const i = this.next;
+    if (i < this.names.length) {
+      const name = this.names[i] as string;
+      if (name.length === path.length - from && path.startsWith(name, from)) {
+        this.next = i + 1;
+        return this.kinds[i] as number;
+      }
+    }
+    const at = this.index().get(from === 0 ? path : path.slice(from));
+    if (at === undefined) return 0;
+    this.next = at + 1;
+    return this.kinds[at] as number;
+  }
+
+  private index(): Map<string, number> {
+    if (this.byName === undefined) {
+      this.byName = new Map();
+      for (let i = 0; i < this.names.length; i++) this.byName.set(this.names[i] as string, i);
+    }
+    return this.byName;
+  }
+}
+
+function list(dir: string): Listing | null {
   let entries;
   try {
     // withFileTypes: Node lstats the entries whose type the file system does not report (DT_UNKNOWN).
@@ -92,10 +134,12 @@ function list(dir: string): Map<string, number> | null {
     // Missing, not a directory, not readable: stat answers for its entries, one by one.
     return null;
   }
-  const kinds = new Map<string, number>();
+  const names: string[] = [];
+  const kinds: number[] = [];
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i] as (typeof entries)[number];
-    kinds.set(e.name, e.isDirectory() ? DIR : e.isSymbolicLink() ? ASK : FILE);
+    names.push(e.name);
+    kinds.push(e.isDirectory() ? DIR : e.isSymbolicLink() ? ASK : FILE);
   }
-  return kinds;
+  return new Listing(names, kinds);
 }

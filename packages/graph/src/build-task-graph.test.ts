@@ -4,6 +4,7 @@ import { buildTaskGraph } from "./build-task-graph.js";
 import { formatDiagnostic } from "./diagnostic.js";
 import { findCycle, topologicalOrder, type Task, type TaskGraph } from "./task-graph.js";
 import { depNames, graphErr, graphOk, memoryGraphFs, mkTask, readOk, ROOT, taskNamed } from "./test-support.js";
+import { rememberingFs } from "./fuzz-cases.js";
 
 const outs = (t: Task) => t.outputs.map((o) => (o.isDir ? `${o.path}/` : o.path));
 const names = (g: TaskGraph, ids: readonly number[]) => ids.map((i) => (g.tasks[i] as Task).name);
@@ -515,5 +516,19 @@ describe("graph fs", () => {
     const r = buildTaskGraph(model, { root: ROOT, goals: [], fs });
     assert.ok(r.ok);
     assert.equal(new Set(fs.asked).size, fs.asked.length, `asked twice: ${fs.asked.join(" ")}`);
+  });
+
+  test("with a remembering fs, a directory of sources where a pattern rule later makes a file still finds it", () => {
+    // gen/a.c and gen/c.c are sources; gen/b.o is made by the pattern rule only when a task asks
+    // for it, after gen/ has been seen as a directory no rule names anything in.
+    const text = "all: t1 t2\nt1: gen/a.c gen/b.o\n\tcat $^ > $@\nt2: gen/c.c gen/b.o\n\tcat $^ > $@\ngen/%.o: gen/%.c\n\tcc $<\n";
+    for (const fs of [memoryGraphFs(["gen/a.c", "gen/b.c", "gen/c.c"]), rememberingFs(memoryGraphFs(["gen/a.c", "gen/b.c", "gen/c.c"]))]) {
+      const r = buildTaskGraph(readOk(text), { root: ROOT, goals: [], fs });
+      assert.ok(r.ok, r.ok ? "" : r.error.message);
+      const bo = r.value.byName.get("gen/b.o") as number;
+      assert.ok(bo !== undefined, "gen/b.o is a task");
+      for (const t of ["t1", "t2"]) assert.deepEqual(r.value.tasks[r.value.byName.get(t) as number]?.deps, [bo], t);
+      assert.deepEqual(r.value.tasks[r.value.byName.get("t2") as number]?.inputs, ["gen/c.c"]);
+    }
   });
 });

@@ -856,12 +856,17 @@ function plainWords(text: string, from: number, end: number, at: SourceLocation)
   }
   if (pieces.length > 0 && pieces[pieces.length - 1] === "") pieces.pop();
   const { file, line, lineText } = at;
-  // map, not push: arrays of the exact size (10,000 rules hold 20,000 of them).
-  return pieces.map((w) => {
-    const word = { text: w, loc: { file, line, col, lineText } };
+  // Each word takes its string's place in the split's own array: arrays of the exact size
+  // (10,000 rules hold 20,000 of them), packed whichever tier made them. map() gives a packed
+  // array in the interpreter but a holey one from optimized code, and the graph's code that
+  // met both kinds of rule.prereqs was compiled again.
+  const words = pieces as unknown as Word[];
+  for (let i = 0; i < pieces.length; i++) {
+    const w = pieces[i] as string;
+    words[i] = { text: w, loc: { file, line, col, lineText } };
     col += w.length + 1;
-    return word;
-  });
+  }
+  return words;
 }
 
 /**
@@ -873,10 +878,14 @@ function plainWords(text: string, from: number, end: number, at: SourceLocation)
  */
 function locateWords(words: readonly string[], at: SourceLocation, exact: boolean, from: number): Word[] {
   let cursor = exact ? from : -1;
-  return words.map((w) => {
+  // push, not map: packed arrays from either tier (see plainWords).
+  const out: Word[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as string;
     const idx = cursor >= 0 ? at.lineText.indexOf(w, cursor) : -1;
     cursor = idx >= 0 ? idx + w.length : -1;
     // A literal rather than `{ ...at, col }` (the same four fields, in the same order): a spread per word was a good part of reading a large Flowfile.
-    return { text: w, loc: idx >= 0 ? { file: at.file, line: at.line, col: idx + 1, lineText: at.lineText } : at };
-  });
+    out.push({ text: w, loc: idx >= 0 ? { file: at.file, line: at.line, col: idx + 1, lineText: at.lineText } : at });
+  }
+  return out;
 }

@@ -242,12 +242,35 @@ export function checkCase(input: FuzzInput): string | undefined {
         checkGraph(g.value, "graph", problems);
         for (const w of g.value.warnings) checkDiag(w, "graph warning");
       }
+      // A host that remembers its answers (as NodeProjectHost does) lets the builder skip
+      // look-ups: the graph must come out the same.
+      const again = buildTaskGraph(model.value, { root: "/proj", fs: rememberingFs(fs), ...opts });
+      if (graphSummary(again) !== graphSummary(g)) problems.push(`graph: another result with a remembering fs:\n${graphSummary(again)}\nagainst\n${graphSummary(g)}`);
     }
     for (const w of unsetVariableWarnings(model.value)) checkDiag(w, "unset warning");
   } catch (e) {
     return `threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
   }
   return problems.length > 0 ? problems.join("; ") : undefined;
+}
+
+/** `fs` with a memo, saying so (GraphFs.remembers). */
+export function rememberingFs(fs: GraphFs): GraphFs {
+  const memo = new Map<string, "file" | "dir" | "missing">();
+  return {
+    remembers: true,
+    kind(p) {
+      let k = memo.get(p);
+      if (k === undefined) memo.set(p, (k = fs.kind(p)));
+      return k;
+    },
+  };
+}
+
+/** What a graph build gave, as comparable text: the diagnostic, or each task's name and edges. */
+function graphSummary(r: ReturnType<typeof buildTaskGraph>): string {
+  if (!r.ok) return `${r.error.code} ${r.error.message}`;
+  return r.value.tasks.map((t) => `${t.name} <- ${t.inputs.join(",")} | ${t.deps.join(",")} | ${t.orderOnly.join(",")} => ${t.outputs.map((o) => o.path).join(",")}`).join("\n");
 }
 
 function checkLoc(loc: SourceLocation, where: string, problems: string[]): void {

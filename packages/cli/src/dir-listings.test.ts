@@ -44,6 +44,19 @@ test("names looked up in any order, and names that are prefixes of others, get t
   }
 });
 
+test("names past U+FFFF, which readdir and JavaScript sort differently, are found too", (t) => {
+  const root = project(t);
+  mkdirSync(join(root, "u"));
+  // UTF-8 byte order (readdir's): x\uFFFD before x\u{1F600}; UTF-16 order (JavaScript's): the other way.
+  const names = ["x\uFFFD", "x\u{1F600}", "x", "y"];
+  for (const n of names) writeFileSync(join(root, "u", n), "x");
+  for (const order of [names, [...names].reverse()]) {
+    const listings = new DirListings(`${root}/`, 1);
+    for (const n of order) assert.equal(listings.lookup(`u/${n}`), "file", n);
+    assert.equal(listings.lookup("u/x\u{1F601}"), undefined);
+  }
+});
+
 test("files in the root, absolute paths and directories that cannot be listed", (t) => {
   const root = project(t);
   const listings = new DirListings(`${root}/`, 1);

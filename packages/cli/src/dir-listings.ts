@@ -88,17 +88,23 @@ export class DirListings {
  * libuv). Flowfiles tend to name a directory's files in that order (a
  * generated list, a sorted glob, `f00 f01 f02`), so each lookup first tries
  * the entry after the one found last: one string comparison, no substring
- * made and no hashing. Any other order falls back to a map of the names,
- * built on the first miss.
+ * made and no hashing. Any other order takes a binary search when the
+ * entries are sorted as JavaScript compares strings (they are unless names
+ * hold characters past U+FFFF), else a map of the names built on first need.
  */
 class Listing {
   private next = 0;
   private byName: Map<string, number> | undefined;
+  private readonly sorted: boolean;
 
   constructor(
     private readonly names: readonly string[],
     private readonly kinds: readonly number[],
-  ) {}
+  ) {
+    let sorted = true;
+    for (let i = 1; i < names.length && sorted; i++) sorted = (names[i - 1] as string) < (names[i] as string);
+    this.sorted = sorted;
+  }
 
   /** The kind of the entry named `path.slice(from)`, or 0 when there is none. */
   find(path: string, from: number): number {
@@ -110,18 +116,30 @@ class Listing {
         return this.kinds[i] as number;
       }
     }
-    const at = this.index().get(from === 0 ? path : path.slice(from));
-    if (at === undefined) return 0;
+    const at = this.indexOf(from === 0 ? path : path.slice(from));
+    if (at < 0) return 0;
     this.next = at + 1;
     return this.kinds[at] as number;
   }
 
-  private index(): Map<string, number> {
+  private indexOf(name: string): number {
+    if (this.sorted) {
+      let lo = 0;
+      let hi = this.names.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const n = this.names[mid] as string;
+        if (n === name) return mid;
+        if (n < name) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      return -1;
+    }
     if (this.byName === undefined) {
       this.byName = new Map();
       for (let i = 0; i < this.names.length; i++) this.byName.set(this.names[i] as string, i);
     }
-    return this.byName;
+    return this.byName.get(name) ?? -1;
   }
 }
 

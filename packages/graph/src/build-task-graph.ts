@@ -134,16 +134,8 @@ class GraphBuilder {
     }
     // Every explicit target is instantiated and validated too, not only what the
     // goals need: a mistake anywhere in the Flowfile is reported before anything runs.
-    for (const rule of this.opts.goalsOnly ? [] : this.model.rules) {
-      if (rule.isPattern || SPECIAL.test(rule.targets[0]?.text ?? "")) continue;
-      for (const t of rule.targets) this.resolve(this.norm(t.text, t.loc, "output"), undefined, t.loc);
-    }
-    // Each created task's prerequisites are resolved from a worklist, never by recursion, in
-    // creation order: the goals first (so their errors come first, as in Make), then the rules in
-    // file order. Completing the goal (often an odd one, like `all:` over every task) first also
-    // lets the JIT see its shapes before it optimizes; completing it last made it recompile.
-    for (let i = 0; i < this.pending.length; i++) this.complete(this.pending[i] as { taskId: number; src: TaskSource });
-    this.pending.length = 0;
+    if (!this.opts.goalsOnly) this.createAll();
+    this.completeAll();
     this.directoryTargets();
     this.checkNestedOutputs();
     const graph: TaskGraph = { tasks: this.tasks, byName: this.byName, byOutput: this.byOutput, goals: goalIds, warnings: this.warnings };
@@ -158,9 +150,39 @@ class GraphBuilder {
     return ok(graph);
   }
 
+  // The long loops are methods of their own: V8 compiles a function running a long loop while
+  // the loop runs (OSR), and the code after the loop, not run yet, would make it compile the
+  // whole function again when reached.
+
+  private createAll(): void {
+    const rules = this.model.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i] as RuleDef;
+      if (rule.isPattern || SPECIAL.test(rule.targets[0]?.text ?? "")) continue;
+      for (const t of rule.targets) this.resolve(this.norm(t.text, t.loc, "output"), undefined, t.loc);
+    }
+  }
+
+  /**
+   * Each created task's prerequisites are resolved from a worklist, never by
+   * recursion, in creation order: the goals first (so their errors come
+   * first, as in Make), then the rules in file order. Completing the goal
+   * (often an odd one, like `all:` over every task) first also lets the JIT
+   * see its shapes before it optimizes; completing it last made it recompile.
+   */
+  private completeAll(): void {
+    for (let i = 0; i < this.pending.length; i++) this.complete(this.pending[i] as { taskId: number; src: TaskSource });
+    this.pending.length = 0;
+  }
+
   private index(): void {
     for (const vars of this.model.targetVars.values()) for (const v of vars) if (v.name.startsWith(".")) this.attrNames.add(v.name);
     for (const n of [".TAGS", ".ENV", ".OUTPUTS", ".TIMEOUT"]) if (this.model.globals.lookup(n)) this.attrNames.add(n);
+    this.indexRules();
+    this.indexDeclaredOutputs();
+  }
+
+  private indexRules(): void {
     for (const rule of this.model.rules) {
       const first = rule.targets[0]?.text ?? "";
       if (SPECIAL.test(first)) {
@@ -175,6 +197,7 @@ class GraphBuilder {
         continue;
       }
       if (rule.isPattern) {
+        // In definition order: ties between equal stems go to the first defined, as in Make.
         if (rule.recipe.length > 0) this.patternRules.push(rule);
         continue;
       }
@@ -197,7 +220,10 @@ class GraphBuilder {
         this.markNamed(p);
       }
     }
-    // Stable, Make-like pattern preference: definition order (stem length is compared per match).
+  }
+
+  /** `.OUTPUTS` of explicit targets: the files and directories each target makes besides itself. */
+  private indexDeclaredOutputs(): void {
     for (const [target, vars] of this.model.targetVars) {
       if (target.includes("%")) continue;
       const outs = vars.filter((v) => v.name === ".OUTPUTS");

@@ -344,6 +344,14 @@ describe("goals", () => {
     );
   });
 
+  test("of several missing inputs, the one the goal reaches first is reported, as make reports it", () => {
+    // make -n here: "No rule to make target 'missing1', needed by 'a'".
+    const d = graphErr("all: a b\na: missing1\n\tx\nb: missing2\n\tx\nc: missing3\n\tx\n");
+    assert.equal(d.message, "no rule to make 'missing1', needed by 'a'");
+    // A rule no goal needs is still validated, after the goal's.
+    assert.equal(graphErr("all: a\na:\n\tx\nc: missing3\n\tx\n").message, "no rule to make 'missing3', needed by 'c'");
+  });
+
   test("an empty Flowfile has no goal: FLOW012", () => {
     const d = graphErr("X = 1\n");
     assert.equal(d.code, "FLOW012");

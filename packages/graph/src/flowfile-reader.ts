@@ -23,6 +23,7 @@ import {
   stripRecipeIndent,
 } from "./line-syntax.js";
 import { collapseContinuations, joinContinued, joinRecipe } from "./logical-line.js";
+import { LineWord } from "./line-word.js";
 import { hasGlobChars } from "./project-path.js";
 import { fail, ok, type Result } from "./result.js";
 import { defaultVariables, VariableTable, type Origin, type Variable } from "./variables.js";
@@ -855,7 +856,6 @@ function plainWords(text: string, from: number, end: number, at: SourceLocation)
     col++;
   }
   if (pieces.length > 0 && pieces[pieces.length - 1] === "") pieces.pop();
-  const { file, line, lineText } = at;
   // Each word takes its string's place in the split's own array: arrays of the exact size
   // (10,000 rules hold 20,000 of them), packed whichever tier made them. map() gives a packed
   // array in the interpreter but a holey one from optimized code, and the graph's code that
@@ -863,7 +863,7 @@ function plainWords(text: string, from: number, end: number, at: SourceLocation)
   const words = pieces as unknown as Word[];
   for (let i = 0; i < pieces.length; i++) {
     const w = pieces[i] as string;
-    words[i] = { text: w, loc: { file, line, col, lineText } };
+    words[i] = new LineWord(w, at, col);
     col += w.length + 1;
   }
   return words;
@@ -884,8 +884,8 @@ function locateWords(words: readonly string[], at: SourceLocation, exact: boolea
     const w = words[i] as string;
     const idx = cursor >= 0 ? at.lineText.indexOf(w, cursor) : -1;
     cursor = idx >= 0 ? idx + w.length : -1;
-    // A literal rather than `{ ...at, col }` (the same four fields, in the same order): a spread per word was a good part of reading a large Flowfile.
-    out.push({ text: w, loc: idx >= 0 ? { file: at.file, line: at.line, col: idx + 1, lineText: at.lineText } : at });
+    // Not found literally: the word points at the rule.
+    out.push(new LineWord(w, at, idx >= 0 ? idx + 1 : at.col));
   }
   return out;
 }

@@ -53,6 +53,14 @@ interface TaskSource {
 }
 
 const NO_CHAIN: readonly RuleDef[] = [];
+interface TaskAttributes {
+  readonly tags: readonly string[];
+  readonly env: readonly string[];
+  readonly timeoutSec: number | undefined;
+}
+
+/** The attributes of a task in a Flowfile that sets none, shared by every task. */
+const NO_ATTRS: TaskAttributes = { tags: [], env: [], timeoutSec: undefined };
 /** The exported variables of a Flowfile that exports none, shared by every task. */
 const NO_EXPORTS: readonly (readonly [string, string])[] = [];
 /** The names of no order-only prerequisites, shared (the scope only reads them). */
@@ -526,7 +534,35 @@ class GraphBuilder {
     if (src.orderOnly.length > 0) this.resolvePrereqs(task, src, src.orderOnly, orderNames, undefined, order);
     const scope = this.scopeFor(task.name, src.targets, src.stem, prereqNames, orderNames);
     const recipe = this.expandRecipe(src, scope);
-    const tags = splitWords(this.attr(scope, ".TAGS", src.rule.loc));
+    // Most Flowfiles set no attribute: the code reading them stays out of this hot function.
+    const attrs = this.attrNames.size === 0 ? NO_ATTRS : this.attributes(scope, src);
+    const exported = this.model.exported.size === 0 ? NO_EXPORTS : this.exportedValues(scope, src.rule.loc);
+    const sortedDeps = deps.sort(byNumber);
+    const full: Task = {
+      id: taskId,
+      name: task.name,
+      outputs: task.outputs,
+      inputs: uniqueSorted(isSorted(inputs) ? inputs : inputs.sort()),
+      deps: uniqueSorted(sortedDeps),
+      orderOnly: order.length === 0 ? order : withoutSorted(uniqueSorted(order.sort(byNumber)), sortedDeps),
+      recipe,
+      phony: src.targets.every((t) => this.phony.has(t)),
+      always: src.targets.some((t) => this.always.has(t)),
+      tags: attrs.tags,
+      env: attrs.env,
+      exported,
+      loc: task.loc,
+    };
+    // Added when set, not spread in: a spread of a conditional object made this function
+    // larger to compile, and JSON and deepEqual see no `undefined` field either way.
+    if (attrs.timeoutSec !== undefined) (full as { timeoutSec?: number }).timeoutSec = attrs.timeoutSec;
+    if (src.pattern !== undefined) (full as { pattern?: string }).pattern = src.pattern;
+    this.tasks[taskId] = full;
+  }
+
+  /** `.TAGS`, `.ENV` and `.TIMEOUT` of one task, checked; errors point at the line that set them. */
+  private attributes(scope: Scope, src: TaskSource): TaskAttributes {
+    const tags = uniqueSorted(splitWords(this.attr(scope, ".TAGS", src.rule.loc)).sort());
     const envWords = splitWords(this.attr(scope, ".ENV", src.rule.loc));
     const env = uniqueSorted(envWords.sort());
     // An attribute's error points at the line that set it.
@@ -543,26 +579,7 @@ class GraphBuilder {
         throw new DiagnosticError(errorAt("FLOW011", `.TIMEOUT must be a positive number of seconds, got '${timeoutText}'`, attrAt(".TIMEOUT"), "write e.g. 'task: .TIMEOUT := 300'"));
       }
     }
-    const exported = this.model.exported.size === 0 ? NO_EXPORTS : this.exportedValues(scope, src.rule.loc);
-    const sortedDeps = deps.sort(byNumber);
-    const full: Task = {
-      id: taskId,
-      name: task.name,
-      outputs: task.outputs,
-      inputs: uniqueSorted(isSorted(inputs) ? inputs : inputs.sort()),
-      deps: uniqueSorted(sortedDeps),
-      orderOnly: order.length === 0 ? order : withoutSorted(uniqueSorted(order.sort(byNumber)), sortedDeps),
-      recipe,
-      phony: src.targets.every((t) => this.phony.has(t)),
-      always: src.targets.some((t) => this.always.has(t)),
-      tags: uniqueSorted(tags.sort()),
-      env,
-      exported,
-      ...(timeoutSec !== undefined ? { timeoutSec } : {}),
-      loc: task.loc,
-      ...(src.pattern !== undefined ? { pattern: src.pattern } : {}),
-    };
-    this.tasks[taskId] = full;
+    return { tags, env, timeoutSec };
   }
 
   /** `export`ed variables and their values for one task, sorted by name. */

@@ -101,7 +101,7 @@ test("flow SIGKILLed mid-task: the next build takes over its lock with a warning
     await killed.done;
     assert.ok(existsSync(join(dir, ".flow", "lock")), "a SIGKILL leaves the lock behind");
     writeFileSync(join(dir, "release"), "");
-    await sleep(500); // the orphaned recipe finishes on its own
+    await sleep(500); // the recipe was stopped by the spawn helper; had it been left, it would finish now
     const r = buildJson([], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`^flow: warning: took over the workspace lock of flow build \\(pid ${killed.child.pid} on .*\\), which is no longer running$`, "m"));
@@ -110,6 +110,39 @@ test("flow SIGKILLed mid-task: the next build takes over its lock with a warning
     cleanup(dir);
   }
 });
+
+test("flow SIGKILLed mid-task: its recipe is stopped too, so it writes nothing beside the next build", async () => {
+  // The recipe records its shell's pid (its process group's id) and would write out.txt once released.
+  const dir = writeProject({ Flowfile: SLOW.split("\ttouch started;").join("\techo $$$$ > pid; touch started;") });
+  try {
+    const killed = flowAsync(["build"], { cwd: dir });
+    await until("the task runs", () => existsSync(join(dir, "started")) && readFileSync(join(dir, "pid"), "utf8").endsWith("\n"));
+    const group = Number(readFileSync(join(dir, "pid"), "utf8"));
+    assert.ok(groupAlive(group), "the recipe runs");
+    killed.child.kill("SIGKILL");
+    await killed.done;
+    await until("the recipe's process group is gone", () => !groupAlive(group));
+    writeFileSync(join(dir, "release"), "");
+    await sleep(300);
+    assert.equal(existsSync(join(dir, "out.txt")), false, "the stopped recipe wrote nothing after flow died");
+    const r = buildJson([], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(withStatus(r.summary, "ran"), ["out.txt"]);
+  } finally {
+    cleanup(dir);
+  }
+});
+
+/** Whether any process of the group lives (zombies aside: a SIGKILLed group's members are reaped by init). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  const r = spawnSync("ps", ["-o", "stat=", "-g", String(pgid)], { encoding: "utf8" });
+  return r.stdout.split("\n").some((st) => st.trim() !== "" && !st.trim().startsWith("Z"));
+}
 
 test("an unreadable lock file older than its grace period is taken over", () => {
   const dir = writeProject({ Flowfile: "out.txt:\n\techo hi > $@\n" });

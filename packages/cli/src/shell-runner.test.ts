@@ -208,6 +208,38 @@ describe("the spawn helper", () => {
     assert.equal(c.exitCode, 0);
   });
 
+  test("if flow is SIGKILLed, the helper stops the recipes still running: its own and those flow started before it was up", async (t) => {
+    const dir = workdir(t);
+    const runnerUrl = new URL("./shell-runner.js", import.meta.url).href;
+    // Each recipe leaves a background sleep in its group and records "GROUP BACKGROUND".
+    const script = [
+      `import { existsSync, readFileSync } from "node:fs";`,
+      `import { ShellRunner } from ${JSON.stringify(runnerUrl)};`,
+      `const dir = ${JSON.stringify(dir)};`,
+      `const run = new ShellRunner({ graceMs: 1000, spawn: "helper" });`,
+      `const req = (name) => ({ taskName: name, script: "sleep 30 & echo $$ $! > " + name + ".tmp; mv " + name + ".tmp " + name + ".pids; wait", cwd: dir, env: { PATH: process.env.PATH }, logPath: dir + "/" + name + ".log", signal: new AbortController().signal });`,
+      `run.run(req("direct")); // the helper cannot be up yet: flow spawns this one itself`,
+      `await run.helperReady();`,
+      `run.run(req("helper"));`,
+      `while (!existsSync(dir + "/direct.pids") || !existsSync(dir + "/helper.pids")) await new Promise((r) => setTimeout(r, 20));`,
+      `process.stdout.write(JSON.stringify({ helper: run.spawnHelper?.pid }));`,
+      `process.kill(process.pid, "SIGKILL");`,
+    ].join("\n");
+    const child = spawn(process.execPath, ["--no-concurrent-recompilation", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on("close", (_code, sig) => resolve(sig)));
+    assert.equal(signal, "SIGKILL", out);
+    const { helper } = JSON.parse(out) as { helper: number };
+    const pids = ["direct", "helper"].flatMap((n) => readFileSync(join(dir, `${n}.pids`), "utf8").trim().split(" ").map(Number));
+    assert.equal(pids.length, 4);
+    t.after(() => {
+      for (const p of pids) if (alive(p)) process.kill(p, "SIGKILL");
+    });
+    await until("every recipe process to be gone", () => pids.every((p) => !alive(p)), 10_000);
+    await until("the helper to exit", () => !alive(helper), 10_000);
+  });
+
   test("an idle helper does not keep the process alive, and exits with it", async (t) => {
     const dir = workdir(t);
     const runnerUrl = new URL("./shell-runner.js", import.meta.url).href;

@@ -121,8 +121,12 @@ export class ShellRunner implements TaskRunner {
       }
     }
     // Until it is up (~50 ms of Node start-up), recipes are spawned directly: a small
-    // build, or an edit that reruns a few tasks, must not wait for the helper.
-    if (!this.helper.isReady) return launchDirect;
+    // build, or an edit that reruns a few tasks, must not wait for the helper. It is told
+    // their groups all the same, so that it stops them too if flow dies.
+    if (!this.helper.isReady) {
+      const helper = this.helper;
+      return helper.alive ? (spec, done) => launchDirect(spec, done, helper) : launchDirect;
+    }
     return (spec, done) => launchViaHelper(this.helper as SpawnHelper, spec, done);
   }
 
@@ -137,8 +141,12 @@ function launchViaHelper(helper: SpawnHelper, spec: LaunchSpec, done: (o: Launch
   return { kill: (sig) => helper.kill(id, sig) };
 }
 
-/** From flow's own process: what the helper does, in flow (FLOW_SPAWN=direct, or the helper is gone). */
-function launchDirect(spec: LaunchSpec, done: (o: LaunchOutcome) => void): Launched {
+/**
+ * From flow's own process: what the helper does, in flow (FLOW_SPAWN=direct,
+ * the helper not up yet, or gone). `watcher`: a helper on its way up, told of
+ * the recipe's group while it runs.
+ */
+function launchDirect(spec: LaunchSpec, done: (o: LaunchOutcome) => void, watcher?: SpawnHelper): Launched {
   let fd: number;
   try {
     mkdirSync(dirname(spec.logPath), { recursive: true });
@@ -166,10 +174,12 @@ function launchDirect(spec: LaunchSpec, done: (o: LaunchOutcome) => void): Launc
   }
   const pid = child.pid;
   let signalled = false;
+  if (pid !== undefined) watcher?.watch(pid);
   child.once("error", (err) => finish({ spawnError: err.message }));
   child.once("exit", (code, signal) => {
     // The shell is gone; make sure nothing it left behind in its group outlives an interrupt or timeout.
     if (signalled && pid !== undefined) signalGroup(pid, "SIGKILL");
+    if (pid !== undefined) watcher?.unwatch(pid);
     finish({ exitCode: code, signal });
   });
   return {

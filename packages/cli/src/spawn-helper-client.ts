@@ -10,7 +10,8 @@
 // and of every recipe is counted in flow's own (time(1), the benchmarks), and
 // no helper outlives a build. A helper that was never used is killed instead
 // of waited for. If flow ends some other way (process.exit, a crash, SIGKILL),
-// the helper sees EOF and exits by itself.
+// the helper sees EOF, stops the recipes still running (its own, and those
+// flow started itself and told it to watch) and exits.
 //
 // If the helper dies, the recipes it had started are SIGKILLed by process
 // group (flow knows their pids from "started") and fail with a message that
@@ -117,6 +118,18 @@ export class SpawnHelper {
   kill(id: number, sig: NodeJS.Signals): void {
     if (!this.pending.has(id)) return;
     this.write({ t: "kill", id, sig });
+  }
+
+  /**
+   * The process group of a recipe flow started itself: if flow dies while it
+   * runs, the helper stops it. `unwatch` when it has exited.
+   */
+  watch(pgid: number): void {
+    this.write({ t: "watch", pgid });
+  }
+
+  unwatch(pgid: number): void {
+    this.write({ t: "unwatch", pgid });
   }
 
   /** Ends the helper and keeps flow alive until it has exited (then "beforeExit" comes again, and flow exits). */

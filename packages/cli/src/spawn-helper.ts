@@ -19,9 +19,14 @@
 // group that was signalled gets SIGKILL once its shell has exited, so nothing
 // the recipe left behind outlives an interrupt or a timeout.
 //
-// When flow goes away (stdin reaches EOF) the helper exits at once and leaves
-// running recipes alone, which is what happened to them when flow died
-// before there was a helper.
+// When flow goes away (stdin reaches EOF: it was SIGKILLed, or crashed) with
+// recipes still running, the helper stops them before it exits: SIGTERM to
+// each group, SIGKILL after STOP_GRACE_MS. That covers its own recipes and the
+// groups flow asked it to watch (recipes flow started itself before the
+// helper was up). Left running, a recipe would keep writing an output that
+// the next build, taking over the stale lock, reruns at the same time. flow
+// waits for its recipes before it exits normally, so at a normal exit nothing
+// runs and the helper exits at once.
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
@@ -33,6 +38,8 @@ interface Running {
 }
 
 const running = new Map<number, Running>();
+/** Process groups of recipes flow started itself, while they run. */
+const watched = new Set<number>();
 
 function send(reply: HelperReply): void {
   process.stdout.write(encodeReply(reply));
@@ -117,13 +124,62 @@ function handle(line: string): void {
     case "kill":
       kill(req);
       break;
+    case "watch":
+      watched.add(req.pgid);
+      break;
+    case "unwatch":
+      watched.delete(req.pgid);
+      break;
   }
 }
 
-// flow is gone (or hung up): nothing more will be asked, and no reply can be delivered.
-process.stdout.on("error", () => process.exit(0));
-process.stdin.on("error", () => process.exit(0));
-process.stdin.on("end", () => process.exit(0));
+/** How long recipes get between SIGTERM and SIGKILL once flow is gone. */
+const STOP_GRACE_MS = 1000;
+let stopping = false;
+
+/** flow is gone (or hung up): nothing more will be asked, and no reply can be delivered. */
+function flowGone(): void {
+  if (stopping) return;
+  stopping = true;
+  const groups = [...[...running.values()].map((r) => r.pid), ...watched];
+  if (groups.length === 0) process.exit(0);
+  signalAll(groups, "SIGTERM");
+  const deadline = Date.now() + STOP_GRACE_MS;
+  const check = setInterval(() => {
+    if (Date.now() < deadline && groups.some(groupExists)) return;
+    clearInterval(check);
+    // Everything left in the groups, the shells' children too, whether or not the shells have exited.
+    signalAll(groups, "SIGKILL");
+    process.exit(0);
+  }, 50);
+}
+
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Nobody is left to tell of a failure: a group that cannot be signalled is passed over. */
+function signalAll(groups: readonly number[], sig: NodeJS.Signals): void {
+  for (const pid of groups) {
+    try {
+      signalGroup(pid, sig);
+    } catch {
+      // EPERM: not ours to signal.
+    }
+  }
+}
+
+// A reply that cannot be delivered (EPIPE) means flow is gone too, but requests it wrote
+// before dying may still be in the pipe (a `watch` sent while this process was booting):
+// stdin's end, which comes after them, decides.
+process.stdout.on("error", () => undefined);
+process.stdin.on("error", flowGone);
+process.stdin.on("end", flowGone);
 send({ t: "ready", pid: process.pid });
 const lines = new LineSplitter();
 process.stdin.setEncoding("utf8");

@@ -12,6 +12,11 @@
 // reply, x or e, and at most one s before it. A `kill` for an id that has
 // already exited (or failed to start) is ignored, which is what makes it
 // safe for flow to send kills without knowing where the child is.
+//
+// `watch` and `unwatch` (no reply) name the process group of a recipe flow
+// started itself (before the helper was up): if flow dies, the helper stops
+// those groups along with its own recipes' (see spawn-helper.ts). They may be
+// written before "ready": the pipe keeps them until the helper reads.
 
 /** flow -> helper. */
 export type HelperRequest =
@@ -28,7 +33,8 @@ export type HelperRequest =
       readonly t: "kill";
       readonly id: number;
       readonly sig: NodeJS.Signals;
-    };
+    }
+  | { readonly t: "watch" | "unwatch"; readonly pgid: number };
 
 /** helper -> flow, decoded. */
 export type HelperReply =

@@ -72,12 +72,26 @@ export async function openCacheDb(
     ({ db, schema } = openEnvAndSchema(dbDir));
   }
   if (schema === CACHE_SCHEMA_VERSION) return db;
-  if (schema === undefined && isEmpty(db.actions) && isEmpty(db.statmemo)) {
+  let empty: boolean;
+  try {
+    empty = schema === undefined && isEmpty(db.actions) && isEmpty(db.statmemo);
+  } catch (err) {
+    // A damaged env can read its schema record (or lose it) and fail on the next page.
+    await db.env.close();
+    setAside("corrupt", "CACHE_CORRUPT_SET_ASIDE", `it failed to read: ${errorMessage(err)}`);
+    db = openEnv(dbDir);
+    await db.meta.put("schema", CACHE_SCHEMA_VERSION);
+    return db;
+  }
+  if (empty) {
     await db.meta.put("schema", CACHE_SCHEMA_VERSION);
     return db;
   }
   await db.env.close();
-  setAside("old-schema", "CACHE_SCHEMA_MISMATCH", `it has schema ${JSON.stringify(schema)}, this flow uses ${CACHE_SCHEMA_VERSION}`);
+  // flow writes the schema record before any other: records without it are damage (a
+  // damaged page can lose the record and leave the others readable), not another version.
+  if (schema === undefined) setAside("corrupt", "CACHE_CORRUPT_SET_ASIDE", "it holds records but no schema record, which flow writes first: it is damaged");
+  else setAside("old-schema", "CACHE_SCHEMA_MISMATCH", `it has schema ${JSON.stringify(schema)}, this flow uses ${CACHE_SCHEMA_VERSION}`);
   db = openEnv(dbDir);
   await db.meta.put("schema", CACHE_SCHEMA_VERSION);
   return db;
@@ -133,7 +147,7 @@ function suspectProblem(dbDir: string, verify: boolean): string | undefined {
   });
   if (run.error !== undefined && run.signal === "SIGTERM") return undefined; // too big to check in time: trust it
   if (run.status === 0) return undefined;
-  return `a process died with it open and a full read ${run.signal !== null ? `crashed (${run.signal})` : `failed (exit ${run.status})`}`;
+  return `a process died with it open, or met read errors in it, and a full read ${run.signal !== null ? `crashed (${run.signal})` : `failed (exit ${run.status})`}`;
 }
 
 function isEmpty<V>(db: Database<V, string>): boolean {

@@ -87,6 +87,53 @@ test("after a crash, damage past the header is found by the child-process check"
   assert.deepEqual(await cache.getAction("k"), RECORD);
 });
 
+test("a session that met read errors leaves its marker, as a crash does, so the next open checks the env in full", async (t) => {
+  const dir = tempDir(t);
+  await populated(dir, 50);
+  // The session runs in a child (markers of this very process are never stale). A damaged
+  // page makes LMDB throw on the read: the patched get does the same.
+  const script = [
+    `import { LocalCache } from ${JSON.stringify(new URL("./local-cache.js", import.meta.url).href)};`,
+    `import { createHasher } from ${JSON.stringify(new URL("./content-hash.js", import.meta.url).href)};`,
+    `const codes = [];`,
+    `const cache = await LocalCache.open(${JSON.stringify(dir)}, { hasher: await createHasher(), onWarning: (w) => codes.push(w.code) });`,
+    `cache.db.actions.get = () => { throw new Error("MDB_PAGE_NOTFOUND: Requested page not found"); };`,
+    `const got = await cache.getAction("k");`,
+    `await cache.close();`,
+    `process.stdout.write(JSON.stringify({ got: got ?? null, codes, pid: process.pid }));`,
+  ].join("\n");
+  const r = spawnSync(process.execPath, ["--no-concurrent-recompilation", "--input-type=module", "-e", script], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { got: unknown; codes: string[]; pid: number };
+  assert.deepEqual([out.got, out.codes], [null, ["ACTION_RECORD_INVALID"]]);
+  assert.deepEqual(readdirSync(join(dir, "run")), [`${out.pid}-1`], "the session's marker stays after a clean exit");
+  // The next open finds a marker of a process that is gone: it checks the env in a child
+  // (sound here, so kept: a damaged one is set aside, see the test above) and removes it.
+  const { cache, warnings } = await open(t, dir);
+  assert.deepEqual(warnings, []);
+  assert.equal((await cache.getAction("k1"))?.key, "k1");
+  await cache.close();
+  assert.deepEqual(readdirSync(join(dir, "run")), [], "a clean session leaves none");
+});
+
+test("a last-run key that cannot be read is no key: one warning, and the build goes on", async (t) => {
+  const dir = tempDir(t);
+  await populated(dir);
+  const { cache, codes, warnings } = await open(t, dir);
+  const db = (cache as unknown as { db: { lastrun: { get(k: string): unknown; getRange(o: unknown): unknown } } }).db;
+  db.lastrun.get = () => {
+    throw new Error("MDB_PAGE_NOTFOUND: Requested page not found");
+  };
+  db.lastrun.getRange = () => {
+    throw new Error("MDB_CORRUPTED: Located page was wrong type");
+  };
+  assert.equal(cache.getLastRun("scope", "t"), undefined);
+  cache.putLastRun("scope", "t", "key");
+  assert.deepEqual(cache.lastRuns("scope"), []);
+  assert.deepEqual(codes(), ["CACHE_WRITE_FAILED"]);
+  assert.match(warnings[0]?.message ?? "", /^could not read the cache database: MDB_PAGE_NOTFOUND: Requested page not found; the next build checks it in full$/);
+});
+
 test("after a crash, a sound env passes the child-process check and is kept", async (t) => {
   const dir = tempDir(t);
   await populated(dir, 50);
@@ -117,6 +164,25 @@ test("another schema version is set aside with CACHE_SCHEMA_MISMATCH", async (t)
   const { cache, codes } = await open(t, dir);
   assert.deepEqual(codes(), ["CACHE_SCHEMA_MISMATCH"]);
   assert.equal(setAsideDirs(dir, "old-schema").length, 1);
+  assert.equal(await cache.getAction("k"), undefined);
+  await cache.close();
+  const again = await open(t, dir);
+  assert.deepEqual(again.codes(), [], "the fresh env carries the current schema");
+});
+
+test("records without a schema record (a damaged env, not another version) are set aside as corrupt", async (t) => {
+  const dir = tempDir(t);
+  await populated(dir);
+  {
+    const { cache } = await open(t, dir);
+    const db = (cache as unknown as { db: { meta: { remove(k: string): Promise<boolean> } } }).db;
+    await db.meta.remove("schema");
+    await cache.close();
+  }
+  const { cache, warnings, codes } = await open(t, dir);
+  assert.deepEqual(codes(), ["CACHE_CORRUPT_SET_ASIDE"]);
+  assert.match(warnings[0]?.message ?? "", /it holds records but no schema record, which flow writes first: it is damaged; starting a fresh one$/);
+  assert.equal(setAsideDirs(dir, "corrupt").length, 1);
   assert.equal(await cache.getAction("k"), undefined);
   await cache.close();
   const again = await open(t, dir);

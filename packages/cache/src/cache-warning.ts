@@ -2,7 +2,8 @@
 // odd it meets is reported through `onWarning` and handled as a miss.
 //
 // Codes are stable (tests and the CLI's renderer match on them):
-// - CACHE_CORRUPT_SET_ASIDE  the LMDB env failed its header check, its after-crash check or to open; moved to db.corrupt-<ms>
+// - CACHE_CORRUPT_SET_ASIDE  the LMDB env failed its header check, its full check (after a crash or a session's
+//                            read errors), to open, or holds records without a schema; moved to db.corrupt-<ms>
 // - CACHE_SCHEMA_MISMATCH    the env was written by another schema; moved to db.old-schema-<ms>
 // - ACTION_RECORD_INVALID    a stored action record failed to decode; deleted, treated as a miss
 // - ACTION_KEY_MISMATCH      a record's key field differs from the key it is stored under; deleted, a miss

@@ -10,7 +10,8 @@ import { decodeStatRecord, encodeStatRecord, type StatRecord } from "./stat-reco
 /** LMDB's key limit is 1978 bytes; longer paths are memoized for this run only. */
 const MAX_KEY_BYTES = 1900;
 
-export function lmdbStatMemoStore(db: Database<Buffer, string>, warn: WarningSink): StatMemoStore {
+/** `onDamage`: a read failed in LMDB itself (a damaged env, not a bad record). */
+export function lmdbStatMemoStore(db: Database<Buffer, string>, warn: WarningSink, onDamage: () => void = () => undefined): StatMemoStore {
   const warned = new Set<string>();
   const onError = (what: "read" | "save") => (err: unknown): void => {
     if (warned.has(what)) return; // one failing disk would otherwise warn once per file
@@ -27,6 +28,7 @@ export function lmdbStatMemoStore(db: Database<Buffer, string>, warn: WarningSin
         bytes = db.getBinaryFast(absPath);
       } catch (err) {
         // A damaged env (MDB_PAGE_NOTFOUND...): no record means the file is hashed, which is always correct.
+        onDamage();
         onReadError(err);
         return undefined;
       }

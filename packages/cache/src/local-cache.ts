@@ -43,6 +43,9 @@ export class LocalCache implements ArtifactStore {
   readonly statMemo: StatMemo;
   private closed = false;
   private warnedAccess = false;
+  /** An LMDB read failed during this session: the env may hold a damaged page (see close). */
+  private damaged = false;
+  private warnedRead = false;
   /**
    * Hits not yet written to the `access` db: key -> time of the hit. A no-op
    * build hits every task, and one async put per hit cost more than the rest
@@ -61,7 +64,7 @@ export class LocalCache implements ArtifactStore {
     readonly dir: string,
     stat?: (absPath: string) => StatLike | undefined,
   ) {
-    this.statMemo = new StatMemo({ hasher, clock, store: lmdbStatMemoStore(db.statmemo, warn), ...(stat ? { stat } : {}) });
+    this.statMemo = new StatMemo({ hasher, clock, store: lmdbStatMemoStore(db.statmemo, warn, () => (this.damaged = true)), ...(stat ? { stat } : {}) });
   }
 
   /** Never fails because of what it finds on disk: a bad env is set aside with a warning. */
@@ -94,6 +97,8 @@ export class LocalCache implements ArtifactStore {
     try {
       raw = this.db.actions.get(key);
     } catch (err) {
+      // A record that does not decode, or a page LMDB cannot find: either way the env may be damaged.
+      this.damaged = true;
       return this.dropRecord(key, "ACTION_RECORD_INVALID", `it failed to decode: ${errorMessage(err)}`);
     }
     if (raw === undefined) return undefined;
@@ -153,13 +158,13 @@ export class LocalCache implements ArtifactStore {
 
   /** Key of `task`'s last successful run in the checkout identified by `scope`. */
   getLastRun(scope: string, task: string): string | undefined {
-    return this.db.lastrun.get(`${scope}\0${task}`);
+    return this.readLastRun(`${scope}\0${task}`);
   }
 
   /** Remember `key` as `task`'s last successful run; a no-op when it already is (no write on a no-op build). */
   putLastRun(scope: string, task: string, key: string): void {
     const k = `${scope}\0${task}`;
-    if (this.db.lastrun.get(k) === key) return;
+    if (this.readLastRun(k) === key) return;
     this.db.lastrun.put(k, key).then(undefined, (err: unknown) => this.warnAccess(err));
   }
 
@@ -167,11 +172,33 @@ export class LocalCache implements ArtifactStore {
   lastRuns(scope: string): [string, string][] {
     const out: [string, string][] = [];
     const prefix = `${scope}\0`;
-    for (const { key, value } of this.db.lastrun.getRange({ start: prefix })) {
-      if (!key.startsWith(prefix)) break;
-      out.push([key.slice(prefix.length), value]);
+    try {
+      for (const { key, value } of this.db.lastrun.getRange({ start: prefix })) {
+        if (!key.startsWith(prefix)) break;
+        out.push([key.slice(prefix.length), value]);
+      }
+    } catch (err) {
+      this.readFailed(err);
     }
     return out;
+  }
+
+  /** A last-run key, or undefined when there is none or it cannot be read (it only explains; it never decides). */
+  private readLastRun(k: string): string | undefined {
+    try {
+      return this.db.lastrun.get(k);
+    } catch (err) {
+      this.readFailed(err);
+      return undefined;
+    }
+  }
+
+  /** LMDB failed a read (a damaged page): warned once; the next open checks the env in full (see close). */
+  private readFailed(err: unknown): void {
+    this.damaged = true;
+    if (this.warnedRead) return;
+    this.warnedRead = true;
+    this.warn({ code: "CACHE_WRITE_FAILED", message: `could not read the cache database: ${errorMessage(err)}; the next build checks it in full` });
   }
 
   forgetLastRun(scope: string, task: string): Promise<boolean> {
@@ -224,7 +251,10 @@ export class LocalCache implements ArtifactStore {
       this.warn({ code: "CACHE_WRITE_FAILED", message: `could not write the cache database: ${errorMessage(err)}` });
     }
     await this.db.env.close();
-    this.marker.remove();
+    // Read errors mean a damaged page may be there: the next open checks the env in full
+    // (and sets it aside if it is), instead of every build meeting the same errors.
+    if (this.damaged) this.marker.keep();
+    else this.marker.remove();
   }
 
   private async dropRecord(key: string, code: "ACTION_RECORD_INVALID" | "ACTION_KEY_MISMATCH", why: string): Promise<undefined> {

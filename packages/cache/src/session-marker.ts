@@ -5,7 +5,8 @@
 // itself survives a killed writer, but a segfault is exactly the case where
 // the env may be corrupt beyond what the header check sees, and opening it
 // again would crash again, every run. So a stale marker triggers one full
-// check in a child process (db-verify.ts) before the env is trusted.
+// check in a child process (db-verify.ts) before the env is trusted. A
+// process that met read errors in the env leaves its marker too (keep()).
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { errnoCode } from "./cache-warning.js";
@@ -57,6 +58,14 @@ export class SessionMarker {
   remove(): void {
     process.off("exit", this.onExit);
     this.onExit();
+  }
+
+  /**
+   * Leaves the marker behind, as a crash would: the env gave read errors
+   * (a damaged page), so the next open checks it in full before trusting it.
+   */
+  keep(): void {
+    process.off("exit", this.onExit);
   }
 }
 

@@ -72,16 +72,13 @@ export async function openCacheDb(
     ({ db, schema } = openEnvAndSchema(dbDir));
   }
   if (schema === CACHE_SCHEMA_VERSION) return db;
-  let empty: boolean;
+  let empty = false;
+  let readError: string | undefined;
   try {
     empty = schema === undefined && isEmpty(db.actions) && isEmpty(db.statmemo);
   } catch (err) {
     // A damaged env can read its schema record (or lose it) and fail on the next page.
-    await db.env.close();
-    setAside("corrupt", "CACHE_CORRUPT_SET_ASIDE", `it failed to read: ${errorMessage(err)}`);
-    db = openEnv(dbDir);
-    await db.meta.put("schema", CACHE_SCHEMA_VERSION);
-    return db;
+    readError = errorMessage(err);
   }
   if (empty) {
     await db.meta.put("schema", CACHE_SCHEMA_VERSION);
@@ -90,7 +87,8 @@ export async function openCacheDb(
   await db.env.close();
   // flow writes the schema record before any other: records without it are damage (a
   // damaged page can lose the record and leave the others readable), not another version.
-  if (schema === undefined) setAside("corrupt", "CACHE_CORRUPT_SET_ASIDE", "it holds records but no schema record, which flow writes first: it is damaged");
+  if (readError !== undefined) setAside("corrupt", "CACHE_CORRUPT_SET_ASIDE", `it failed to read: ${readError}`);
+  else if (schema === undefined) setAside("corrupt", "CACHE_CORRUPT_SET_ASIDE", "it holds records but no schema record, which flow writes first: it is damaged");
   else setAside("old-schema", "CACHE_SCHEMA_MISMATCH", `it has schema ${JSON.stringify(schema)}, this flow uses ${CACHE_SCHEMA_VERSION}`);
   db = openEnv(dbDir);
   await db.meta.put("schema", CACHE_SCHEMA_VERSION);

@@ -2,8 +2,9 @@
 // store. Knows bytes and opaque keys, never graphs or Flowfiles; never prints.
 export { createHasher, isContentHash } from "./content-hash.js";
 export type { ContentHash, Hasher } from "./content-hash.js";
+export { sameFileState } from "./file-state.js";
 export type { FileState } from "./file-state.js";
-export { StatMemo, RACY_WINDOW_MS } from "./stat-memo.js";
+export { StatMemo, RACY_WINDOW_MS, fileStateOf } from "./stat-memo.js";
 export type { Clock, StatLike, StatMemoStore } from "./stat-memo.js";
 export type { StatRecord } from "./stat-record.js";
 export { CACHE_SCHEMA_VERSION } from "./action-record.js";

@@ -91,7 +91,7 @@ export class StatMemo {
   remember(absPath: string, stats: Stats, hash: ContentHash): void {
     const record = this.recordFor(stats, hash);
     this.store.put(absPath, record);
-    this.seen.set(absPath, { kind: "file", hash, size: stats.size, mode: stats.mode & 0o777 });
+    this.seen.set(absPath, fileStateOf(stats, hash));
   }
 
   private probe(absPath: string, taken: StatLike | undefined): FileState {
@@ -107,7 +107,7 @@ export class StatMemo {
     if (!st.isFile()) throw new Error(`not a regular file or directory: ${absPath}`);
     const rec = this.store.get(absPath);
     if (rec !== undefined && rec.trusted && sameStat(rec, st)) {
-      return { kind: "file", hash: rec.hash, size: st.size, mode: st.mode & 0o777 };
+      return fileStateOf(st, rec.hash);
     }
     return this.hashAndRecord(absPath);
   }
@@ -128,7 +128,7 @@ export class StatMemo {
       if (!st.isFile()) throw new Error(`not a regular file or directory: ${absPath}`);
       const hash = this.hasher.hashFd(fd);
       this.store.put(absPath, this.recordFor(st, hash));
-      return { kind: "file", hash, size: st.size, mode: st.mode & 0o777 };
+      return fileStateOf(st, hash);
     } finally {
       closeSync(fd);
     }
@@ -147,6 +147,11 @@ export class StatMemo {
       trusted: this.clock.now() - newest >= RACY_WINDOW_MS,
     };
   }
+}
+
+/** A file's state from the stat its bytes were hashed under (or that matched their record). */
+export function fileStateOf(st: StatLike, hash: ContentHash): FileState {
+  return { kind: "file", hash, size: st.size, mode: st.mode & 0o777, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
 }
 
 function sameStat(rec: StatRecord, st: StatLike): boolean {

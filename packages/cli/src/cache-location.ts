@@ -9,7 +9,7 @@
 // keys are still the build's keys.
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { createHasher, LocalCache, type ActionRecord, type CacheWarning, type FileState, type Hasher, type StatLike } from "@flow/cache";
+import { createHasher, fileStateOf, LocalCache, type ActionRecord, type CacheWarning, type FileState, type Hasher, type StatLike } from "@flow/cache";
 import type { PlanHost } from "@flow/graph";
 import { resolveCacheDir } from "./cache-command.js";
 import { LocalBuildHost } from "./local-build-host.js";
@@ -111,7 +111,7 @@ class EmptyCacheHost implements PlanHost {
     }
     if (st.isDirectory()) return { kind: "dir" };
     if (!st.isFile()) throw new Error(`'${abs}' is neither a file nor a directory; flow cannot hash it`);
-    return { kind: "file", hash: this.hasher.hashFileSync(abs), size: st.size, mode: st.mode & 0o777 };
+    return fileStateOf(st, this.hasher.hashFileSync(abs));
   }
 
   getAction(): Promise<undefined> {

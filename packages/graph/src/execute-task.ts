@@ -1,4 +1,4 @@
-import type { ActionRecord, OutputEntry } from "@flow/cache";
+import { sameFileState, type ActionRecord, type FileState, type OutputEntry } from "@flow/cache";
 import type { BuildHost, TaskRunner } from "./build-host.js";
 import type { EmitEvent, TaskResult } from "./events.js";
 import { KEY_SCHEMA, keyIngredients, recordMatches, type Ingredients, type Keyed } from "./key.js";
@@ -49,7 +49,7 @@ export async function executeTask(task: Task, deps: readonly (readonly [Task, Do
     }
   }
   if (ctx.signal.aborted) return { result: { status: "skipped", key, reason: "interrupted", durationMs: 0 }, outputs: [] };
-  const ran = await run(task, keyed, ing.ingredients, ctx);
+  const ran = await run(task, keyed, ing.inputStates, ctx);
   if ("failed" in ran) return { result: { ...ran.failed, key, durationMs: elapsed() }, outputs: [] };
   return { result: { ...ran.done.result, durationMs: elapsed() }, outputs: ran.done.outputs };
 }
@@ -63,10 +63,12 @@ export function collectIngredients(
   task: Task,
   deps: readonly (readonly [Task, DoneTask])[],
   ctx: { readonly host: Pick<BuildHost, "inputState">; readonly env: ExecuteContext["env"] },
-): { ingredients: Ingredients } | { failed: TaskResult } {
+): { ingredients: Ingredients; inputStates: FileState[] } | { failed: TaskResult } {
   const inputs: [string, string][] = [];
+  const inputStates: FileState[] = [];
   for (const path of task.inputs) {
     const st = ctx.host.inputState(path);
+    inputStates.push(st);
     if (st.kind === "missing") {
       return { failed: { status: "failed", reason: "input-missing", message: `input '${path}' is missing (deleted while the build ran?)`, durationMs: 0 } };
     }
@@ -79,6 +81,7 @@ export function collectIngredients(
   }
   depList.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return {
+    inputStates,
     ingredients: {
       schema: KEY_SCHEMA,
       recipe: task.recipe,
@@ -113,7 +116,8 @@ async function lookup(task: Task, keyed: Keyed, ctx: ExecuteContext): Promise<Do
   return undefined;
 }
 
-async function run(task: Task, keyed: Keyed, ing: Ingredients, ctx: ExecuteContext): Promise<Attempt> {
+/** `before`: each input's state when the key was computed, in `task.inputs` order. */
+async function run(task: Task, keyed: Keyed, before: readonly FileState[], ctx: ExecuteContext): Promise<Attempt> {
   const { host } = ctx;
   const { key } = keyed;
   host.removeOutputs(task.outputs);
@@ -155,11 +159,11 @@ async function run(task: Task, keyed: Keyed, ing: Ingredients, ctx: ExecuteConte
         : `output '${saved.path}' cannot be cached: ${saved.message}`;
     return failed("failed", saved.reason === "missing-output" ? "missing-output" : saved.reason === "io" ? "io" : "unsafe-output", msg);
   }
-  // Cache only clean results: an input edited while the recipe ran makes the result suspect.
+  // Cache only clean results: the inputs must be what they were when the key
+  // was computed, content and identity (an edit undone in time still shows).
   const changed = task.inputs.find((p, i) => {
-    const st = host.recheckInput(p);
-    const before = ing.inputs[i]?.[1];
-    return (st.kind === "file" ? st.hash : st.kind) !== before && !(st.kind === "dir" && before === "dir");
+    const was = before[i];
+    return was === undefined || !sameFileState(was, host.recheckInput(p));
   });
   if (changed !== undefined) {
     ctx.emit({ type: "warning", warning: { code: "INPUT_CHANGED_DURING_RUN", message: `'${changed}' changed while '${task.name}' ran; its result is not cached and it will run again` } });

@@ -274,6 +274,24 @@ describe("runBuild", () => {
     assert.deepEqual(b2.ran, ["out"]);
   });
 
+  test("an input edited and changed back while the task runs: same content, other identity, no record", async () => {
+    const g = graphOk("out: in.txt\n\tcp in.txt out\n", { files: ["in.txt"] });
+    const host = new MemoryBuildHost({ "in.txt": "before" });
+    const runner = new FakeRunner(host, {
+      out: (files) => {
+        files.set("in.txt", "edited");
+        files.set("out", files.get("in.txt") as string);
+        files.set("in.txt", "before"); // the content is back; the file's times are not
+        host.touched.set("in.txt", 2000);
+        return 0;
+      },
+    });
+    const b = await build(g, host, runner);
+    assert.equal(b.status("out"), "ran");
+    assert.deepEqual(b.puts, [], "a result that may have read the edit is never filed under the old key");
+    assert.deepEqual(b.warnings, ["INPUT_CHANGED_DURING_RUN"]);
+  });
+
   test("an unchanged input: the run is recorded (control for the test above)", async () => {
     const g = graphOk("out: in.txt\n\tcp in.txt out\n", { files: ["in.txt"] });
     const host = new MemoryBuildHost({ "in.txt": "before" });

@@ -192,6 +192,8 @@ export class MemoryBuildHost implements BuildHost {
   readonly removed: string[] = [];
   private readonly blobs = new Map<string, string>();
   private readonly memo = new Map<string, FileState>();
+  /** A file's mtime and ctime, where a test has set one; 0 otherwise. */
+  readonly touched = new Map<string, number>();
   private clock = 1000;
 
   constructor(files: Record<string, string> = {}) {
@@ -205,7 +207,9 @@ export class MemoryBuildHost implements BuildHost {
 
   private state(p: string): FileState {
     const c = this.files.get(p);
-    if (c !== undefined) return { kind: "file", hash: contentHash(c), size: c.length, mode: 0o644 };
+    // The identity of an in-memory file is its content: a test that needs an
+    // edit-and-revert to show sets `touched` (see recheckInput).
+    if (c !== undefined) return { kind: "file", hash: contentHash(c), size: c.length, mode: 0o644, mtimeMs: this.touched.get(p) ?? 0, ctimeMs: this.touched.get(p) ?? 0, ino: 1 };
     for (const f of this.files.keys()) if (f.startsWith(`${p}/`)) return { kind: "dir" };
     return { kind: "missing" };
   }

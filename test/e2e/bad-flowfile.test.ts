@@ -42,7 +42,7 @@ const cases: { name: string; flowfile: string; expect: RegExp[] }[] = [
   {
     name: "two tasks declaring one output (spelled differently)",
     flowfile: `${MARK}out/a:\n\ttouch $@\nother: .OUTPUTS := ./out/x/../a\nother:\n\ttouch out/a\n.PHONY: other\n`,
-    expect: [/error FLOW006: 'out\/a' is declared as an output of two tasks: 'out\/a' and 'other'/],
+    expect: [/^Flowfile:5:1: error FLOW006: 'out\/a' is declared as an output of two tasks: 'out\/a' \(Flowfile:3:1\) and \.OUTPUTS of 'other' \(Flowfile:5:1\)/m],
   },
   {
     name: "an output outside the project root",

@@ -39,7 +39,6 @@ const cases: DiagCase[] = [
   { name: "FLOW011", code: 2, files: { Flowfile: "deploy:\n\t./deploy.sh\ndeploy: .TIMEOUT := ten\n.PHONY: deploy\n" } },
   { name: "FLOW012", code: 2, args: ["tset"], files: { Flowfile: "test:\n\techo ok\n.PHONY: test\n" } },
   { name: "FLOW013", code: 2, files: { Flowfile: "ifndef TARGET_ARCH\n$(error TARGET_ARCH is not set; run flow build TARGET_ARCH=x86_64)\nendif\n" } },
-  { name: "FLOW014", code: 0, files: { Flowfile: "all: out.txt\nout.txt:\n\techo one > $@\nout.txt:\n\techo two > $@\n.PHONY: all\n" } },
   { name: "FLOW015", code: 2, files: { Flowfile: "all: site site/extra.html\nsite: .OUTPUTS := site/\nsite:\n\tmkdir -p site && touch site/index.html\nsite/extra.html:\n\ttouch $@\n.PHONY: all site\n" } },
   { name: "FLOW016", code: 2, files: { Flowfile: "include config.mk\nall:\n" } },
   { name: "FLOW016-no-flowfile", code: 2, files: { "README.md": "no Flowfile here\n" } },

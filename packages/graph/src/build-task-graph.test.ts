@@ -233,10 +233,25 @@ describe("rules to tasks", () => {
     assert.equal(d.message, "target 'x.c' does not match the target pattern 'build/%.o'");
   });
 
-  test("several recipes for one target: warning FLOW014, the last one wins", () => {
-    const g = graphOk("a:\n\tfirst\na:\n\tsecond\n");
-    assert.equal(taskNamed(g, "a").recipe, "second");
-    assert.deepEqual(g.warnings.map((w) => [w.code, w.loc?.line]), [["FLOW014", 3]]);
+  test("several recipes for one target: FLOW006 naming both (GNU Make would use the last one)", () => {
+    const d = graphErr("a:\n\tfirst\na:\n\tsecond\n");
+    assert.equal(d.code, "FLOW006");
+    assert.equal(d.message, "'a' is declared as an output of two tasks: 'a' (Flowfile:1:1) and 'a' (Flowfile:3:1)");
+    assert.equal(d.loc?.line, 3);
+    assert.equal(d.hint, "each file is made by one task: keep one recipe for 'a' (rules without a recipe may still add prerequisites to it)");
+    // A phony target too: which recipe runs must not depend on the order of the lines.
+    assert.equal(graphErr(".PHONY: t\nt:\n\tone\nt:\n\ttwo\n").code, "FLOW006");
+    // A static pattern rule's instance and an explicit rule, in either order.
+    assert.equal(graphErr("a.o: %.o: %.c\n\tcc\na.o:\n\tother\n", { files: ["a.c"] }).code, "FLOW006");
+    assert.equal(graphErr("a.o:\n\tother\na.o: %.o: %.c\n\tcc\n", { files: ["a.c"] }).code, "FLOW006");
+  });
+
+  test("several rules for one target, one of them with a recipe: the prerequisites add up (Make's way)", () => {
+    const g = graphOk("all: a\na: x\na: y\n\tcat $^ > $@\na: z\n.PHONY: all\n", { files: ["x", "y", "z"] });
+    assert.deepEqual(taskNamed(g, "a").inputs, ["x", "y", "z"]);
+    assert.equal(taskNamed(g, "a").recipe, "cat y x z > a");
+    // One rule naming its target twice is one declaration.
+    assert.deepEqual(outs(taskNamed(graphOk("a ./a:\n\tmk\n"), "a")), ["a"]);
   });
 
   test("an absolute path inside the root is made relative", () => {
@@ -423,14 +438,50 @@ describe("graph errors", () => {
       const second = two.split(/[:\n]/)[0] as string;
       const d = graphErr(`all: ${first} ${second}\n${one}${two}`);
       assert.equal(d.code, "FLOW006", one + two);
-      assert.equal(d.message, `'a' is declared as an output of two tasks: '${first}' and '${second}'`);
+      assert.match(d.message, new RegExp(`^'a' is declared as an output of two tasks: (.OUTPUTS of )?'${first}' \\(Flowfile:2:1\\) and .OUTPUTS of '${second}' \\(Flowfile:\\d:1\\)$`));
     }
   });
 
-  test("FLOW006 hint names where the other task is declared", () => {
+  test("FLOW006 names both declarations, with line and column", () => {
     const d = graphErr("all: a p\na:\n\tmk\np: .OUTPUTS := a\np:\n\tmk\n");
-    // `a` is declared on line 2.
-    assert.equal(d.hint, "each file must be made by one task; the other is declared at Flowfile:2");
+    assert.equal(d.message, "'a' is declared as an output of two tasks: 'a' (Flowfile:2:1) and .OUTPUTS of 'p' (Flowfile:4:1)");
+    assert.equal(d.loc?.line, 4);
+    assert.equal(d.hint, "each file is made by one task: declare 'a' in one place, and let a task that needs it list it as a prerequisite");
+  });
+
+  test("FLOW006 whatever the goal and the order of the rules: a .OUTPUTS claim and a rule of its own", () => {
+    const claim = "z: .OUTPUTS := y\nz:\n\tmk\n";
+    const own = "y:\n\tmk\n";
+    for (const body of [claim + own, own + claim]) {
+      for (const goals of [[], ["y"], ["z"], ["all"]]) {
+        const d = graphErr(`all: y\n${body}.PHONY: all\n`, { goals });
+        assert.equal(d.code, "FLOW006", `${body} goals ${goals.join(" ")}`);
+        assert.match(d.message, /^'y' is declared as an output of two tasks: 'y' \(Flowfile:\d:1\) and .OUTPUTS of 'z' \(Flowfile:\d:1\)$/);
+      }
+    }
+    // Two .OUTPUTS claims, and a grouped rule sharing a target with another, in both orders.
+    assert.equal(graphErr("p: .OUTPUTS := a\nq: .OUTPUTS := ./a\np:\n\tmk\nq:\n\tmk\n", { goals: ["p"] }).code, "FLOW006");
+    for (const body of ["a b &:\n\tmk\nb c:\n\tmk\n", "b c:\n\tmk\na b &:\n\tmk\n"]) {
+      const d = graphErr(body, { goals: ["a"] });
+      assert.equal(d.code, "FLOW006");
+      assert.match(d.message, /^'b' is declared as an output of two tasks/);
+    }
+  });
+
+  test("not FLOW006: .OUTPUTS naming a target of its own rule, or one without a recipe", () => {
+    graphOk("a b: .OUTPUTS := b c\na b:\n\tmk\n");
+    graphOk("a: .OUTPUTS := c\nb: .OUTPUTS := c\na b:\n\tmk\n");
+    const g = graphOk("all: c\nc: src\nz: .OUTPUTS := c\nz:\n\tmk\n.PHONY: all\n", { files: ["src"] });
+    assert.deepEqual(depNames(g, taskNamed(g, "all")), ["z"]);
+  });
+
+  test("FLOW006 when a pattern rule's .OUTPUTS claims a path with a recipe of its own, whatever asks for it first", () => {
+    const ff = "%.o: .OUTPUTS = $*.d\n%.o: %.c\n\tcc\na.d:\n\tmk\n";
+    for (const goals of [["a.o"], ["a.d", "a.o"]]) {
+      const d = graphErr(ff, { goals, files: ["a.c"] });
+      assert.equal(d.code, "FLOW006", goals.join(" "));
+      assert.match(d.message, /^'a.d' is declared as an output of two tasks: /);
+    }
   });
 
   test("FLOW007: an output outside the project root", () => {

@@ -53,6 +53,15 @@ interface TaskSource {
 }
 
 const NO_CHAIN: readonly RuleDef[] = [];
+
+/** One place that declares a path as an output: a target of a rule with a recipe, or a `.OUTPUTS` line. */
+interface OutputSite {
+  /** The target as written (the rule's target, or the target whose .OUTPUTS it is). */
+  readonly target: string;
+  /** A task as a whole when what declared the path is not known any more (met while creating tasks). */
+  readonly how: "recipe" | ".OUTPUTS" | "task";
+  readonly loc: SourceLocation;
+}
 interface TaskAttributes {
   readonly tags: readonly string[];
   readonly env: readonly string[];
@@ -91,6 +100,8 @@ export function buildTaskGraph(model: FlowfileModel, opts: GraphOptions): Result
 
 class GraphBuilder {
   private readonly tasks: Task[] = [];
+  /** The rule each task was made from, by task id. */
+  private readonly ruleOf: RuleDef[] = [];
   private readonly byName = new Map<string, number>();
   private readonly byOutput = new Map<string, number>();
   private readonly warnings: Diagnostic[] = [];
@@ -167,7 +178,14 @@ class GraphBuilder {
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i] as RuleDef;
       if (rule.isPattern || SPECIAL.test(rule.targets[0]?.text ?? "")) continue;
-      for (const t of rule.targets) this.resolve(this.norm(t.text, t.loc, "output"), undefined, t.loc);
+      for (const t of rule.targets) {
+        const id = this.resolve(this.norm(t.text, t.loc, "output"), undefined, t.loc);
+        // The path has a recipe of its own, yet another task holds it: a pattern rule's or a global .OUTPUTS claimed it.
+        if (id !== undefined && rule.recipe.length > 0 && this.ruleOf[id] !== rule) {
+          const other = this.tasks[id] as Task;
+          throw this.duplicate(this.norm(t.text, t.loc, "output"), { target: other.name, how: ".OUTPUTS", loc: other.loc }, { target: t.text, how: "recipe", loc: t.loc });
+        }
+      }
     }
   }
 
@@ -211,6 +229,9 @@ class GraphBuilder {
       }
       for (const t of rule.targets) {
         const p = this.norm(t.text, t.loc, "output");
+        const list = this.explicit.get(p);
+        // A second recipe for one path, whatever the goal and the order (most paths: one Map look-up, done anyway).
+        if (rule.recipe.length > 0 && (list !== undefined || this.statics.size > 0)) this.checkOneRecipe(p, rule, t, list);
         if (rule.staticPattern) {
           const stem = matchPattern(rule.staticPattern.targetPattern, t.text);
           if (stem === undefined) {
@@ -222,9 +243,8 @@ class GraphBuilder {
           this.markNamed(p);
           continue;
         }
-        const list = this.explicit.get(p) ?? [];
-        list.push(rule);
-        this.explicit.set(p, list);
+        if (list === undefined) this.explicit.set(p, [rule]);
+        else list.push(rule);
         this.markNamed(p);
       }
     }
@@ -232,6 +252,7 @@ class GraphBuilder {
 
   /** `.OUTPUTS` of explicit targets: the files and directories each target makes besides itself. */
   private indexDeclaredOutputs(): void {
+    const claims = new Map<string, OutputSite>();
     for (const [target, vars] of this.model.targetVars) {
       if (target.includes("%")) continue;
       const outs = vars.filter((v) => v.name === ".OUTPUTS");
@@ -240,11 +261,70 @@ class GraphBuilder {
       const value = this.model.expander.expand("$(.OUTPUTS)", scope, { loc: outs[0]?.loc, exact: false });
       for (const w of splitWords(value)) {
         const p = this.norm(w, (outs[0] as TargetVar).loc, "output");
+        this.checkClaim(p, { target, how: ".OUTPUTS", loc: (outs[0] as TargetVar).loc }, claims);
         if (w.endsWith("/")) this.dirOwners.push({ dir: p, target });
         else this.extraOwner.set(p, target);
         this.markNamed(p);
       }
     }
+  }
+
+  /**
+   * A rule gives target `p` a recipe: no other rule may (Make would use the
+   * last one with a warning; flow says which two, whatever the order).
+   * `list` holds the explicit rules indexed for `p` so far.
+   */
+  private checkOneRecipe(p: string, rule: RuleDef, t: Word, list: readonly RuleDef[] | undefined): void {
+    let other = list?.find((r) => r !== rule && r.recipe.length > 0);
+    const st = this.statics.get(p);
+    if (other === undefined && st !== undefined && st.rule !== rule && st.rule.recipe.length > 0) other = st.rule;
+    if (other === undefined) return;
+    const w = other.targets.find((x) => this.norm(x.text, x.loc, "output") === p) ?? (other.targets[0] as Word);
+    throw this.duplicate(p, { target: w.text, how: "recipe", loc: w.loc }, { target: t.text, how: "recipe", loc: t.loc });
+  }
+
+  /**
+   * `site`'s .OUTPUTS names `p`: an error when another task declares it too,
+   * by a recipe for `p` or by its own .OUTPUTS. Runs after every rule is
+   * indexed, so the answer is the same whatever the order of the lines.
+   */
+  private checkClaim(p: string, site: OutputSite, claims: Map<string, OutputSite>): void {
+    const owner = this.taskOf(this.norm(site.target, site.loc, "target"));
+    if (owner === p) return;
+    const prev = claims.get(p);
+    if (prev !== undefined && this.taskOf(this.norm(prev.target, prev.loc, "target")) !== owner) throw this.duplicate(p, prev, site);
+    claims.set(p, site);
+    const maker = this.taskOf(p);
+    if (maker === p && this.recipeRule(p) === undefined) return; // no recipe of its own: a rule without one only adds prerequisites
+    if (maker !== owner) {
+      const rule = this.recipeRule(p) as RuleDef;
+      const w = rule.targets.find((x) => this.norm(x.text, x.loc, "output") === p) ?? (rule.targets[0] as Word);
+      throw this.duplicate(p, { target: w.text, how: "recipe", loc: w.loc }, site);
+    }
+  }
+
+  /** The rule that gives `path` a recipe, if any (at most one: checkOneRecipe). */
+  private recipeRule(path: string): RuleDef | undefined {
+    const r = this.explicit.get(path)?.find((x) => x.recipe.length > 0);
+    if (r !== undefined) return r;
+    const st = this.statics.get(path);
+    return st !== undefined && st.rule.recipe.length > 0 ? st.rule : undefined;
+  }
+
+  /** Which task makes `path`, as far as the rules tell: the rule making it with others (one task), or the path itself. */
+  private taskOf(path: string): RuleDef | string {
+    const r = this.recipeRule(path);
+    return r !== undefined && r.staticPattern === undefined && r.targets.length > 1 ? r : path;
+  }
+
+  /** FLOW006, naming both declarations; the caret is at `second`. */
+  private duplicate(path: string, first: OutputSite, second: OutputSite): DiagnosticError {
+    const where = (s: OutputSite) => `${s.how === ".OUTPUTS" ? ".OUTPUTS of " : ""}'${s.target}' (${s.loc.file}:${s.loc.line}:${s.loc.col})`;
+    const hint =
+      first.how === "recipe" && second.how === "recipe"
+        ? `each file is made by one task: keep one recipe for '${path}' (rules without a recipe may still add prerequisites to it)`
+        : `each file is made by one task: declare '${path}' in one place, and let a task that needs it list it as a prerequisite`;
+    return new DiagnosticError(errorAt("FLOW006", `'${path}' is declared as an output of two tasks: ${where(first)} and ${where(second)}`, second.loc, hint));
   }
 
   private goalNames(): Word[] {
@@ -384,13 +464,8 @@ class GraphBuilder {
       return { rule: only, targets: [path], stem: "", prereqs: only.prereqs, orderOnly: only.orderOnly };
     }
     if (rules || st) {
+      // At most one has a recipe (checkOneRecipe).
       const withRecipe = rules?.filter((r) => r.recipe.length > 0) ?? [];
-      if (withRecipe.length > 1) {
-        const last = withRecipe[withRecipe.length - 1] as RuleDef;
-        this.warnings.push(
-          warningAt("FLOW014", `several recipes for '${path}'; the last one is used`, last.loc, `remove the other recipe (first at line ${withRecipe[0]?.loc.line})`),
-        );
-      }
       const extraPrereqs = (rules ?? []).flatMap((r) => r.prereqs);
       const extraOrder = (rules ?? []).flatMap((r) => r.orderOnly);
       if (st && (withRecipe.length === 0 || st.rule.recipe.length > 0)) {
@@ -405,7 +480,8 @@ class GraphBuilder {
       }
       const main = withRecipe[withRecipe.length - 1];
       if (main) {
-        const targets = main.targets.map((t) => this.norm(t.text, t.loc, "output"));
+        // One rule naming a path twice (`a ./a:`) declares it once.
+        const targets = [...new Set(main.targets.map((t) => this.norm(t.text, t.loc, "output")))];
         // Recipe-less rules for any of the grouped targets add their prerequisites (`a b: c` + `b: d`).
         const others = [...new Set(targets.flatMap((t) => this.explicit.get(t) ?? []))].filter((r) => r !== main && r.recipe.length === 0);
         return {
@@ -484,6 +560,7 @@ class GraphBuilder {
     // The location is known now, so an error naming this task while it is being filled in can cite it.
     const placeholder = { id, name, loc: src.rule.targets[0]?.loc ?? src.rule.loc } as Task;
     this.tasks.push(placeholder);
+    this.ruleOf.push(src.rule);
     this.byName.set(name, id);
     this.markNamed(name);
     this.pending.push({ taskId: id, src });
@@ -503,18 +580,22 @@ class GraphBuilder {
       }
     }
     if (outputs.length > 1) outputs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    for (let i = 0; i < outputs.length; i++) this.claim((outputs[i] as OutputDecl).path, id, src.rule.loc);
+    for (let i = 0; i < outputs.length; i++) this.claim((outputs[i] as OutputDecl).path, id);
     (placeholder as unknown as { outputs: OutputDecl[] }).outputs = outputs;
     return id;
   }
 
-  private claim(path: string, id: number, loc: SourceLocation): void {
+  /**
+   * Task `id` writes `path`. The declarations a rule makes are checked whole
+   * at index time (checkOneRecipe, checkClaim); what is left to meet here
+   * are outputs only instances know: a pattern rule's .OUTPUTS, a global one.
+   */
+  private claim(path: string, id: number): void {
     const other = this.byOutput.get(path);
     if (other !== undefined && other !== id) {
       const o = this.tasks[other] as Task;
-      throw new DiagnosticError(
-        errorAt("FLOW006", `'${path}' is declared as an output of two tasks: '${o.name}' and '${(this.tasks[id] as Task).name}'`, loc, `each file must be made by one task; the other is declared at ${o.loc ? `${o.loc.file}:${o.loc.line}` : "?"}`),
-      );
+      const t = this.tasks[id] as Task;
+      throw this.duplicate(path, { target: o.name, how: "task", loc: o.loc }, { target: t.name, how: "task", loc: t.loc });
     }
     this.byOutput.set(path, id);
     this.markNamed(path);

@@ -43,7 +43,7 @@ export type DiagnosticCode =
   | "FLOW011" // bad attribute value
   | "FLOW012" // unknown goal on the command line
   | "FLOW013" // $(error ...) called
-  | "FLOW014" // several recipes for one target (warning)
+  // FLOW014 (several recipes for one target, a warning) is retired: that is FLOW006 now. Never reuse it.
   | "FLOW015" // output nested in another task's output directory
   | "FLOW016" // a file flow must read is missing: the Flowfile, or an included file no rule makes
   | "FLOW017" // a glob prerequisite matches no file (warning)

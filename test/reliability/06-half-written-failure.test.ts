@@ -9,8 +9,11 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { buildJson, cleanup, withStatus, writeProject } from "../e2e/support.js";
 
-// `gen` declares gen.h, gen.c and the directory parts/; it fails half way
-// while `ok` is set to anything but 1. `user.txt` needs it; `side.txt` does not.
+// The generator (the task gen.h, which also declares gen.c and the directory
+// parts/) fails half way while the file `ok` holds anything but 1. `ok` is
+// deliberately no input: the fixed build has the failing builds' key, so it
+// shows that no record of theirs was kept. `user.txt` needs the generator;
+// `side.txt` does not.
 const FLOWFILE = [
   ".PHONY: all",
   "all: user.txt side.txt",

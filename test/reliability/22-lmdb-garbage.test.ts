@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { buildJson, cleanup, didWork, tempDir } from "../e2e/support.js";
+import { buildJson, cleanup, didWork, flow, tempDir } from "../e2e/support.js";
 import { fileSize, manyTasks, outputs, overwrite, pseudoRandom } from "./support.js";
 
 const PAGE = 4096;
@@ -42,5 +42,21 @@ test("RELIABILITY 22: a page of garbage anywhere in data.mdb: set aside with a w
   } finally {
     cleanup(base);
     cleanup(work);
+  }
+});
+
+test("RELIABILITY 22: flow cache verify reports a damaged cache database, not 'all good'", () => {
+  const dir = manyTasks(3);
+  try {
+    assert.equal(buildJson([], { cwd: dir }).code, 0);
+    overwrite(join(dir, ".flow", "db", "data.mdb"), PAGE, pseudoRandom(7, PAGE));
+    const r = flow(["cache", "verify"], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^flow: verify: the cache database was damaged \(.*\): set aside as .*db\.corrupt-\d+, a fresh one started\n/);
+    assert.match(r.stderr, /warning CACHE_CORRUPT_SET_ASIDE/);
+    const json = JSON.parse(flow(["cache", "verify", "--json"], { cwd: dir }).stdout) as { databaseSetAside?: unknown };
+    assert.equal(json.databaseSetAside, undefined, "the fresh database is sound");
+  } finally {
+    cleanup(dir);
   }
 });

@@ -74,6 +74,7 @@ test("RELIABILITY 22 soak: random LMDB and blob damage and SIGKILLs, each follow
         const second = flow(["build"], { cwd: dir });
         if (second.code !== 0) counts.crashLoops++;
       }
+      if (round % 10 === 9) console.log(`soak (seed ${seed}) after ${round + 1} rounds, ${Math.round((Date.now() - started) / 1000)} s: ${JSON.stringify(counts)}`);
       if (JSON.stringify(outputs(dir)) !== JSON.stringify(clean)) {
         counts.wrongOutputs++;
         failures.push(`round ${round} (${what}): wrong outputs`);

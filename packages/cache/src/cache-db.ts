@@ -11,11 +11,19 @@
 //             root, bookkeeping only, never part of a key); what `flow explain`
 //             compares against and what `flow clean` removes
 //
-// The cache is disposable: an env that fails the header check, fails to
-// open, fails the after-crash check, or carries another schema is renamed
+// The cache is disposable: an env that fails the header check, the full
+// check, the after-crash check, to open, or carries another schema is renamed
 // to db.corrupt-<ms> / db.old-schema-<ms> (kept for a post-mortem; gc may
 // delete them), a warning is emitted and a fresh env is created. Blobs are
 // verified on every read, so they survive this.
+//
+// Checks before LMDB sees the file (a damaged page can crash LMDB in native
+// code, which no catch survives):
+//   always                        the meta pages (lmdb-header-check.ts), microseconds
+//   unless untouched since a      every page the newest snapshot uses, in JS, in-process
+//   clean close (env-identity.ts) (lmdb-walk.ts): cannot crash, ~1 ms per MiB
+//   after a crash or read errors  also a full read by LMDB in a child process
+//   (a stale session marker)      (db-verify.ts), whose death is observed, not shared
 //
 // Writes are asynchronous and batched by lmdb-js (one transaction per event
 // turn, committed off the main thread); nothing here waits for a durable
@@ -29,7 +37,9 @@ import { createRequire } from "node:module";
 import type { Database, RootDatabase } from "lmdb";
 import { CACHE_SCHEMA_VERSION } from "./action-record.js";
 import { errorMessage, type CacheWarningCode, type WarningSink } from "./cache-warning.js";
+import { untouchedSinceCleanClose } from "./env-identity.js";
 import { lmdbHeaderProblem } from "./lmdb-header-check.js";
+import { lmdbWalkProblem } from "./lmdb-walk.js";
 import type { Clock } from "./stat-memo.js";
 
 export interface CacheDb {
@@ -47,18 +57,27 @@ const VERIFY_TIMEOUT_MS = 60_000;
 // ~115 ms (Node's CJS export lexer scans it), on every start of every command.
 const { open } = createRequire(import.meta.url)("lmdb") as typeof import("lmdb");
 
-export async function openCacheDb(
-  cacheDir: string,
-  opts: { clock: Clock; warn: WarningSink; verify: boolean },
-): Promise<CacheDb> {
+export interface OpenCacheDbOptions {
+  clock: Clock;
+  warn: WarningSink;
+  /** A process died with the env open, or met read errors in it: also read it in full with LMDB, in a child. */
+  crashed: boolean;
+  /** Walk the file even when it is untouched since a clean close (`flow cache verify`). */
+  full?: boolean;
+  /** Told where the env went when it is set aside as corrupt. */
+  onSetAside?: (dest: string, why: string) => void;
+}
+
+export async function openCacheDb(cacheDir: string, opts: OpenCacheDbOptions): Promise<CacheDb> {
   const dbDir = join(cacheDir, "db");
   const setAside = (kind: "corrupt" | "old-schema", code: CacheWarningCode, why: string): void => {
     const dest = uniqueName(join(cacheDir, `db.${kind}-${opts.clock.now()}`));
     renameSync(dbDir, dest);
+    if (kind === "corrupt") opts.onSetAside?.(dest, why);
     opts.warn({ code, message: `cache database set aside as ${dest}: ${why}; starting a fresh one` });
   };
 
-  const problem = suspectProblem(dbDir, opts.verify);
+  const problem = suspectProblem(dbDir, opts);
   if (problem !== undefined) setAside("corrupt", "CACHE_CORRUPT_SET_ASIDE", problem);
 
   let db: CacheDb;
@@ -127,17 +146,22 @@ function openEnv(dbDir: string): CacheDb {
 }
 
 /** Why the env on disk must not be opened in this process, if it must not. */
-function suspectProblem(dbDir: string, verify: boolean): string | undefined {
+function suspectProblem(dbDir: string, opts: OpenCacheDbOptions): string | undefined {
   const dataFile = join(dbDir, "data.mdb");
   if (!existsSync(dataFile)) return undefined;
-  let problem: string | undefined;
-  try {
-    problem = lmdbHeaderProblem(dataFile);
-  } catch (err) {
-    problem = errorMessage(err);
-  }
-  if (problem !== undefined) return `its data file failed the header check (${problem})`;
-  if (!verify) return undefined;
+  const checked = (check: (file: string) => string | undefined): string | undefined => {
+    try {
+      return check(dataFile);
+    } catch (err) {
+      return errorMessage(err);
+    }
+  };
+  const header = checked(lmdbHeaderProblem);
+  if (header !== undefined) return `its data file failed the header check (${header})`;
+  if (!opts.crashed && opts.full !== true && untouchedSinceCleanClose(dbDir)) return undefined;
+  const walk = checked(lmdbWalkProblem);
+  if (walk !== undefined) return `its data file failed the full check (${walk})`;
+  if (!opts.crashed) return undefined;
   const script = fileURLToPath(new URL("./db-verify.js", import.meta.url));
   const run = spawnSync(process.execPath, ["--no-concurrent-recompilation", script, dbDir], {
     stdio: "ignore",

@@ -1,4 +1,6 @@
-// `flow cache verify`: rehash every blob; a blob whose bytes do not match its
+// `flow cache verify`: the LMDB file is walked in full when the cache is
+// opened for it (see cache-db.ts; a damaged env is set aside and reported in
+// `databaseSetAside`); then rehash every blob; a blob whose bytes do not match its
 // name is deleted, and so is every record that names a deleted or missing
 // blob (its restore could only fail) or that fails to decode.
 //
@@ -19,6 +21,8 @@ export interface VerifyReport {
   readonly entriesChecked: number;
   /** Keys of records dropped: they named a bad or missing blob, or failed to decode. */
   readonly entriesRemoved: readonly string[];
+  /** The LMDB env failed its full check when verify opened it: set aside here, a fresh one started (its entries are gone). */
+  readonly databaseSetAside?: { readonly path: string; readonly reason: string };
 }
 
 export async function verifyCache(db: CacheDb, cacheDir: string, hasher: Hasher, warn: WarningSink): Promise<VerifyReport> {

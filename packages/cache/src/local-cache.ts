@@ -5,6 +5,7 @@
 //   db.corrupt-<ms>/  db.old-schema-<ms>/   envs set aside (see cache-db.ts)
 //   blobs/ab/<32hex>  content-addressed files, read-only (see blob-store.ts)
 //   tmp/              temp files of blob writes; older than 1 h removed at open
+//   db/clean-close.json  the data file's identity at the last clean close (see env-identity.ts)
 //   run/<pid>-<n>     present while a process has the env open (see session-marker.ts)
 //   stats.json        build hits/misses and the running size estimate (see cache-stats.ts)
 //
@@ -18,6 +19,8 @@ import { checkActionRecord, type ActionRecord, type OutputEntry } from "./action
 import type { ArtifactStore } from "./artifact-store.js";
 import { BlobStore } from "./blob-store.js";
 import { openCacheDb, type CacheDb } from "./cache-db.js";
+import { forgetCleanClose, recordCleanClose } from "./env-identity.js";
+import { onLmdbCommitFailure } from "./lmdb-commit-guard.js";
 import { errorMessage, type CacheWarning, type WarningSink } from "./cache-warning.js";
 import type { ContentHash, Hasher } from "./content-hash.js";
 import { cacheStats, recordBuild, noteMeasuredSize, type BuildRun, type CacheStatsReport, type StatsFile } from "./cache-stats.js";
@@ -37,6 +40,14 @@ export interface LocalCacheOptions {
   clock?: Clock;
   /** Stats already taken by the caller (follows symlinks, undefined when missing); default statSync. */
   stat?: (absPath: string) => StatLike | undefined;
+  /** Walk the whole LMDB file before trusting it, even when it is untouched since a clean close (`flow cache verify`). */
+  fullCheck?: boolean;
+}
+
+/** Where the open moved a damaged env, and why. */
+export interface SetAsideDb {
+  path: string;
+  reason: string;
 }
 
 export class LocalCache implements ArtifactStore {
@@ -46,6 +57,7 @@ export class LocalCache implements ArtifactStore {
   /** An LMDB read failed during this session: the env may hold a damaged page (see close). */
   private damaged = false;
   private warnedRead = false;
+  private readonly stopCommitGuard: () => void;
   /**
    * Hits not yet written to the `access` db: key -> time of the hit. A no-op
    * build hits every task, and one async put per hit cost more than the rest
@@ -62,8 +74,11 @@ export class LocalCache implements ArtifactStore {
     private readonly hasher: Hasher,
     /** The cache directory (gc, verify and stats walk its blobs/). */
     readonly dir: string,
+    /** Set when this open found the env damaged and set it aside. */
+    readonly setAside: SetAsideDb | undefined,
     stat?: (absPath: string) => StatLike | undefined,
   ) {
+    this.stopCommitGuard = onLmdbCommitFailure((err) => this.readFailed(err));
     this.statMemo = new StatMemo({ hasher, clock, store: lmdbStatMemoStore(db.statmemo, warn, () => (this.damaged = true)), ...(stat ? { stat } : {}) });
   }
 
@@ -79,8 +94,15 @@ export class LocalCache implements ArtifactStore {
     // holder's marker and verifies the env in a child before trusting it,
     // instead of crashing the same way forever.
     const marker = SessionMarker.create(cacheDir);
-    const db = await openCacheDb(cacheDir, { clock, warn, verify: crashed });
-    return new LocalCache(db, new BlobStore(cacheDir, opts.hasher, warn), marker, clock, warn, opts.hasher, cacheDir, opts.stat);
+    let setAside: SetAsideDb | undefined;
+    const db = await openCacheDb(cacheDir, {
+      clock,
+      warn,
+      crashed,
+      full: opts.fullCheck === true,
+      onSetAside: (path, reason) => (setAside = { path, reason }),
+    });
+    return new LocalCache(db, new BlobStore(cacheDir, opts.hasher, warn), marker, clock, warn, opts.hasher, cacheDir, setAside, opts.stat);
   }
 
   /** A record that fails to decode, or is filed under another key (a forced collision), is a miss: warned and deleted. */
@@ -193,7 +215,7 @@ export class LocalCache implements ArtifactStore {
     }
   }
 
-  /** LMDB failed a read (a damaged page): warned once; the next open checks the env in full (see close). */
+  /** LMDB failed a read or a commit (a damaged page): warned once; the next open checks the env in full (see close). */
   private readFailed(err: unknown): void {
     this.damaged = true;
     if (this.warnedRead) return;
@@ -220,8 +242,9 @@ export class LocalCache implements ArtifactStore {
   }
 
   /** Rehashes every blob; drops bad blobs and the records naming them (see cache-verify.ts). */
-  verify(): Promise<VerifyReport> {
-    return verifyCache(this.db, this.dir, this.hasher, this.warn);
+  async verify(): Promise<VerifyReport> {
+    const report = await verifyCache(this.db, this.dir, this.hasher, this.warn);
+    return this.setAside === undefined ? report : { ...report, databaseSetAside: this.setAside };
   }
 
   stats(): CacheStatsReport {
@@ -251,10 +274,18 @@ export class LocalCache implements ArtifactStore {
       this.warn({ code: "CACHE_WRITE_FAILED", message: `could not write the cache database: ${errorMessage(err)}` });
     }
     await this.db.env.close();
+    this.stopCommitGuard();
     // Read errors mean a damaged page may be there: the next open checks the env in full
     // (and sets it aside if it is), instead of every build meeting the same errors.
-    if (this.damaged) this.marker.keep();
-    else this.marker.remove();
+    // Otherwise the file is as LMDB left it: its identity lets the next open skip the walk.
+    const dbDir = join(this.dir, "db");
+    if (this.damaged) {
+      forgetCleanClose(dbDir);
+      this.marker.keep();
+    } else {
+      recordCleanClose(dbDir);
+      this.marker.remove();
+    }
   }
 
   private async dropRecord(key: string, code: "ACTION_RECORD_INVALID" | "ACTION_KEY_MISMATCH", why: string): Promise<undefined> {

@@ -90,7 +90,12 @@ abstract class CacheCommand extends Command {
   json = Option.Boolean("--json", false, { description: "Print the result as one JSON document" });
 
   /** Opens the cache (and, for writers, takes the workspace lock), runs `body`, cleans up. */
-  protected async withCache(lockAs: string | undefined, noWait: boolean, body: (cache: LocalCache) => Promise<void>): Promise<number> {
+  protected async withCache(
+    lockAs: string | undefined,
+    noWait: boolean,
+    body: (cache: LocalCache) => Promise<void>,
+    opts: { fullCheck?: boolean } = {},
+  ): Promise<number> {
     const err = this.context.stderr;
     const root = findProjectRoot(process.cwd(), this.dir, this.file);
     const cacheDir = resolveCacheDir(process.cwd(), this.cacheDir, process.env, root);
@@ -108,7 +113,11 @@ abstract class CacheCommand extends Command {
       if (lock === undefined) return EXIT.taskFailed;
     }
     try {
-      const cache = await LocalCache.open(cacheDir, { hasher: await createHasher(), onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`) });
+      const cache = await LocalCache.open(cacheDir, {
+        hasher: await createHasher(),
+        onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`),
+        fullCheck: opts.fullCheck === true,
+      });
       try {
         await body(cache);
       } finally {
@@ -188,7 +197,7 @@ export class CacheVerifyCommand extends CacheCommand {
   static override usage = Command.Usage({
     category: "Cache",
     description: "rehash every blob; drop bad blobs and the entries that name them",
-    details: "Reads the whole blob store. A blob whose bytes do not match its name is deleted, and so is every entry naming a deleted or missing blob; those tasks rerun at their next build. Exit 0 either way: the cache is consistent afterwards.",
+    details: "Walks the whole LMDB file first: a damaged one is set aside (reported) and a fresh one started. Then reads the whole blob store. A blob whose bytes do not match its name is deleted, and so is every entry naming a deleted or missing blob; those tasks rerun at their next build. Exit 0 either way: the cache is consistent afterwards.",
     examples: [["Check the project's cache", "$0 cache verify"]],
   });
 
@@ -202,10 +211,12 @@ export class CacheVerifyCommand extends CacheCommand {
         return;
       }
       const verdict = r.badBlobs.length === 0 ? "all good" : `${r.badBlobs.length} bad, removed`;
+      const db = r.databaseSetAside;
       this.context.stdout.write(
-        `flow: verify: ${r.blobsChecked} blobs (${formatSize(r.bytesChecked)}): ${verdict}; ${r.entriesChecked} entries, ${r.entriesRemoved.length} dropped\n`,
+        (db === undefined ? "" : `flow: verify: the cache database was damaged (${db.reason}): set aside as ${db.path}, a fresh one started\n`) +
+          `flow: verify: ${r.blobsChecked} blobs (${formatSize(r.bytesChecked)}): ${verdict}; ${r.entriesChecked} entries, ${r.entriesRemoved.length} dropped\n`,
       );
-    });
+    }, { fullCheck: true });
   }
 }
 

@@ -1,3 +1,4 @@
+import { absorbCommitError } from "@flow/cache";
 import { Builtins, Cli } from "./clipanion.js";
 import { BuildCommand } from "./build-command.js";
 import { CacheGcCommand, CacheStatsCommand, CacheVerifyCommand } from "./cache-command.js";
@@ -15,6 +16,15 @@ export async function main(argv: string[]): Promise<number> {
       if (e.code !== "EPIPE") throw e;
     });
   }
+  // lmdb-js starts each batch of writes with a commit promise of its own that
+  // nobody can hold; when the commit fails (a full disk) that promise rejects
+  // unhandled and would end flow mid-build. The writes in that commit are
+  // rejected too, and their owners warn (CACHE_WRITE_FAILED), so this one is
+  // dropped. Anything else fails as Node would.
+  process.on("unhandledRejection", (reason) => {
+    if (absorbCommitError(reason)) return;
+    throw reason;
+  });
   const cli = new Cli({ binaryLabel: "flow", binaryName: "flow", binaryVersion: "0.1.0" });
   cli.register(BuildCommand);
   cli.register(CleanCommand);

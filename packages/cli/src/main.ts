@@ -4,6 +4,7 @@ import { BuildCommand } from "./build-command.js";
 import { CacheGcCommand, CacheStatsCommand, CacheVerifyCommand } from "./cache-command.js";
 import { CleanCommand } from "./clean-command.js";
 import { EXIT } from "./exit-codes.js";
+import { listenForInterrupts } from "./interrupt.js";
 import { makeStyleArgs } from "./make-style-args.js";
 import { ExplainCommand } from "./explain-command.js";
 import { StatusCommand } from "./status-command.js";
@@ -11,6 +12,7 @@ import { StatusCommand } from "./status-command.js";
 /** Entry point of the `flow` binary; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   for (const s of [process.stdout, process.stderr]) stopWritingOnError(s);
+  listenForInterrupts();
   // lmdb-js starts each batch of writes with a commit promise of its own that
   // nobody can hold; when the commit fails (a full disk) that promise rejects
   // unhandled and would end flow mid-build. The writes in that commit are

@@ -39,6 +39,22 @@ import { HASH_CHUNK_BYTES, type ContentHash, type Hasher } from "./content-hash.
 
 export type CopyResult = { ok: true } | { ok: false; reason: "blob-missing" | "blob-corrupt" };
 
+/**
+ * The store could not write a blob (ENOSPC, EDQUOT, EIO, EROFS... on the
+ * cache's disk): the bytes it was given are fine, the cache is not. Thrown
+ * by the put* methods so that a caller can tell it from a failure to read
+ * its source (saveOutputs turns it into "built but not cached").
+ */
+export class BlobWriteError extends Error {
+  readonly code: string | undefined;
+
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "BlobWriteError";
+    this.code = errnoCode(cause);
+  }
+}
+
 /** A blob put but not yet under its name: its bytes in memory, or a complete read-only temp file. */
 type PendingBlob =
   | { readonly hash: ContentHash; readonly data: Uint8Array }
@@ -91,7 +107,7 @@ export class BlobStore {
         writeAll(fd, data);
       } catch (err) {
         discard(path, fd);
-        throw err;
+        throw new BlobWriteError(err);
       }
       this.addTmp(hash, path, fd);
     } else {
@@ -259,14 +275,14 @@ export class BlobStore {
     try {
       if (head.length > 0) {
         digest.update(head);
-        writeAll(out, head);
+        writeBlob(out, head);
       }
       for (;;) {
         const n = readSync(fd, this.chunk, 0, HASH_CHUNK_BYTES, null);
         if (n === 0) break;
         const bytes = this.chunk.subarray(0, n);
         digest.update(bytes);
-        writeAll(out, bytes);
+        writeBlob(out, bytes);
         size += n;
       }
     } catch (err) {
@@ -289,7 +305,28 @@ export class BlobStore {
 
   private openTmp(): { path: string; fd: number } {
     const path = this.tmpName();
-    return { path, fd: openSync(path, "wx", 0o600) };
+    try {
+      return { path, fd: openSync(path, "wx", 0o600) };
+    } catch (err) {
+      throw new BlobWriteError(err);
+    }
+  }
+
+  /**
+   * The hash and size of an open file from its first byte, storing nothing:
+   * for outputs the store could not take (see BlobWriteError), whose hashes
+   * dependents' keys still need.
+   */
+  hashFd(fd: number): { hash: ContentHash; size: number } {
+    const digest = this.hasher.stream();
+    let size = 0;
+    for (;;) {
+      const n = readSync(fd, this.chunk, 0, HASH_CHUNK_BYTES, size);
+      if (n === 0) break;
+      digest.update(this.chunk.subarray(0, n));
+      size += n;
+    }
+    return { hash: digest.digest(), size };
   }
 
   /** A complete temp file: read-only now; fsync'ed and renamed into place at the next flush. */
@@ -298,7 +335,7 @@ export class BlobStore {
       fchmodSync(fd, 0o444);
     } catch (err) {
       discard(tmpPath, fd);
-      throw err;
+      throw new BlobWriteError(err);
     }
     this.pending.set(hash, { hash, tmpPath, fd });
   }
@@ -341,6 +378,15 @@ async function fsyncDir(dir: string): Promise<void> {
 async function writeAllAsync(fd: number, data: Uint8Array): Promise<void> {
   let off = 0;
   while (off < data.length) off += (await writeAsync(fd, data, off, data.length - off)).bytesWritten;
+}
+
+/** writeAll into a temp blob: a failure is the store's (BlobWriteError), not the source's. */
+function writeBlob(fd: number, data: Uint8Array): void {
+  try {
+    writeAll(fd, data);
+  } catch (err) {
+    throw new BlobWriteError(err);
+  }
 }
 
 function writeAll(fd: number, data: Uint8Array): void {

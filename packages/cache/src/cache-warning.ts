@@ -28,7 +28,22 @@ export interface CacheWarning {
 export type WarningSink = (w: CacheWarning) => void;
 
 export function errorMessage(err: unknown): string {
+  if (absorbCommitError(err)) return "a write to the cache database failed (most often: the disk is full)";
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * lmdb-js rejects a failed commit's writes with "Commit failed (see
+ * commitError for details)" and also rejects `err.commitError`, a promise
+ * nobody else holds: unhandled, it would end the process (the ENOSPC it
+ * carries is already printed by lmdb). Whoever handles the write's error
+ * calls this; true when `err` was such an error.
+ */
+export function absorbCommitError(err: unknown): boolean {
+  const p = typeof err === "object" && err !== null ? (err as { commitError?: unknown }).commitError : undefined;
+  if (!(p instanceof Promise)) return false;
+  p.catch(() => undefined);
+  return true;
 }
 
 export function errnoCode(err: unknown): string | undefined {

@@ -7,6 +7,8 @@
 // process instead; any other unhandled rejection is rethrown, which ends the
 // process as Node would have. The listener stays once installed: a failed
 // commit can surface after the cache that made it was closed.
+import { absorbCommitError } from "./cache-warning.js";
+
 type CommitFailureSink = (err: Error) => void;
 
 const sinks = new Set<CommitFailureSink>();
@@ -14,6 +16,8 @@ let installed = false;
 
 function onUnhandledRejection(reason: unknown): void {
   if (!(reason instanceof Error && "commitError" in reason)) throw reason;
+  // Its `commitError` is a second promise nobody holds, rejected with the cause.
+  absorbCommitError(reason);
   for (const sink of sinks) sink(reason);
 }
 

@@ -21,7 +21,7 @@ import { BlobStore } from "./blob-store.js";
 import { openCacheDb, type CacheDb } from "./cache-db.js";
 import { forgetCleanClose, recordCleanClose } from "./env-identity.js";
 import { onLmdbCommitFailure } from "./lmdb-commit-guard.js";
-import { errorMessage, type CacheWarning, type WarningSink } from "./cache-warning.js";
+import { absorbCommitError, errorMessage, type CacheWarning, type WarningSink } from "./cache-warning.js";
 import type { ContentHash, Hasher } from "./content-hash.js";
 import { cacheStats, recordBuild, noteMeasuredSize, type BuildRun, type CacheStatsReport, type StatsFile } from "./cache-stats.js";
 import { verifyCache, type VerifyReport } from "./cache-verify.js";
@@ -49,6 +49,9 @@ export interface SetAsideDb {
   path: string;
   reason: string;
 }
+
+/** How long close() waits for LMDB to confirm its writes (see close). */
+const FLUSH_WAIT_MS = 2000;
 
 export class LocalCache implements ArtifactStore {
   readonly statMemo: StatMemo;
@@ -143,7 +146,12 @@ export class LocalCache implements ArtifactStore {
     if (missing !== undefined) {
       throw new Error(`putAction(${record.key}): blob ${missing} is not in the store; save outputs before the record`);
     }
-    await this.db.actions.put(record.key, record);
+    try {
+      await this.db.actions.put(record.key, record);
+    } catch (err) {
+      if (absorbCommitError(err)) throw new Error(errorMessage(err), { cause: err });
+      throw err;
+    }
   }
 
   /** Makes every blob written so far durable and visible in blobs/ (putAction does this itself). */
@@ -269,11 +277,14 @@ export class LocalCache implements ArtifactStore {
       this.warn({ code: "CACHE_WRITE_FAILED", message: `could not store outputs in the cache: ${errorMessage(err)}` });
     }
     try {
-      await this.db.env.flushed;
+      // After a failed commit (disk full) lmdb-js may never settle `flushed`: without the
+      // timer the event loop would run dry here and flow exit 0 mid-cleanup, lock still held.
+      if (!(await settlesWithin(this.db.env.flushed, FLUSH_WAIT_MS))) this.warn({ code: "CACHE_WRITE_FAILED", message: `the cache database did not confirm its last writes within ${FLUSH_WAIT_MS / 1000}s; they may be lost (the cache stays consistent)` });
     } catch (err) {
       this.warn({ code: "CACHE_WRITE_FAILED", message: `could not write the cache database: ${errorMessage(err)}` });
     }
-    await this.db.env.close();
+    // The same after a failed commit: close() waits for the write queue.
+    if (!(await settlesWithin(this.db.env.close(), FLUSH_WAIT_MS))) this.damaged = true;
     this.stopCommitGuard();
     // Read errors mean a damaged page may be there: the next open checks the env in full
     // (and sets it aside if it is), instead of every build meeting the same errors.
@@ -317,5 +328,16 @@ export class LocalCache implements ArtifactStore {
     if (this.warnedAccess) return;
     this.warnedAccess = true;
     this.warn({ code: "CACHE_WRITE_FAILED", message: `could not record an access time: ${errorMessage(err)}` });
+  }
+}
+
+/** true when `p` resolves within `ms`, false when the time runs out first; rejects if `p` does. */
+async function settlesWithin(p: PromiseLike<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([Promise.resolve(p).then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

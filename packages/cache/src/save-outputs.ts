@@ -8,17 +8,37 @@
 // Each file is read once: hashed and copied into the blob store in the same
 // pass, and its hash is handed to the stat memo so the next outputsMatch
 // does not read it again.
+//
+// Two kinds of failure, kept apart in the result: the outputs are bad (missing,
+// unsafe, unreadable: the task fails), or they are good but the store could
+// not take them (disk full, quota, I/O error on the cache's disk: the task
+// stands, uncached). In the second case the remaining files are only hashed,
+// since dependents' keys need their hashes.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, type Stats } from "node:fs";
 import { join, posix } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { OutputEntry } from "./action-record.js";
-import type { BlobStore } from "./blob-store.js";
+import { BlobWriteError, type BlobStore } from "./blob-store.js";
+import type { ContentHash } from "./content-hash.js";
 import { errnoCode, errorMessage } from "./cache-warning.js";
 import { comparePaths, isSafeRelativePath, isSafeSymlinkTarget } from "./output-path.js";
 import type { StatMemo } from "./stat-memo.js";
 
+/** Why good outputs were not stored: the first blob the store failed to write. */
+export interface StoreFailure {
+  /** The output (project-relative) whose blob could not be written. */
+  readonly path: string;
+  /** The errno code (ENOSPC, EDQUOT, EIO...), when there is one. */
+  readonly code: string | undefined;
+  readonly message: string;
+}
+
 export type SaveOutputsResult =
-  | { ok: true; entries: OutputEntry[] }
+  /** Every output is good and in the store (durable at the next flush). */
+  | { ok: true; stored: true; entries: OutputEntry[] }
+  /** Every output is good, but the store could not take them: the result must not be recorded. */
+  | { ok: true; stored: false; entries: OutputEntry[]; storeFailure: StoreFailure }
+  /** An output is bad: missing, unsafe, or unreadable. */
   | { ok: false; reason: "missing-output" | "unsafe-symlink" | "special-file" | "io"; path: string; message: string };
 
 type SaveFailure = Extract<SaveOutputsResult, { ok: false }>;
@@ -41,10 +61,18 @@ export async function saveOutputs(
       if (problem !== undefined) return problem;
     }
     const entries: OutputEntry[] = [];
+    const state: { storeFailure?: StoreFailure } = {};
     let sinceYield = 0;
     for (const rel of [...found.keys()].sort(comparePaths)) {
       const st = found.get(rel) as Stats;
-      const result = st.isFile() ? saveFile(root, rel, blobs, statMemo) : nonFileEntry(root, rel, st);
+      let result: OutputEntry | SaveFailure;
+      try {
+        result = st.isFile() ? saveFile(root, rel, blobs, statMemo, state) : nonFileEntry(root, rel, st);
+      } catch (err) {
+        // A read error has no path of its own (readSync): name the output.
+        if (errnoCode(err) === undefined) throw err;
+        return fail("io", rel, `could not read output ${rel}: ${errorMessage(err)}`);
+      }
       if ("ok" in result) return result;
       entries.push(result);
       if (st.isFile() && ++sinceYield >= FILES_PER_TURN) {
@@ -54,7 +82,8 @@ export async function saveOutputs(
     }
     // The blobs become durable at the next BlobStore.flush (LocalCache.putAction waits for it
     // before it writes a record naming them).
-    return { ok: true, entries };
+    if (state.storeFailure !== undefined) return { ok: true, stored: false, entries, storeFailure: state.storeFailure };
+    return { ok: true, stored: true, entries };
   } catch (err) {
     if (errnoCode(err) === undefined) throw err;
     return fail("io", pathOf(err, root), errorMessage(err));
@@ -97,14 +126,14 @@ function collect(root: string, rel: string, isDir: boolean, found: Map<string, S
   return undefined;
 }
 
-function saveFile(root: string, rel: string, blobs: BlobStore, statMemo: StatMemo): OutputEntry | SaveFailure {
+function saveFile(root: string, rel: string, blobs: BlobStore, statMemo: StatMemo, state: { storeFailure?: StoreFailure }): OutputEntry | SaveFailure {
   const abs = join(root, rel);
   // O_NOFOLLOW: if the file was swapped for a link since the walk, fail rather than store the link's target.
   const fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const before = fstatSync(fd);
     if (!before.isFile()) return fail("special-file", rel, `output ${rel} is no longer a regular file`);
-    const { hash, size } = blobs.putFromFd(fd, before.size);
+    const { hash, size } = state.storeFailure === undefined ? putOrHash(fd, before.size, rel, blobs, state) : blobs.hashFd(fd);
     // fstat after the copy: a file still being written has a recent mtime, so
     // its memo record stays untrusted and is re-hashed next time.
     const after = fstatSync(fd);
@@ -112,6 +141,17 @@ function saveFile(root: string, rel: string, blobs: BlobStore, statMemo: StatMem
     return { path: rel, kind: "file", hash, size, mode: after.mode & 0o777 };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Stores the file; if the store cannot write, notes why and hashes the file instead (from its start). */
+function putOrHash(fd: number, size: number, rel: string, blobs: BlobStore, state: { storeFailure?: StoreFailure }): { hash: ContentHash; size: number } {
+  try {
+    return blobs.putFromFd(fd, size);
+  } catch (err) {
+    if (!(err instanceof BlobWriteError)) throw err;
+    state.storeFailure = { path: rel, code: err.code, message: err.message };
+    return blobs.hashFd(fd);
   }
 }
 

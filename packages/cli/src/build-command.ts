@@ -100,7 +100,7 @@ export class BuildCommand extends Command {
       if (again) force.abort();
       else abort.abort();
     });
-    const runner = new ShellRunner({ graceMs: 5000, forceSignal: force.signal });
+    const runner = new ShellRunner({ graceMs: 5000, forceSignal: force.signal, logNotes: renderer.logNotes });
     const host = new (this.explain ? RecordingBuildHost : LocalBuildHost)(root, cache, hasher, join(root, ".flow", "logs"), (w) => renderer.warning(w));
     // --explain: reasons are computed only for tasks whose recipe starts (see plan-render-why.ts).
     const why = this.explain ? new WhyLines(new RunExplainer({ graph, host: readOnlyHost(host, cache), env: process.env, force: this.force }), progress) : undefined;

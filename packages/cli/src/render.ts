@@ -15,6 +15,8 @@ const LOG_LINES_SHOWN = 200;
  */
 export class TextRenderer {
   private readonly counts = new Map<TaskStatus, number>();
+  /** Notes about logs, by path, shown with them (ShellRunner adds one when a log's disk was full). */
+  readonly logNotes = new Map<string, string>();
 
   constructor(
     private readonly out: Output,
@@ -74,17 +76,21 @@ export class TextRenderer {
   }
 
   private showLog(name: string, logPath: string): void {
+    const note = this.logNotes.get(logPath);
     let text: string;
     try {
       text = readFileSync(logPath, "utf8");
     } catch {
-      return; // the log is gone; the failure line above already says what happened
+      // The log is gone; the failure line above already says what happened.
+      if (note !== undefined) this.out.write(`  (log ${relative(this.cwd, logPath)}: ${note})\n`);
+      return;
     }
     const lines = text.split("\n");
     if (lines.at(-1) === "") lines.pop();
     const shown = lines.slice(-LOG_LINES_SHOWN);
     this.out.write(`  --- log of ${name} (${relative(this.cwd, logPath)})${lines.length > shown.length ? `, last ${shown.length} of ${lines.length} lines` : ""} ---\n`);
     for (const l of shown) this.out.write(`  | ${l}\n`);
+    if (note !== undefined) this.out.write(`  (${note})\n`);
     this.out.write(`  ---\n`);
   }
 

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import type { RunRequest, RunResult, TaskRunner } from "@flow/graph";
 import { SpawnHelper, type LaunchOutcome, type LaunchSpec } from "./spawn-helper-client.js";
@@ -17,7 +17,15 @@ export interface ShellRunnerOptions {
   readonly spawn?: "helper" | "direct";
   /** Tests: another helper script in place of spawn-helper.js. */
   readonly helperScript?: string;
+  /**
+   * Where to say, by log path, that a failed recipe's log may have lost what
+   * it printed (its disk was full when it ended); the renderer shows it with the log.
+   */
+  readonly logNotes?: Map<string, string>;
 }
+
+/** Free bytes under which a failed recipe's log is suspected of being cut short. */
+const LOG_ROOM_BYTES = 64 * 1024;
 
 /** A recipe on its way or running: the one thing the runner does to it. */
 interface Launched {
@@ -74,6 +82,7 @@ export class ShellRunner implements TaskRunner {
         if (graceTimer) clearTimeout(graceTimer);
         this.onAbort.get(req.signal)?.delete(onAbort);
         this.running.delete(proc);
+        if (!("spawnError" in o) && o.exitCode !== 0 && !interrupted) this.checkLogRoom(req.logPath);
         resolve("spawnError" in o ? { exitCode: null, signal: null, timedOut, interrupted, spawnError: o.spawnError } : { ...o, timedOut, interrupted });
       };
       const proc = this.launcher()(spec, done);
@@ -95,6 +104,29 @@ export class ShellRunner implements TaskRunner {
       if (req.signal.aborted) onAbort();
       else this.abortHandlers(req.signal).add(onAbort);
     });
+  }
+
+  /**
+   * A failed recipe on a full disk often fails because the disk is full, and
+   * then what it printed about it could not be written to its log either
+   * (the recipe writes straight to the log's descriptor; flow never sees the
+   * bytes). Checked now, before the failed task's outputs are removed and
+   * free the space again; only for failures, so it costs a successful task nothing.
+   */
+  private checkLogRoom(logPath: string): void {
+    if (this.opts.logNotes === undefined) return;
+    let free: number;
+    try {
+      const st = statfsSync(dirname(logPath));
+      free = st.bavail * st.bsize;
+    } catch {
+      return; // the log's directory is gone or unreadable: the renderer says the log is missing
+    }
+    if (free >= LOG_ROOM_BYTES) return;
+    this.opts.logNotes.set(
+      logPath,
+      `the disk holding this log had ${free} bytes free when the recipe ended, so what the recipe printed may be missing from it (ENOSPC); free space (e.g. 'flow cache gc --max-size SIZE') and build again to see its output`,
+    );
   }
 
   private abortHandlers(signal: AbortSignal): Set<() => void> {

@@ -131,9 +131,13 @@ function tryCreate(path: string, content: string): boolean {
   try {
     writeSync(fd, content);
     fsyncSync(fd);
-  } finally {
+  } catch (err) {
+    // Disk full: a lock without its holder's name would make the next build wait for nobody.
     closeSync(fd);
+    rmSync(path, { force: true });
+    throw err;
   }
+  closeSync(fd);
   return true;
 }
 
@@ -207,12 +211,21 @@ function ageMs(path: string): number {
  */
 export async function lockWorkspace(root: string, command: string, opts: { noWait: boolean; err: { write(text: string): void } }): Promise<WorkspaceLock | undefined> {
   const { err } = opts;
-  const got = await WorkspaceLock.acquire(root, {
-    command,
-    wait: !opts.noWait,
-    onWait: (h) => err.write(`flow: waiting for the workspace lock held by ${describeHolder(h)}\n`),
-    onTakeover: (h) => err.write(`flow: warning: took over the workspace lock of ${describeHolder(h)}, which is no longer running\n`),
-  });
+  let got: LockResult;
+  try {
+    got = await WorkspaceLock.acquire(root, {
+      command,
+      wait: !opts.noWait,
+      onWait: (h) => err.write(`flow: waiting for the workspace lock held by ${describeHolder(h)}\n`),
+      onTakeover: (h) => err.write(`flow: warning: took over the workspace lock of ${describeHolder(h)}, which is no longer running\n`),
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === undefined) throw e;
+    // ENOSPC, EROFS, EACCES...: nothing has started; say so instead of a stack trace.
+    err.write(`flow: cannot take the workspace lock ${WorkspaceLock.pathFor(root)}: ${(e as Error).message}; nothing was built (free space or fix the permissions, then try again)\n`);
+    return undefined;
+  }
   if (got.ok) return got.lock;
   err.write(`flow: the workspace is locked by ${describeHolder(got.holder)}; not waiting (--no-wait)\n`);
   return undefined;

@@ -2,7 +2,9 @@ import type { ActionRecord, FileState, OutputEntry } from "@flow/cache";
 import type { OutputDecl } from "./task-graph.js";
 
 export type SaveResult =
-  | { ok: true; entries: OutputEntry[] }
+  | { ok: true; stored: true; entries: OutputEntry[] }
+  /** The outputs are good but the cache could not store them (disk full...): the task stands, uncached. */
+  | { ok: true; stored: false; entries: OutputEntry[]; storeFailure: { path: string; code: string | undefined; message: string } }
   | { ok: false; reason: "missing-output" | "unsafe-symlink" | "special-file" | "io"; path: string; message: string };
 
 export type RestoreResult = { ok: true } | { ok: false; reason: string; path: string; message: string };

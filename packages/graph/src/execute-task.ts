@@ -159,6 +159,13 @@ async function run(task: Task, keyed: Keyed, before: readonly FileState[], ctx: 
         : `output '${saved.path}' cannot be cached: ${saved.message}`;
     return failed("failed", saved.reason === "missing-output" ? "missing-output" : saved.reason === "io" ? "io" : "unsafe-output", msg);
   }
+  if (!saved.stored) {
+    // Good outputs the cache could not take (disk full...): the task stands, like a record that cannot be written.
+    const { path, message } = saved.storeFailure;
+    const why = `could not store output '${path}' in the cache (${message}); it is built and in place but not cached, so '${task.name}' will run again next time. Free space on the cache's disk, or shrink the cache with 'flow cache gc --max-size SIZE'`;
+    ctx.emit({ type: "warning", warning: { code: "OUTPUT_NOT_CACHED", message: why } });
+    return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
+  }
   // Cache only clean results: the inputs must be what they were when the key
   // was computed, content and identity (an edit undone in time still shows).
   const changed = task.inputs.find((p, i) => {

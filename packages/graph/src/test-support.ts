@@ -267,7 +267,7 @@ export class MemoryBuildHost implements BuildHost {
       if (!this.files.has(d.path)) return { ok: false, reason: "missing-output", path: d.path, message: "missing" };
       entries.push(this.fileEntry(d.path));
     }
-    return { ok: true, entries };
+    return { ok: true, stored: true, entries };
   }
 
   private fileEntry(p: string): OutputEntry {

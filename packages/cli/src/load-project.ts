@@ -31,6 +31,12 @@ export interface ProjectRequest {
   readonly env: NodeJS.ProcessEnv;
   /** Select every explicit target instead of the default goal when no target is named. */
   readonly allTargets?: boolean;
+  /**
+   * Accept outputs below symlinked directories (FLOW007/FLOW020 otherwise):
+   * for `flow clean`, which never follows a link and must still clean up a
+   * project where a link took the place of an output directory.
+   */
+  readonly linkedOutputs?: boolean;
 }
 
 export interface Project {
@@ -101,7 +107,7 @@ function finish(req: ProjectRequest, at: Located, host: NodeProjectHost, model: 
   if (missing) return fail(missingInclude(missing));
   const graph = buildTaskGraph(model, { root: at.root, goals: at.targets, fs: host, ...(req.allTargets ? { allTargets: true } : {}) });
   if (!graph.ok) return graph;
-  const linked = host.outputLinkProblem(graph.value);
+  const linked = req.linkedOutputs === true ? undefined : host.outputLinkProblem(graph.value);
   if (linked) return fail(linked);
   const warnings = [...host.warnings, ...graph.value.warnings, ...unsetVariableWarnings(model)];
   return ok({ root: at.root, flowfile: at.flowfile, model, graph: graph.value, overrides: at.overrides, targets: at.targets, warnings, host });

@@ -3,7 +3,7 @@
 // FLOW_UPDATE_GOLDEN=1 rewrites them. Lines with a duration ("ran x (0.02s)",
 // the summary) are left out: they change from run to run.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { cleanup, flow, repoRoot, writeProject } from "./support.js";
@@ -14,6 +14,8 @@ interface DiagCase {
   /** Golden file name: diag-<name>.txt */
   readonly name: string;
   readonly files: Record<string, string>;
+  /** Symlinks to make: path -> link text. */
+  readonly links?: Record<string, string>;
   readonly args?: string[];
   /** Exit code of flow build. */
   readonly code: number;
@@ -45,6 +47,7 @@ const cases: DiagCase[] = [
   { name: "FLOW017", code: 0, files: { Flowfile: "out.txt: data/*.csv\n\tcat $^ /dev/null > $@\n" } },
   { name: "FLOW018", code: 0, files: { Flowfile: "CFLAGS := -O2\nout.txt:\n\techo $(CC) $(CFLGAS) > $@\n" } },
   { name: "FLOW019", code: 0, files: { Flowfile: "SHELL := /bin/bash\nout.txt:\n\techo hi > $@\n" } },
+  { name: "FLOW020", code: 2, files: { Flowfile: "all: out/app.o\nout/app.o: app.c\n\tcc -c $< -o $@\n", "app.c": "", "build/debug/.keep": "" }, links: { out: "build/debug" } },
 ];
 
 /** stdout and stderr without lines that carry a duration. */
@@ -58,6 +61,7 @@ function stable(out: string): string {
 for (const c of cases) {
   test(`diagnostic golden text: ${c.name}`, () => {
     const dir = writeProject(c.files);
+    for (const [path, text] of Object.entries(c.links ?? {})) symlinkSync(text, join(dir, path));
     try {
       const r = flow(["build", ...(c.args ?? [])], { cwd: dir });
       assert.equal(r.code, c.code, `exit code; output:\n${r.stdout}${r.stderr}`);

@@ -54,6 +54,8 @@ export class CleanCommand extends Command {
       ...(this.file !== undefined ? { file: this.file } : {}),
       words: this.words,
       env: process.env,
+      // clean removes links as links and never goes through one (docs/clean.md): a link in an output's place is its business.
+      linkedOutputs: true,
     });
     if (!project.ok) {
       err.write(`${formatDiagnostic(project.error)}\n`);

@@ -31,6 +31,12 @@ export interface ProjectRequest {
   readonly env: NodeJS.ProcessEnv;
   /** Select every explicit target instead of the default goal when no target is named. */
   readonly allTargets?: boolean;
+  /**
+   * Accept outputs below symlinked directories (FLOW007/FLOW020 otherwise):
+   * for `flow clean`, which never follows a link and must still clean up a
+   * project where a link took the place of an output directory.
+   */
+  readonly linkedOutputs?: boolean;
 }
 
 export interface Project {
@@ -101,6 +107,8 @@ function finish(req: ProjectRequest, at: Located, host: NodeProjectHost, model: 
   if (missing) return fail(missingInclude(missing));
   const graph = buildTaskGraph(model, { root: at.root, goals: at.targets, fs: host, ...(req.allTargets ? { allTargets: true } : {}) });
   if (!graph.ok) return graph;
+  const linked = req.linkedOutputs === true ? undefined : host.outputLinkProblem(graph.value);
+  if (linked) return fail(linked);
   const warnings = [...host.warnings, ...graph.value.warnings, ...unsetVariableWarnings(model)];
   return ok({ root: at.root, flowfile: at.flowfile, model, graph: graph.value, overrides: at.overrides, targets: at.targets, warnings, host });
 }
@@ -155,6 +163,8 @@ export async function loadProjectBuildingIncludes(req: ProjectRequest, build: In
       return done.ok ? done : fail({ diagnostic: done.error });
     }
     if (round > MAX_INCLUDE_ROUNDS) return fail({ diagnostic: includesDoNotSettle(targets) });
+    const linked = host.outputLinkProblem(graph);
+    if (linked) return fail({ diagnostic: linked });
     const built = await build(at.value.root, graph, targets);
     if (!built.ok) return fail({ exitCode: built.exitCode });
     if (!built.changed) {

@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { createRequire } from "node:module";
 import type { StatLike } from "@flow/cache";
 import { DirListings } from "./dir-listings.js";
+import { LinkDirs } from "./link-dirs.js";
 import { StatTable } from "./stat-table.js";
-import { DiagnosticError, errorAt, normalizeProjectPath, type Diagnostic, type GraphFs, type ReadHost, type SourceLocation } from "@flow/graph";
+import { DiagnosticError, errorAt, normalizeProjectPath, type Diagnostic, type GraphFs, type ReadHost, type SourceLocation, type TaskGraph } from "@flow/graph";
 
 /**
  * The real disk behind reading a Flowfile and building its graph: file text,
@@ -32,7 +33,11 @@ export class NodeProjectHost implements ReadHost, GraphFs {
   ) {
     this.prefix = root.endsWith("/") ? root : `${root}/`;
     this.listings = new DirListings(this.prefix);
+    this.linkDirs = new LinkDirs(this.prefix);
   }
+
+  /** Symlinked directories on output and glob paths (RELIABILITY 15). */
+  private readonly linkDirs: LinkDirs;
 
   readText(path: string): string | undefined {
     try {
@@ -53,6 +58,20 @@ export class NodeProjectHost implements ReadHost, GraphFs {
       );
     }
     const matches = fastGlob().sync(n.path, { cwd: this.root, onlyFiles: false, dot: false, followSymbolicLinks: false, unique: true });
+    // A match through an in-root link to a directory elsewhere is outside, whatever its spelling.
+    for (const m of matches) {
+      const via = this.linkDirs.on(m);
+      if (via !== undefined && !via.inside) {
+        throw new DiagnosticError(
+          errorAt(
+            "FLOW007",
+            `glob '${pattern}' matches '${m}', which is outside the project root: '${via.link}' is a symlink to '${via.to}'`,
+            at,
+            "globs match files below the Flowfile's directory only: glob the files where they are, or name them without a glob",
+          ),
+        );
+      }
+    }
     // Byte order: the same on every machine and locale.
     return matches.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
@@ -85,6 +104,59 @@ export class NodeProjectHost implements ReadHost, GraphFs {
     const st = this.stats.take(abs);
     if (st === undefined) return statSync(abs, { throwIfNoEntry: false });
     return st === null ? undefined : st;
+  }
+
+  /**
+   * Outputs are written where they really are: one below an in-root link to
+   * a directory outside is outside the root (FLOW007), and one below any
+   * other link is refused too (FLOW020), since the cache never restores
+   * through a link (restore-outputs.ts) and clean never removes through one.
+   */
+  outputLinkProblem(graph: TaskGraph): Diagnostic | undefined {
+    for (const t of graph.tasks) {
+      for (const o of t.outputs) {
+        const via = this.linkDirs.on(o.path);
+        if (via === undefined) continue;
+        if (!via.inside) {
+          return errorAt(
+            "FLOW007",
+            `output '${o.path}' is outside the project root: '${via.link}' is a symlink to '${via.to}'`,
+            t.loc,
+            "flow only writes inside the project: use a path below the Flowfile's directory that no symlink leads out of",
+          );
+        }
+        const real = via.to === "." ? o.path.slice(via.link.length + 1) : `${via.to}${o.path.slice(via.link.length)}`;
+        return errorAt(
+          "FLOW020",
+          `output '${o.path}' goes through the symlink '${via.link}' (to '${via.to}')`,
+          t.loc,
+          `flow writes and restores outputs only through real directories: name it '${real}'`,
+        );
+      }
+    }
+    return undefined;
+  }
+
+  /** For a missing path that is a link (GraphFs.brokenLink): what is wrong with it. */
+  brokenLink(path: string): string | undefined {
+    const abs = absPath(this.prefix, path);
+    try {
+      if (lstatSync(abs, { throwIfNoEntry: false })?.isSymbolicLink() !== true) return undefined;
+      const target = readlinkSync(abs);
+      try {
+        statSync(abs);
+        return undefined; // it leads somewhere after all
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ELOOP") return "looping symlink";
+        if (code === "ENOENT" || code === "ENOTDIR") return `dangling symlink to '${target}'`;
+        return undefined;
+      }
+    } catch (e) {
+      // Only an explanation for a message: a path flow cannot even lstat gets none.
+      if ((e as NodeJS.ErrnoException).code !== undefined) return undefined;
+      throw e;
+    }
   }
 
   kind(path: string): "file" | "dir" | "missing" {

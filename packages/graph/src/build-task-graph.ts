@@ -17,6 +17,8 @@ export interface GraphFs {
    * inputs, a 100,000-entry map less). Otherwise the builder asks once per path.
    */
   readonly remembers?: boolean;
+  /** For a missing path that is a link: `dangling symlink to 'T'` or `looping symlink`; undefined otherwise. */
+  brokenLink?(path: string): string | undefined;
 }
 
 export interface GraphOptions {
@@ -449,9 +451,10 @@ class GraphBuilder {
         errorAt("FLOW012", `no rule to make target '${path}'`, loc, `name a target of the Flowfile ('flow status --plan ascii --expand' lists them all) or an existing file`),
       );
     }
-    throw new DiagnosticError(
-      errorAt("FLOW004", `no rule to make '${path}', needed by '${neededBy}'`, loc, `create '${path}', or add a rule whose target is '${path}'`),
-    );
+    // A dangling or looping link is missing too (inputs follow links): say so, or "create it" would puzzle.
+    const link = this.opts.fs.brokenLink?.(path);
+    const hint = link !== undefined ? `'${path}' is a ${link}: fix or remove the link, or add a rule whose target is '${path}'` : `create '${path}', or add a rule whose target is '${path}'`;
+    throw new DiagnosticError(errorAt("FLOW004", `no rule to make '${path}', needed by '${neededBy}'`, loc, hint));
   }
 
   /** How `path` would be made: an explicit rule, a static pattern instance or a pattern rule instance. */

@@ -48,7 +48,8 @@ export type DiagnosticCode =
   | "FLOW016" // a file flow must read is missing: the Flowfile, or an included file no rule makes
   | "FLOW017" // a glob prerequisite matches no file (warning)
   | "FLOW018" // a variable is used but never set (warning)
-  | "FLOW019"; // a GNU Make feature flow does not implement (warning)
+  | "FLOW019" // a GNU Make feature flow does not implement (warning)
+  | "FLOW020"; // an output below a symlinked directory (inside the root; outside is FLOW007)
 
 export function errorAt(
   code: DiagnosticCode,

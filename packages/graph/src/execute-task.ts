@@ -1,6 +1,7 @@
 import { sameFileState, type ActionRecord, type FileState, type OutputEntry } from "@flow/cache";
 import type { BuildHost, TaskRunner } from "./build-host.js";
 import type { EmitEvent, TaskResult } from "./events.js";
+import { depOutputValues } from "./link-input.js";
 import { KEY_SCHEMA, keyIngredients, recordMatches, type Ingredients, type Keyed } from "./key.js";
 import type { Task } from "./task-graph.js";
 
@@ -75,9 +76,13 @@ export function collectIngredients(
     inputs.push([path, st.kind === "file" ? st.hash : st.kind === "dir" ? "dir" : `link:${st.target}`]);
   }
   const depList: [string, [string, string, number][] | string][] = [];
+  // Links among the dependencies' outputs are followed (link-input.ts); the map they resolve against is built on first need.
+  let recorded: Map<string, OutputEntry> | undefined;
+  const allRecorded = () => (recorded ??= new Map(deps.flatMap(([, done]) => done.outputs.map((o) => [o.path, o] as const))));
+  const state = (p: string) => ctx.host.inputState(p);
   for (const [dt, done] of deps) {
     if (dt.outputs.length === 0) depList.push([dt.name, done.result.key ?? ""]);
-    else depList.push([dt.name, done.outputs.map((o) => [o.path, o.hash ?? o.target ?? "dir", o.mode] as [string, string, number])]);
+    else depList.push([dt.name, depOutputValues(done.outputs, allRecorded, state)]);
   }
   depList.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return {

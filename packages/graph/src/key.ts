@@ -23,7 +23,7 @@ export interface Ingredients {
   readonly outputs: readonly string[];
   /** [path, content hash or "dir"]. */
   readonly inputs: readonly (readonly [string, string])[];
-  /** [dependency name, its outputs as [path, hash or link target or "dir", mode], or its key]. */
+  /** [dependency name, its outputs as [path, hash or "dir" or `link text -> what it resolves to` (link-input.ts), mode], or its key]. */
   readonly deps: readonly (readonly [string, readonly (readonly [string, string, number])[] | string])[];
   /** [name, value or null when unset]. */
   readonly env: readonly (readonly [string, string | null])[];

@@ -1,10 +1,13 @@
 // The differential correctness test (issue 7), as part of `npm test`:
 // every regression fixture under test/correctness/regressions/ replays
-// clean, and 50 random sequences of 10 steps find nothing.
+// clean, and 5 random sequences of 8 steps find nothing. Few: each step
+// runs flow status, flow build and make (about 1 s unloaded, 5-7 s on a
+// loaded 2-core machine); `npm run test:correctness -- --runs 1000` is the
+// long run, and FLOW_CORRECTNESS_RUNS / FLOW_CORRECTNESS_STEPS raise these.
 //
 // The seeds are random on every run (FLOW_CORRECTNESS_SEED=N fixes them)
 // and printed with any failure; reproduce, shrink and keep a failure with
-//   npm run test:correctness -- --runs 1 --seed SEED --steps 10
+//   npm run test:correctness -- --runs 1 --seed SEED --steps 8
 import { existsSync } from "node:fs";
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -13,8 +16,8 @@ import { formatCounts, runMany } from "./runner.js";
 import { loadFixtures } from "./shrink.js";
 import { runSequence, type Failure, type RunOptions } from "./sequence.js";
 
-const RUNS = Number(process.env["FLOW_CORRECTNESS_RUNS"] ?? 50);
-const STEPS = 10;
+const RUNS = Number(process.env["FLOW_CORRECTNESS_RUNS"] ?? 5);
+const STEPS = Number(process.env["FLOW_CORRECTNESS_STEPS"] ?? 8);
 const JOBS = Number(process.env["FLOW_CORRECTNESS_JOBS"] ?? 2);
 const BASE_SEED = Number(process.env["FLOW_CORRECTNESS_SEED"] ?? Math.floor(Math.random() * 2 ** 31));
 

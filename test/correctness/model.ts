@@ -36,12 +36,13 @@ export interface Graph {
   order: string[];
 }
 
-export function varValues(s: State): Record<VarName, string> {
+/** `gen`: GEN_V's value when the project has a generated include (`FV_C += $(GEN_V)`). */
+export function varValues(s: State, gen?: string): Record<VarName, string> {
   // As in make: the command line beats the Flowfile; an environment
   // variable beats only `?=`.
   const A = s.vars["FV_A"] ?? s.env["FV_A"] ?? s.fileVars.FV_A;
   const B = s.vars["FV_B"] ?? `b-${A}`;
-  const C = s.vars["FV_C"] ?? `${B}.c tail`;
+  const C = s.vars["FV_C"] ?? `${B}.c tail${gen !== undefined ? ` ${gen}` : ""}`;
   const D = s.vars["FV_D"] ?? s.fileVars.FV_D;
   return { FV_A: A, FV_B: B, FV_C: C, FV_D: D };
 }
@@ -89,8 +90,8 @@ export function sinks(p: Project): Prereq[] {
   return out;
 }
 
-export function buildGraph(p: Project, s: State, sources: readonly string[]): Graph {
-  const vars = varValues(s);
+export function buildGraph(p: Project, s: State, sources: readonly string[], gen?: string): Graph {
+  const vars = varValues(s, gen);
   const tasks = new Map<string, MTask>();
   const owner = new Map<string, string>(); // output path -> task name
 

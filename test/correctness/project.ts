@@ -102,6 +102,20 @@ export interface Project {
   rules: Rule[];
   /** Source files that edits never remove (referenced by name somewhere). */
   fixed: string[];
+  /**
+   * A generated include (issue 13): `include out/gen.mk` (`-include` when
+   * optional), made by a rule from the first line of in/conf.txt; it sets
+   * GEN_V, which `FV_C += $(GEN_V)` carries into recipes (see GEN_* below).
+   */
+  gen?: { optional: boolean };
+}
+
+/** The generated include: its path, the source it is made from, and the value it gives GEN_V. */
+export const GEN_FILE = "out/gen.mk";
+export const GEN_SOURCE = "in/conf.txt";
+/** What `head -n 1 | tr -cd a-z | cut -c1-6` leaves of the source: GEN_V's value. */
+export function genValue(content: string): string {
+  return (content.split("\n")[0] ?? "").replace(/[^a-z]/g, "").slice(0, 6);
 }
 
 export interface State {
@@ -359,6 +373,15 @@ export function generateCase(seed: number, opts: GenOptions): Case {
     tags,
   };
   if (rng.chance(0.3)) state.vars["FV_A"] = randomValue(rng);
+  // Drawn last, so the rest of a seed's project is what it was before generated includes.
+  if (rng.chance(0.4)) {
+    p.gen = { optional: rng.chance(0.3) };
+    // Some recipe shows FV_C, so that GEN_V reaches a key and an output.
+    if (rng.chance(0.7)) {
+      const id = rng.pick(Object.keys(recipes).sort());
+      (recipes[id] as Recipe).header = { k: "var", name: "FV_C", cut: false };
+    }
+  }
   return { seed, project: p, files, state, steps: [] };
 }
 

@@ -7,7 +7,7 @@
 //   `out/p1.txt: p1`, since make cannot know who makes it.
 import { familyRecipe, renderTokens, ruleRecipe } from "./recipe.js";
 import { familyTarget, sinks } from "./model.js";
-import { rootGroup, type Prereq, type Project, type State } from "./project.js";
+import { GEN_FILE, GEN_SOURCE, rootGroup, type Prereq, type Project, type State } from "./project.js";
 
 export type Dialect = "flow" | "make";
 
@@ -53,6 +53,10 @@ export function renderFlowfile(p: Project, s: State, d: Dialect, seed: number | 
   L.push("FV_B := b-$(FV_A)");
   L.push("FV_C = $(FV_B).c");
   L.push("FV_C += tail");
+  if (p.gen !== undefined) {
+    L.push("FV_C += $(GEN_V)");
+    L.push(`${p.gen.optional ? "-include" : "include"} ${GEN_FILE}`);
+  }
   L.push(`FV_D := ${s.fileVars.FV_D}`);
   for (let i = 0; i < s.comments; i++) L.push(`# comment ${i + 1}`);
   L.push("");
@@ -90,6 +94,13 @@ export function renderFlowfile(p: Project, s: State, d: Dialect, seed: number | 
     if (r.env.length > 0) L.push(`${name}: .ENV := ${r.env.join(" ")}`);
     const tags = s.tags[r.id];
     if (tags !== undefined && tags.length > 0) L.push(`${name}: .TAGS := ${tags.join(" ")}`);
+    L.push("");
+  }
+
+  if (p.gen !== undefined) {
+    L.push(`${GEN_FILE}: ${GEN_SOURCE}`);
+    L.push("\t@mkdir -p $(@D)");
+    L.push("\tprintf 'GEN_V := %s\\n' \"$$(head -n 1 $< | tr -cd a-z | cut -c1-6)\" > $@");
     L.push("");
   }
 

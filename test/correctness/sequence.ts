@@ -28,7 +28,7 @@ import {
 } from "./oracle.js";
 import { buildEnv, run, type ProcResult } from "./proc.js";
 import { Rng } from "./prng.js";
-import type { Case, State, Step } from "./project.js";
+import { GEN_FILE, GEN_SOURCE, genValue, type Case, type State, type Step } from "./project.js";
 import { renderFlowfile } from "./render.js";
 
 export type FailureKind =
@@ -39,6 +39,7 @@ export type FailureKind =
   | "key" // flow's keys and the model's keys disagree
   | "clean" // the clean flow build in a fresh directory disagrees
   | "checkout" // a build in a fresh directory sharing the workspace's cache disagrees
+  | "plan" // `flow status --plan json` before the build disagrees with what the build did
   | "reference" // make failed on the generated project: a bug in this test
   | "model"; // the model rejected the project: a bug in this test
 
@@ -65,6 +66,8 @@ export interface RunOptions {
   verbose: boolean;
   /** Edit kinds not to generate. */
   exclude: ReadonlySet<string>;
+  /** Run `flow status --plan json` before each workspace build and check it against the build (default: on). */
+  statusCheck?: boolean;
 }
 
 export interface SequenceResult {
@@ -86,6 +89,8 @@ interface FlowRun {
   proc: ProcResult;
   /** null when flow printed no usable JSON or timed out (see error). */
   tasks: FlowTask[] | null;
+  /** The tasks that made generated includes, each round (`includes` of the JSON). */
+  includes: Array<FlowTask & { round: number }>;
   ok: boolean;
   error: string | null;
   stderrTail: string;
@@ -132,7 +137,7 @@ async function runFlow(
   writeFileSync(logAs, `${args.join(" ")}\nexit ${proc.code ?? proc.signal}\n--- stdout\n${proc.stdout}\n--- stderr\n${proc.stderr}`);
   const stderrTail = tail(proc.stderr);
   if (proc.timedOut) {
-    return { proc, tasks: null, ok: false, error: `flow timed out after ${opts.timeoutMs} ms`, stderrTail };
+    return { proc, tasks: null, includes: [], ok: false, error: `flow timed out after ${opts.timeoutMs} ms`, stderrTail };
   }
   let doc: unknown;
   try {
@@ -141,19 +146,117 @@ async function runFlow(
     return {
       proc,
       tasks: null,
+      includes: [],
       ok: false,
       error: `flow exit ${proc.code ?? proc.signal}, stdout is not one JSON document:\n${tail(proc.stdout)}\nstderr:\n${stderrTail}`,
       stderrTail,
     };
   }
-  const d = doc as { ok?: unknown; tasks?: unknown };
-  if (!Array.isArray(d.tasks)) return { proc, tasks: null, ok: false, error: "flow JSON has no tasks array", stderrTail };
+  const d = doc as { ok?: unknown; tasks?: unknown; includes?: unknown };
+  if (!Array.isArray(d.tasks)) return { proc, tasks: null, includes: [], ok: false, error: "flow JSON has no tasks array", stderrTail };
   const tasks = (d.tasks as Array<Record<string, unknown>>).map((t) => ({
     name: String(t["name"]),
     status: String(t["status"]),
     ...(typeof t["key"] === "string" ? { key: t["key"] } : {}),
   }));
-  return { proc, tasks, ok: d.ok === true, error: null, stderrTail };
+  const includes = (Array.isArray(d.includes) ? (d.includes as Array<Record<string, unknown>>) : []).map((t) => ({
+    round: Number(t["round"]),
+    name: String(t["name"]),
+    status: String(t["status"]),
+    ...(typeof t["key"] === "string" ? { key: t["key"] } : {}),
+  }));
+  return { proc, tasks, includes, ok: d.ok === true, error: null, stderrTail };
+}
+
+interface StatusTask {
+  name: string;
+  state: "fresh" | "cached" | "stale" | "waiting";
+}
+
+interface StatusRun {
+  code: number | null;
+  /** null when status printed no JSON plan (see error). */
+  doc: { tasks: StatusTask[]; counts: Record<string, number>; includes?: { tasks: string[]; pending: boolean } } | null;
+  error: string | null;
+}
+
+/** `flow status --plan json` of the same state and targets, before the build. */
+async function runStatus(opts: RunOptions, dir: string, cache: string, state: State, b: BuildArgs, logAs: string): Promise<StatusRun> {
+  const args = [
+    "--no-concurrent-recompilation",
+    opts.flowBin as string,
+    "status",
+    "-C",
+    dir,
+    "--cache-dir",
+    cache,
+    "--plan",
+    "json",
+    ...Object.entries(state.vars)
+      .sort()
+      .map(([k, v]) => `${k}=${v}`),
+    ...b.goals,
+  ];
+  const proc = await run(process.execPath, args, { cwd: dir, env: buildEnv(state.env), timeoutMs: opts.timeoutMs });
+  mkdirSync(dirname(logAs), { recursive: true });
+  writeFileSync(logAs, `${args.join(" ")}\nexit ${proc.code ?? proc.signal}\n--- stdout\n${proc.stdout}\n--- stderr\n${proc.stderr}`);
+  if (proc.timedOut) return { code: null, doc: null, error: `flow status timed out after ${opts.timeoutMs} ms` };
+  try {
+    return { code: proc.code, doc: JSON.parse(proc.stdout) as StatusRun["doc"], error: null };
+  } catch {
+    return { code: proc.code, doc: null, error: `flow status exit ${proc.code ?? proc.signal}, no JSON plan:\n${tail(proc.stdout)}\nstderr:\n${tail(proc.stderr)}` };
+  }
+}
+
+/**
+ * The plan is the build: what `flow status` said before the build against
+ * what the build then did. A task status calls fresh must not run or be
+ * restored; a stale one must run (`failed` is a run); a cached one must be
+ * restored, or run when its blob is gone; either may be left `skipped` or
+ * `cannot-run` by a failure elsewhere. A waiting task may go any way: early
+ * cutoff can spare it, or its key turn out cached. A task without a recipe
+ * (`all`) does no work whatever status says of it. While generated includes
+ * are pending, the plan is the include round's (the build's first round), and
+ * nothing is known of the rest; when they are settled, the build's include
+ * round must do no work.
+ */
+function checkStatus(st: StatusRun, fr: FlowRun, g: Graph, buildFailed: boolean, counts: Record<string, number>): string[] {
+  if (st.error !== null || st.doc === null) return [st.error ?? "no plan"];
+  const doc = st.doc;
+  const bad: string[] = [];
+  const noop = doc.tasks.every((t) => t.state === "fresh") && doc.includes?.pending !== true;
+  if (st.code !== (noop ? 0 : 1)) bad.push(`status exit ${st.code}, expected ${noop ? 0 : 1}`);
+  if (fr.tasks === null) return bad;
+  const pending = doc.includes?.pending === true;
+  const round1 = fr.includes.filter((t) => t.round === 1);
+  const built = new Map((pending ? round1 : fr.tasks).map((t) => [t.name, t.status]));
+  if (!pending) {
+    const worked = fr.includes.filter((t) => t.status !== "up-to-date");
+    if (worked.length > 0) {
+      bad.push(`status says the generated includes are fresh, the build's include rounds did: ${worked.map((t) => `${t.name} ${t.status} (round ${t.round})`).join(", ")}`);
+    }
+  }
+  const planned = doc.tasks.map((t) => t.name).sort();
+  const done = [...built.keys()].sort();
+  if (planned.join(" ") !== done.join(" ")) {
+    bad.push(`status plans [${planned.join(" ")}], the build${pending ? "'s include round" : ""} has [${done.join(" ")}]`);
+  }
+  const spared = buildFailed ? ["skipped", "cannot-run"] : [];
+  const allowed: Record<StatusTask["state"], string[] | null> = {
+    fresh: ["up-to-date", ...spared],
+    stale: ["ran", "failed", ...spared],
+    cached: ["restored", "ran", ...spared],
+    waiting: null,
+  };
+  for (const t of doc.tasks) {
+    const got = built.get(t.name);
+    if (got === undefined) continue;
+    counts[`plan:${t.state}->${got}`] = (counts[`plan:${t.state}->${got}`] ?? 0) + 1;
+    const recipeless = !pending && g.tasks.get(t.name)?.recipe === "";
+    const ok = recipeless ? t.state !== "fresh" || got === "up-to-date" : (allowed[t.state]?.includes(got) ?? true);
+    if (!ok) bad.push(`  ${t.name}: status says ${t.state}, the build ${got}`);
+  }
+  return bad;
 }
 
 function snapOutputs(root: string, g: Graph): Map<string, Snap> {
@@ -298,8 +401,10 @@ export async function runSequence(c: Case, steps: number | "replay", opts: RunOp
     if (!existsSync(ffPath) || readFileSync(ffPath, "utf8") !== flowfile) writeFileSync(ffPath, flowfile);
 
     const sources = listFiles(work, "in");
+    const genSrc = join(work, GEN_SOURCE);
+    const gen = c.project.gen !== undefined ? genValue(existsSync(genSrc) ? readFileSync(genSrc, "utf8") : "") : undefined;
     try {
-      graph = buildGraph(c.project, state, sources);
+      graph = buildGraph(c.project, state, sources, gen);
     } catch (e) {
       failure = { kind: "model", step: i, message: String(e) };
       break;
@@ -334,6 +439,11 @@ export async function runSequence(c: Case, steps: number | "replay", opts: RunOp
         .map(([k, v]) => `${k}=${v}`),
       ...b.goals,
     ];
+    // What status says the build will do, before it does it (sequentially: status reads the cache the build writes).
+    const statusRun =
+      opts.flowBin !== null && opts.statusCheck !== false
+        ? await runStatus(opts, work, cache, state, b, join(dir, "logs", `${i}-status.txt`))
+        : null;
     const [inc, mk, clean] = await Promise.all([
       runFlow(opts, work, cache, state, b, join(dir, "logs", `${i}-work.txt`)),
       run("make", makeArgs, { cwd: refDir, env: buildEnv(state.env), timeoutMs: opts.timeoutMs }),
@@ -374,7 +484,7 @@ export async function runSequence(c: Case, steps: number | "replay", opts: RunOp
     const problems: Problem[] = [];
     const fails = (): boolean => {
       if (problems.length === 0) return false;
-      const order: FailureKind[] = ["flow-error", "tasks", "output", "status", "key", "clean", "checkout"];
+      const order: FailureKind[] = ["flow-error", "tasks", "output", "status", "plan", "key", "clean", "checkout"];
       problems.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
       failure = {
         kind: (problems[0] as Problem).kind,
@@ -398,6 +508,14 @@ export async function runSequence(c: Case, steps: number | "replay", opts: RunOp
             status: "status",
             output: "output",
           }, problems);
+    if (inc !== null && statusRun !== null && inc.tasks !== null) {
+      const bad = checkStatus(statusRun, inc, g, fail.failed.size > 0, counts);
+      if (bad.length > 0) problems.push({ kind: "plan", text: `flow status before the build disagrees with the build:\n${bad.join("\n")}` });
+    }
+    if (inc !== null && inc.tasks !== null && c.project.gen !== undefined) {
+      const d = describeSnapDiff(snapPath(work, GEN_FILE), snapPath(refDir, GEN_FILE));
+      if (d !== null) problems.push({ kind: "output", text: `flow build: the generated include ${GEN_FILE} ${d} (compared with a clean make build)` });
+    }
     if (incTasks !== null) {
       for (const t of incTasks.values()) counts[t.status] = (counts[t.status] ?? 0) + 1;
       // Keys: one-to-one with the model's keys across the sequence.

@@ -3,7 +3,7 @@
 // keeping it as a regression fixture under test/correctness/regressions/.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { rootGroup, type Case, type Step } from "./project.js";
+import { GEN_SOURCE, rootGroup, type Case, type Step } from "./project.js";
 import { renderFlowfile } from "./render.js";
 import { runSequence, type Failure, type RunOptions } from "./sequence.js";
 
@@ -65,6 +65,7 @@ function referencedFiles(c: Case): Set<string> {
     }
   }
   for (const f of c.project.families) for (const x of f.extra) s.add(x);
+  if (c.project.gen !== undefined) s.add(GEN_SOURCE);
   return s;
 }
 
@@ -206,6 +207,11 @@ function* candidates(c: Case): Generator<Candidate> {
     n.state.vars = {};
     yield { what: "no command-line variables", c: n };
   }
+  if (c.project.gen !== undefined) {
+    const n = clone(c);
+    delete n.project.gen;
+    yield { what: "no generated include", c: n };
+  }
 }
 
 function size(c: Case): number {
@@ -224,6 +230,7 @@ function size(c: Case): number {
       0,
     ) +
     Object.keys(c.state.vars).length +
+    (c.project.gen !== undefined ? 2 : 0) +
     c.project.groups.length +
     c.project.families.reduce((s, f) => s + f.env.length, 0) +
     c.project.rules.reduce((s, r) => s + r.env.length, 0) +

@@ -182,6 +182,22 @@ describe("flow status --plan json", () => {
       cleanup(join(c, ".."));
     }
   });
+
+  test("generated includes: the pending plan of a fresh checkout and the settled plan after a build validate", () => {
+    const d = copyRecipe("manifest-pipeline");
+    try {
+      const pending = flow(["status", "--plan", "json"], { cwd: d });
+      assert.equal(pending.code, 1);
+      assert.equal((JSON.parse(pending.stdout) as { includes: { pending: boolean } }).includes.pending, true);
+      assert.deepEqual(validate(schema, JSON.parse(pending.stdout)), []);
+      assert.equal(buildJson([], { cwd: d }).code, 0);
+      const settled = flow(["status", "--plan", "json"], { cwd: d });
+      assert.equal(settled.code, 0);
+      assert.deepEqual(validate(schema, JSON.parse(settled.stdout)), []);
+    } finally {
+      cleanup(join(d, ".."));
+    }
+  });
 });
 
 /** Is `dot` runnable? If not, try to install Graphviz (as root, with apt-get); the reason when it stays missing. */

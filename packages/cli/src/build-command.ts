@@ -6,7 +6,7 @@ import { formatDiagnostic, runBuild, RunExplainer, selectTasks, type BuildEvent,
 import { afterBuild } from "./cache-command.js";
 import { unknownTagMessage } from "./clean-command.js";
 import { lockWorkspace } from "./workspace-lock.js";
-import { includeBuilder } from "./include-builder.js";
+import { includeBuilder, type IncludeTaskResult } from "./include-builder.js";
 import { loadProjectBuildingIncludes } from "./load-project.js";
 import { readOnlyHost, RecordingBuildHost } from "./cache-location.js";
 import { WhyLines } from "./plan-render-why.js";
@@ -62,7 +62,18 @@ export class BuildCommand extends Command {
     const progress = this.json ? err : this.context.stdout;
     const renderer = new TextRenderer(progress, process.cwd(), this.verbose);
     // Included files that a rule makes are built first, then the Flowfile is read again (see load-project.ts).
-    const includes = includeBuilder({ cwd: process.cwd(), cacheDir: this.cacheDir, env: process.env, jobs, renderer, out: progress, err, noWait: this.noWait });
+    const includeTasks: IncludeTaskResult[] = [];
+    const includes = includeBuilder({
+      cwd: process.cwd(),
+      cacheDir: this.cacheDir,
+      env: process.env,
+      jobs,
+      renderer,
+      out: progress,
+      err,
+      noWait: this.noWait,
+      onTask: (t) => includeTasks.push(t),
+    });
     const project = await loadProjectBuildingIncludes(
       {
         cwd: process.cwd(),
@@ -134,7 +145,9 @@ export class BuildCommand extends Command {
     }
     if (this.json) {
       const tasks = outcome.order.map((id) => jsonTask(graph.tasks[id] as Task, outcome.results.get(id) as TaskResult, whyTexts?.get(id)));
-      this.context.stdout.write(`${JSON.stringify({ ok: outcome.ok && !interrupted, tasks }, null, 2)}\n`);
+      // `includes`: the tasks that made generated includes, per round (only when the Flowfile has some).
+      const doc = { ok: outcome.ok && !interrupted, tasks, ...(includeTasks.length > 0 ? { includes: includeTasks } : {}) };
+      this.context.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     }
     if (interrupted) return EXIT.interrupted;
     return outcome.ok ? EXIT.ok : EXIT.taskFailed;

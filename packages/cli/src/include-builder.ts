@@ -27,13 +27,25 @@ export interface IncludeBuilderOptions {
   /** Where lock messages go. */
   readonly err: Output;
   readonly noWait: boolean;
+  /** Each task of each round as it ended, up-to-date ones included (`flow build --json`: `includes`). */
+  readonly onTask?: (t: IncludeTaskResult) => void;
+}
+
+/** A task of the include graph as a round left it; rounds count from 1. */
+export interface IncludeTaskResult {
+  readonly round: number;
+  readonly name: string;
+  readonly status: string;
+  readonly durationMs: number;
+  readonly key: string | null;
 }
 
 export function includeBuilder(opts: IncludeBuilderOptions): IncludeBuilder {
-  return (root, graph, targets) => buildIncludes(opts, root, graph, targets);
+  let round = 0;
+  return (root, graph, targets) => buildIncludes(opts, ++round, root, graph, targets);
 }
 
-async function buildIncludes(opts: IncludeBuilderOptions, root: string, graph: TaskGraph, targets: readonly IncludeRef[]): Promise<IncludeBuildResult> {
+async function buildIncludes(opts: IncludeBuilderOptions, round: number, root: string, graph: TaskGraph, targets: readonly IncludeRef[]): Promise<IncludeBuildResult> {
   const locked = await WorkspaceLock.acquire(root, {
     command: "flow build",
     wait: !opts.noWait,
@@ -59,6 +71,10 @@ async function buildIncludes(opts: IncludeBuilderOptions, root: string, graph: T
   // Tasks that did work (or failed) are shown; up-to-date ones would repeat in
   // every reading, and the summary is left to the build proper.
   const emit = (e: BuildEvent) => {
+    if (e.type === "task-end") {
+      const r = e.result;
+      opts.onTask?.({ round, name: e.task.name, status: r.status, durationMs: r.durationMs, key: r.key ?? null });
+    }
     if (e.type === "build-start" || e.type === "build-end") return;
     if (e.type === "task-end" && e.result.status === "up-to-date") return;
     opts.renderer.handle(e);

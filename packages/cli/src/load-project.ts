@@ -13,6 +13,7 @@ import {
   unsetVariableWarnings,
   type Diagnostic,
   type FlowfileModel,
+  type IncludePlan,
   type IncludeRef,
   type Result,
   type TaskGraph,
@@ -130,6 +131,34 @@ export function loadProject(req: ProjectRequest): Result<Project, Diagnostic> {
     return fail(missingInclude(missing, made ? "a rule makes it: run 'flow build', which makes generated includes first" : undefined));
   }
   return finish(req, at.value, host, model.value);
+}
+
+/**
+ * One reading of the project, before its generated includes are looked at
+ * (`flow status`): the model as read now and what a build would make before
+ * reading it again (IncludePlan). Fails on a bad Flowfile and on a missing
+ * `include` that no rule makes (FLOW016), as a build would.
+ */
+export interface ProjectReading {
+  readonly root: string;
+  readonly flowfile: string;
+  readonly targets: readonly string[];
+  readonly model: FlowfileModel;
+  readonly host: NodeProjectHost;
+  readonly includes: IncludePlan;
+  /** The full project of this reading: right when the included files are up to date. */
+  finish(): Result<Project, Diagnostic>;
+}
+
+export function readProject(req: ProjectRequest): Result<ProjectReading, Diagnostic> {
+  const at = locate(req);
+  if (!at.ok) return at;
+  const { host, model } = read(req, at.value);
+  if (!model.ok) return model;
+  const includes = planIncludes(model.value, { root: at.value.root, fs: host });
+  if (!includes.ok) return includes;
+  const { root, flowfile, targets } = at.value;
+  return ok({ root, flowfile, targets, model: model.value, host, includes: includes.value, finish: () => finish(req, at.value, host, model.value) });
 }
 
 /** Builds the included files a round needs; says whether that failed and whether anything changed on disk. */

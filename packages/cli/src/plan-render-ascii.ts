@@ -30,6 +30,11 @@ export interface DrawOptions {
   readonly charset: "ascii" | "unicode";
   /** Names of the selected tasks, for the header. */
   readonly roots?: readonly string[];
+  /**
+   * Generated includes a build makes first: the plan holds only the tasks
+   * that make them, and a last line says the rest is unknown until then.
+   */
+  readonly pendingIncludes?: readonly string[];
 }
 
 interface Glyphs {
@@ -55,20 +60,27 @@ type Row = { kind: "layer"; layer: number; ids: readonly number[] } | { kind: "f
 export function drawPlan(graph: TaskGraph, plan: Plan, opts: DrawOptions): string {
   const g = opts.charset === "unicode" ? UNICODE : ASCII;
   const width = Math.max(40, opts.width);
-  const out: string[] = [header(plan, opts.roots ?? [], width, g)];
+  const pending = opts.pendingIncludes;
+  const out: string[] = [header(plan, opts.roots ?? [], width, g, pending)];
   if (plan.order.length > 0) {
     out.push("");
     out.push(...body(graph, plan, opts, width, g));
   }
+  if (pending) {
+    const numWidth = String(Math.max(0, plan.layers - 1)).length;
+    const made = `${pending.join(" ")} ${pending.length === 1 ? "is" : "are"} made`;
+    out.push(truncate(`${"?".padStart(numWidth)} ${g.bar} the rest [?]: unknown until ${made} (then the Flowfile is read again)`, width, g));
+  }
   out.push("");
-  out.push(...legend(width, g));
+  out.push(...legend(width, g, pending !== undefined));
   return `${out.join("\n")}\n`;
 }
 
-function header(plan: Plan, roots: readonly string[], width: number, g: Glyphs): string {
+function header(plan: Plan, roots: readonly string[], width: number, g: Glyphs, pending: readonly string[] | undefined): string {
   const c = plan.counts;
   const n = plan.order.length;
-  const counts = `${n} task${n === 1 ? "" : "s"}: ${c.stale} stale, ${c.waiting} waiting, ${c.cached} cached, ${c.fresh} fresh`;
+  const first = pending ? `generated include${pending.length === 1 ? "" : "s"} first: ` : "";
+  const counts = `${first}${n} task${n === 1 ? "" : "s"}: ${c.stale} stale, ${c.waiting} waiting, ${c.cached} cached, ${c.fresh} fresh`;
   const of = roots.length > 0 ? ` of ${roots.join(" ")}` : "";
   return fit(`flow plan${of}: ${counts}`, `flow plan: ${counts}`, width, g);
 }
@@ -171,8 +183,9 @@ function pack(items: readonly string[], room: number): string[] {
   return lines;
 }
 
-function legend(width: number, g: Glyphs): string[] {
+function legend(width: number, g: Glyphs, pending: boolean): string[] {
   const items = PLAN_STATES.map((s) => `[${g.marks[s]}] ${MEANING[s]}`);
+  if (pending) items.push("[?] unknown: after the includes are made");
   items.push(`a ${g.arrow} b: a needs b`, `p ${g.times}N: N tasks of pattern p`);
   const room = width - "legend: ".length;
   const lines = pack(

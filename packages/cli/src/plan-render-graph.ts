@@ -27,7 +27,13 @@ function title(n: PlanNode): string {
   return n.isGroup ? `${n.label} x${n.ids.length}` : n.label;
 }
 
-export function planDot(graph: TaskGraph, plan: Plan, expand: boolean): string {
+/** The last node while generated includes are pending: what comes after them is unknown. */
+function restLabel(pending: readonly string[]): [string, string] {
+  return ["the rest", `unknown until ${pending.join(", ")} ${pending.length === 1 ? "is" : "are"} made`];
+}
+
+/** `pending`: generated includes a build makes first (the plan holds the tasks that make them). */
+export function planDot(graph: TaskGraph, plan: Plan, expand: boolean, pending?: readonly string[]): string {
   const { nodes, edges } = graphNodes(graph, plan, expand);
   const q = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
   const out = [
@@ -40,17 +46,31 @@ export function planDot(graph: TaskGraph, plan: Plan, expand: boolean): string {
     out.push(`  n${i} [label=${q(`${title(n)}\n${detail(plan, n)}`)}, fillcolor=${q(FILL[n.state])}, color=${q(STROKE[n.state])}];`);
   });
   for (const [from, to] of edges) out.push(`  n${from} -> n${to};`);
+  if (pending) {
+    const [t, d] = restLabel(pending);
+    out.push(`  rest [label=${q(`${t}\n${d}`)}, style="rounded,dashed"];`);
+    nodes.forEach((n, i) => {
+      if (!edges.some(([from]) => from === i)) out.push(`  n${i} -> rest [style=dashed];`);
+    });
+  }
   out.push("}");
   return `${out.join("\n")}\n`;
 }
 
-export function planMermaid(graph: TaskGraph, plan: Plan, expand: boolean): string {
+export function planMermaid(graph: TaskGraph, plan: Plan, expand: boolean, pending?: readonly string[]): string {
   const { nodes, edges } = graphNodes(graph, plan, expand);
   // Inside a quoted label only `"` (and the entity syntax itself) needs escaping.
   const esc = (s: string) => s.replace(/#/g, "#35;").replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
   const out = ["flowchart TD"];
   nodes.forEach((n, i) => out.push(`  n${i}["${esc(title(n))}<br/>${esc(detail(plan, n))}"]:::${n.state}`));
   for (const [from, to] of edges) out.push(`  n${from} --> n${to}`);
+  if (pending) {
+    const [t, d] = restLabel(pending);
+    out.push(`  rest["${esc(t)}<br/>${esc(d)}"]`);
+    nodes.forEach((n, i) => {
+      if (!edges.some(([from]) => from === i)) out.push(`  n${i} -.-> rest`);
+    });
+  }
   for (const s of PLAN_STATES) out.push(`  classDef ${s} fill:${FILL[s]},stroke:${STROKE[s]},color:#000000`);
   return `${out.join("\n")}\n`;
 }

@@ -13,6 +13,24 @@ export interface PlanJson {
   readonly layers: number;
   readonly tasks: readonly PlanJsonTask[];
   readonly edges: readonly { readonly from: string; readonly to: string; readonly orderOnly: boolean }[];
+  /** Only when the Flowfile has generated includes. */
+  readonly includes?: IncludesJson;
+}
+
+/**
+ * The generated includes of the reading: the included files a rule makes,
+ * the tasks that make them, and whether they are pending. Pending: a build
+ * makes them first and reads the Flowfile again, so `tasks` holds only the
+ * plan of making them and the tasks after are unknown until then.
+ */
+export interface IncludesJson {
+  readonly files: readonly string[];
+  readonly tasks: readonly string[];
+  readonly pending: boolean;
+}
+
+export function includesInfo(graph: TaskGraph, files: readonly string[], pending: boolean): IncludesJson {
+  return { files, tasks: graph.goals.map((id) => (graph.tasks[id] as Task).name), pending };
 }
 
 export interface PlanJsonTask {
@@ -28,7 +46,13 @@ export interface PlanJsonTask {
   readonly reason: (Record<string, unknown> & { readonly kind: PlanReason["kind"]; readonly text: string }) | null;
 }
 
-export function planJson(graph: TaskGraph, plan: Plan, roots: readonly number[]): PlanJson {
+/** `opts.roots`: names to show as roots instead of `roots`' (pending includes: the targets as given). */
+export function planJson(
+  graph: TaskGraph,
+  plan: Plan,
+  roots: readonly number[],
+  opts: { readonly roots?: readonly string[]; readonly includes?: IncludesJson } = {},
+): PlanJson {
   const name = (id: number) => (graph.tasks[id] as Task).name;
   const tasks: PlanJsonTask[] = [];
   const edges: { from: string; to: string; orderOnly: boolean }[] = [];
@@ -50,7 +74,8 @@ export function planJson(graph: TaskGraph, plan: Plan, roots: readonly number[])
     for (const d of t.deps) edges.push({ from: name(d), to: t.name, orderOnly: false });
     for (const d of t.orderOnly) edges.push({ from: name(d), to: t.name, orderOnly: true });
   }
-  return { version: PLAN_JSON_VERSION, roots: roots.map(name), counts: plan.counts, layers: plan.layers, tasks, edges };
+  const rootNames = opts.roots ?? roots.map(name);
+  return { version: PLAN_JSON_VERSION, roots: rootNames, counts: plan.counts, layers: plan.layers, tasks, edges, ...(opts.includes ? { includes: opts.includes } : {}) };
 }
 
 /** The reason's fields, with `inputs` for input changes (path, old and new hash, null when added or removed). */

@@ -1,17 +1,34 @@
 import { Command, Option } from "./clipanion.js";
 import { t } from "./typanion.js";
-import { formatDiagnostic, planBuild, planIsNoop, selectTasks, type Plan, type PlannedTask, type Task, type TaskGraph } from "@flow/graph";
+import {
+  formatDiagnostic,
+  planBuild,
+  planGeneratedIncludes,
+  planIsNoop,
+  selectTasks,
+  type Plan,
+  type PlannedTask,
+  type Task,
+  type TaskGraph,
+} from "@flow/graph";
 import { openPlanCache } from "./cache-location.js";
 import { unknownTagMessage } from "./clean-command.js";
 import { EXIT } from "./exit-codes.js";
-import { loadProject } from "./load-project.js";
+import { readProject } from "./load-project.js";
 import { drawPlan } from "./plan-render-ascii.js";
 import { planDot, planMermaid } from "./plan-render-graph.js";
-import { planJson } from "./plan-render-json.js";
+import { includesInfo, planJson, type IncludesJson } from "./plan-render-json.js";
 import { reasonText } from "./plan-render-reason.js";
 
 const FORMATS = ["ascii", "unicode", "json", "dot", "mermaid"] as const;
 type PlanFormat = (typeof FORMATS)[number];
+
+interface PendingIncludes {
+  readonly graph: TaskGraph;
+  /** The plan of the tasks that make the included files. */
+  readonly plan: Plan;
+  readonly info: IncludesJson;
+}
 
 /** Width of a drawing when stdout is not a terminal and no --width is given. */
 export const DEFAULT_WIDTH = 100;
@@ -30,6 +47,10 @@ export class StatusCommand extends Command {
 
       With --plan, draws the plan instead: ascii or unicode (layers in dependency order; pattern
       instances grouped unless --expand), json (schema: docs/status.md), dot (Graphviz) or mermaid.
+
+      Generated includes (included files a rule makes) come first, as in the build: when a task that
+      makes one is not fresh, status shows those tasks and says the rest is unknown until they are
+      made (the build reads the Flowfile again then).
 
       Runs nothing and writes nothing but the stat memo.
       Exit codes: 0 nothing would run, 1 something would, 2 a bad Flowfile or usage.
@@ -57,43 +78,84 @@ export class StatusCommand extends Command {
       err.write(`flow: --width needs a whole number of at least 40, got ${this.width}\n`);
       return EXIT.usage;
     }
-    const project = loadProject({
+    const reading = readProject({
       cwd: process.cwd(),
       ...(this.dir !== undefined ? { dir: this.dir } : {}),
       ...(this.file !== undefined ? { file: this.file } : {}),
       words: this.words,
       env: process.env,
     });
-    if (!project.ok) {
-      err.write(`${formatDiagnostic(project.error)}\n`);
+    if (!reading.ok) {
+      err.write(`${formatDiagnostic(reading.error)}\n`);
       return EXIT.usage;
     }
-    const { root, graph } = project.value;
-    for (const w of project.value.warnings) err.write(`${formatDiagnostic(w)}\n`);
-    const selection = selectTasks(graph, { targetsGiven: project.value.targets.length > 0, tags: this.tags });
-    if (selection.unknownTags.length > 0) {
-      err.write(`${unknownTagMessage(graph, selection.unknownTags)}\n`);
-      return EXIT.usage;
-    }
+    const { root, includes } = reading.value;
     const cache = await openPlanCache({
       cwd: process.cwd(),
       root,
       option: this.cacheDir,
       env: process.env,
       onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`),
-      stat: (p) => project.value.host.takeStat(p),
+      stat: (p) => reading.value.host.takeStat(p),
     });
-    let plan: Plan;
     try {
-      plan = await planBuild({ graph, roots: selection.roots, host: cache.host, env: process.env });
+      // Generated includes first, as the build does them: unless every task
+      // that makes one is fresh, the build remakes it and reads the Flowfile
+      // again, and what comes after is not known until then.
+      let settled: IncludesJson | undefined;
+      if (includes.graph && includes.graph.goals.length > 0) {
+        const first = await planGeneratedIncludes(includes.graph, { host: cache.host, env: process.env });
+        const info = includesInfo(includes.graph, includes.targets.map((t) => t.path), !first.settled);
+        if (!first.settled) {
+          this.context.stdout.write(this.renderPending({ graph: includes.graph, plan: first.plan, info }, reading.value.targets));
+          return EXIT.taskFailed;
+        }
+        settled = info;
+      }
+      const project = reading.value.finish();
+      if (!project.ok) {
+        err.write(`${formatDiagnostic(project.error)}\n`);
+        return EXIT.usage;
+      }
+      const { graph } = project.value;
+      for (const w of project.value.warnings) err.write(`${formatDiagnostic(w)}\n`);
+      const selection = selectTasks(graph, { targetsGiven: project.value.targets.length > 0, tags: this.tags });
+      if (selection.unknownTags.length > 0) {
+        err.write(`${unknownTagMessage(graph, selection.unknownTags)}\n`);
+        return EXIT.usage;
+      }
+      const plan = await planBuild({ graph, roots: selection.roots, host: cache.host, env: process.env });
+      this.context.stdout.write(this.render(graph, plan, selection.roots, this.plan, settled));
+      return planIsNoop(plan) ? EXIT.ok : EXIT.taskFailed;
     } finally {
       await cache.close();
     }
-    this.context.stdout.write(this.render(graph, plan, selection.roots, this.plan));
-    return planIsNoop(plan) ? EXIT.ok : EXIT.taskFailed;
   }
 
-  private render(graph: TaskGraph, plan: Plan, roots: readonly number[], format: PlanFormat | undefined): string {
+  /**
+   * The plan while generated includes are pending: the tasks that make them
+   * (the build's first round), and the rest unknown. Targets and tags are not
+   * checked: the included files may be what defines them.
+   */
+  private renderPending(p: PendingIncludes, targets: readonly string[]): string {
+    const files = p.info.files;
+    switch (this.plan) {
+      case undefined:
+        return pendingText(p.graph, p.plan, files);
+      case "ascii":
+      case "unicode":
+        return drawPlan(p.graph, p.plan, { width: this.width ?? terminalWidth(), expand: this.expand, charset: this.plan, roots: targets, pendingIncludes: files });
+      case "json":
+        return `${JSON.stringify(planJson(p.graph, p.plan, p.graph.goals, { roots: targets, includes: p.info }), null, 2)}\n`;
+      case "dot":
+        return planDot(p.graph, p.plan, this.expand, files);
+      case "mermaid":
+        return planMermaid(p.graph, p.plan, this.expand, files);
+    }
+  }
+
+  /** `includes`: the generated includes, all up to date (only `--plan json` shows them). */
+  private render(graph: TaskGraph, plan: Plan, roots: readonly number[], format: PlanFormat | undefined, includes: IncludesJson | undefined): string {
     const names = roots.map((id) => (graph.tasks[id] as Task).name);
     switch (format) {
       case undefined:
@@ -102,7 +164,7 @@ export class StatusCommand extends Command {
       case "unicode":
         return drawPlan(graph, plan, { width: this.width ?? terminalWidth(), expand: this.expand, charset: format, roots: names });
       case "json":
-        return `${JSON.stringify(planJson(graph, plan, roots), null, 2)}\n`;
+        return `${JSON.stringify(planJson(graph, plan, roots, includes ? { includes } : {}), null, 2)}\n`;
       case "dot":
         return planDot(graph, plan, this.expand);
       case "mermaid":
@@ -136,4 +198,25 @@ export function statusText(graph: TaskGraph, plan: Plan): string {
     lines.push(`  ${p.state.padEnd(8)} ${name.padEnd(nameWidth)}  ${p.reason ? reasonText(p.reason) : ""}`.trimEnd());
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * `flow status` while generated includes are pending: the tasks that make
+ * them, then a line for the rest, which the build reads only once they are made.
+ *
+ *   flow status: generated include out/tasks.mk first: 1 task: 1 stale, 0 waiting, 0 cached, 0 fresh; the rest unknown until it is made
+ *     stale    out/tasks.mk  input changed: manifest.tsv
+ *     unknown  the rest: known once out/tasks.mk is made (the build then reads the Flowfile again)
+ */
+export function pendingText(graph: TaskGraph, plan: Plan, files: readonly string[]): string {
+  const c = plan.counts;
+  const n = plan.order.length;
+  const list = files.join(", ");
+  const head =
+    `flow status: generated include${files.length === 1 ? "" : "s"} ${list} first: ` +
+    `${n} task${n === 1 ? "" : "s"}: ${c.stale} stale, ${c.waiting} waiting, ${c.cached} cached, ${c.fresh} fresh; ` +
+    `the rest unknown until ${files.length === 1 ? "it is" : "they are"} made`;
+  const body = statusText(graph, plan).split("\n").slice(1).filter((l) => l !== "");
+  const rest = `  ${"unknown".padEnd(8)} the rest: known once ${list} ${files.length === 1 ? "is" : "are"} made (the build then reads the Flowfile again)`;
+  return `${[head, ...body, rest].join("\n")}\n`;
 }

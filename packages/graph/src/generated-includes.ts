@@ -13,6 +13,7 @@ import { posix } from "node:path";
 import { buildTaskGraph, type GraphFs } from "./build-task-graph.js";
 import { errorAt, type Diagnostic } from "./diagnostic.js";
 import type { FlowfileModel, IncludeRef } from "./flowfile-model.js";
+import { planBuild, planIsNoop, type Plan, type PlanHost } from "./plan.js";
 import { fail, ok, type Result } from "./result.js";
 import { matchTargetPattern } from "./rule-scope.js";
 import type { TaskGraph } from "./task-graph.js";
@@ -49,6 +50,29 @@ export function planIncludes(model: FlowfileModel, opts: { root: string; fs: Gra
   const graph = buildTaskGraph(model, { root: opts.root, goals: targets.map((t) => t.path), goalsOnly: true, fs: opts.fs });
   if (!graph.ok) return graph;
   return ok({ targets, graph: graph.value });
+}
+
+/**
+ * What a build's first include round would do, planned (`flow status`): the
+ * plan of the tasks that make the included files, and whether it is settled.
+ * Settled means every one of them is fresh: the build's round then does no
+ * work, reads the Flowfile once, and the reading at hand is the build's. Any
+ * other state (stale, cached, waiting) makes the build remake an included
+ * file and read the Flowfile again, so the tasks after it are not known until
+ * it is made: a plan cannot tell them.
+ */
+export interface IncludesPlan {
+  /** The plan of the include graph (its goals are the roots). */
+  readonly plan: Plan;
+  readonly settled: boolean;
+}
+
+export async function planGeneratedIncludes(
+  graph: TaskGraph,
+  opts: { host: PlanHost; env: Readonly<Record<string, string | undefined>> },
+): Promise<IncludesPlan> {
+  const plan = await planBuild({ graph, roots: graph.goals, host: opts.host, env: opts.env });
+  return { plan, settled: planIsNoop(plan) };
 }
 
 /** FLOW016 for an included file that is missing and that no rule makes. */

@@ -22,7 +22,7 @@ function disk(files: Record<string, ContentHash | "dir">): { state: (p: string) 
       asked.push(p);
       const v = files[p];
       if (v === undefined) return { kind: "missing" };
-      return v === "dir" ? { kind: "dir" } : { kind: "file", hash: v, size: 1, mode: 0o644 };
+      return v === "dir" ? { kind: "dir" } : { kind: "file", hash: v, size: 1, mode: 0o644, mtimeMs: 0, ctimeMs: 0, ino: 1 };
     },
   };
 }

@@ -15,7 +15,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { checkActionRecord, type ActionRecord, type OutputEntry } from "./action-record.js";
-import type { ArtifactStore } from "./artifact-store.js";
 import { BlobStore } from "./blob-store.js";
 import { openCacheDb, type CacheDb } from "./cache-db.js";
 import { errorMessage, type CacheWarning, type WarningSink } from "./cache-warning.js";
@@ -39,7 +38,7 @@ export interface LocalCacheOptions {
   stat?: (absPath: string) => StatLike | undefined;
 }
 
-export class LocalCache implements ArtifactStore {
+export class LocalCache {
   readonly statMemo: StatMemo;
   private closed = false;
   private warnedAccess = false;

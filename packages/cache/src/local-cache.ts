@@ -16,7 +16,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { checkActionRecord, type ActionRecord, type OutputEntry } from "./action-record.js";
-import type { ArtifactStore } from "./artifact-store.js";
 import { BlobStore } from "./blob-store.js";
 import { openCacheDb, type CacheDb } from "./cache-db.js";
 import { forgetCleanClose, recordCleanClose } from "./env-identity.js";
@@ -53,7 +52,7 @@ export interface SetAsideDb {
 /** How long close() waits for LMDB to confirm its writes (see close). */
 const FLUSH_WAIT_MS = 2000;
 
-export class LocalCache implements ArtifactStore {
+export class LocalCache {
   readonly statMemo: StatMemo;
   private closed = false;
   private warnedAccess = false;

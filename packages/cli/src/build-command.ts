@@ -2,15 +2,14 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { Command, Option } from "./clipanion.js";
 import { createHasher, LocalCache } from "@flow/cache";
-import { formatDiagnostic, runBuild, RunExplainer, selectTasks, type BuildEvent, type Task, type TaskResult } from "@flow/graph";
+import { formatDiagnostic, runBuild, selectTasks, type BuildEvent, type Task, type TaskResult } from "@flow/graph";
 import { afterBuild } from "./cache-command.js";
 import { unknownTagMessage } from "./clean-command.js";
 import { lockWorkspace } from "./workspace-lock.js";
 import { includeBuilder, type IncludeTaskResult } from "./include-builder.js";
 import { loadProjectBuildingIncludes } from "./load-project.js";
-import { readOnlyHost, RecordingBuildHost } from "./cache-location.js";
 import { WhyLines } from "./plan-render-why.js";
-import { LocalBuildHost } from "./local-build-host.js";
+import { localBuildHost } from "./local-build-host.js";
 import { recipeBaseEnv } from "./recipe-env.js";
 import { TextRenderer } from "./render.js";
 import { ShellRunner } from "./shell-runner.js";
@@ -112,9 +111,9 @@ export class BuildCommand extends Command {
       else abort.abort();
     });
     const runner = new ShellRunner({ graceMs: 5000, forceSignal: force.signal, logNotes: renderer.logNotes });
-    const host = new (this.explain ? RecordingBuildHost : LocalBuildHost)(root, cache, hasher, join(root, ".flow", "logs"), (w) => renderer.warning(w));
-    // --explain: reasons are computed only for tasks whose recipe starts (see plan-render-why.ts).
-    const why = this.explain ? new WhyLines(new RunExplainer({ graph, host: readOnlyHost(host, cache), env: process.env, force: this.force }), progress) : undefined;
+    const host = localBuildHost({ root, cache, hasher, logDir: join(root, ".flow", "logs"), onWarning: (w) => renderer.warning(w) });
+    // --explain: the reason each run's decision carries, printed as it starts (see plan-render-why.ts).
+    const why = this.explain ? new WhyLines(progress) : undefined;
     const emit = (e: BuildEvent) => {
       why?.observe(e);
       renderer.handle(e);
@@ -136,7 +135,7 @@ export class BuildCommand extends Command {
         baseEnv: recipeBaseEnv(process.env),
         env: process.env,
       });
-      whyTexts = await why?.settled();
+      whyTexts = why?.texts;
       if (!interrupted) await afterBuild(cache, graph, outcome, progress, process.env);
     } finally {
       stopListening();

@@ -1,18 +1,18 @@
 // The cache as `flow status` and `flow explain` see it: found where the build
 // would find it (resolveCacheDir, the build's rule), and read through a
-// PlanHost, which has no method that writes. Records are read with
-// peekAction, so planning does not count as a use for gc's LRU order; the
-// stat memo is the only thing written.
+// PlanHost, which has no method that writes. The action cache peeks, so
+// planning does not count as a use for gc's LRU order; the stat memo is the
+// only thing written.
 //
 // A project never built has no cache: rather than create one just to find it
-// empty, an EmptyCacheHost answers "no record" and hashes inputs directly, so
-// keys are still the build's keys.
+// empty, NO_CACHE answers "no entry" and an UncachedWorkspace hashes inputs
+// directly, so keys are still the build's keys.
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { createHasher, fileStateOf, LocalCache, type ActionRecord, type CacheWarning, type FileState, type Hasher, type StatLike } from "@flow/cache";
-import type { PlanHost } from "@flow/graph";
+import { createHasher, fileStateOf, LocalCache, type CacheWarning, type FileState, type Hasher, type StatLike } from "@flow/cache";
+import type { PlanHost, Workspace } from "@flow/graph";
 import { resolveCacheDir } from "./cache-command.js";
-import { LocalBuildHost } from "./local-build-host.js";
+import { localBuildHost } from "./local-build-host.js";
 
 export interface PlanCache {
   readonly host: PlanHost;
@@ -38,51 +38,23 @@ export async function openPlanCache(req: PlanCacheRequest): Promise<PlanCache> {
   const dir = resolveCacheDir(req.cwd, req.option, req.env, req.root) as string;
   const hasher = await createHasher();
   if (!existsSync(join(dir, "db"))) {
-    return { host: new EmptyCacheHost(req.root, hasher), dir, exists: false, close: async () => undefined };
+    const host: PlanHost = { workspace: new UncachedWorkspace(req.root, hasher), cache: NO_CACHE, hashString: (s) => hasher.hashBytes(s) };
+    return { host, dir, exists: false, close: async () => undefined };
   }
   const cache = await LocalCache.open(dir, { hasher, onWarning: req.onWarning, ...(req.stat ? { stat: req.stat } : {}) });
   // Its log directory is never made: a PlanHost cannot ask for a log path.
-  const local = new LocalBuildHost(req.root, cache, hasher, join(req.root, ".flow", "logs"));
-  return { host: readOnlyHost(local, cache), dir, exists: true, close: () => cache.close() };
+  const host = localBuildHost({ root: req.root, cache, hasher, logDir: join(req.root, ".flow", "logs"), peek: true });
+  return { host, dir, exists: true, close: () => cache.close() };
 }
 
-/**
- * A build's host that also keeps the records it writes during the build.
- * `flow build --explain` reads a finished dependency's outputs from its
- * record, and a record is written in the background (commitAction): it may
- * not be in the cache yet when the dependent starts.
- */
-export class RecordingBuildHost extends LocalBuildHost {
-  readonly written = new Map<string, ActionRecord>();
+/** No cache at all: no entries, no last runs. */
+const NO_CACHE: PlanHost["cache"] = {
+  lookup: () => Promise.resolve(undefined),
+  lastRun: () => Promise.resolve(undefined),
+};
 
-  override commitAction(record: ActionRecord): void {
-    this.written.set(record.key, record);
-    super.commitAction(record);
-  }
-
-  override putAction(record: ActionRecord): Promise<void> {
-    this.written.set(record.key, record);
-    return super.putAction(record);
-  }
-}
-
-/** The read side of a build's host, with records read without marking them used. */
-export function readOnlyHost(local: LocalBuildHost, cache: LocalCache): PlanHost {
-  const written = local instanceof RecordingBuildHost ? local.written : undefined;
-  return {
-    inputState: (p) => local.inputState(p),
-    getAction: (key) => {
-      const r = written?.get(key);
-      return r !== undefined ? Promise.resolve(r) : cache.peekAction(key);
-    },
-    outputsMatch: (entries) => local.outputsMatch(entries),
-    lastRunKey: (name) => local.lastRunKey(name),
-    hashString: (s) => local.hashString(s),
-  };
-}
-
-/** No cache at all: no records, no last runs; inputs hashed as the stat memo would (following links). */
-class EmptyCacheHost implements PlanHost {
+/** Inputs hashed as the stat memo would (following links), with no memo to keep; no outputs ever match. */
+class UncachedWorkspace implements Pick<Workspace, "inputState" | "outputsMatch"> {
   private readonly seen = new Map<string, FileState>();
 
   constructor(
@@ -114,19 +86,7 @@ class EmptyCacheHost implements PlanHost {
     return fileStateOf(st, this.hasher.hashFileSync(abs));
   }
 
-  getAction(): Promise<undefined> {
-    return Promise.resolve(undefined);
-  }
-
   outputsMatch(): boolean {
     return false;
-  }
-
-  lastRunKey(): undefined {
-    return undefined;
-  }
-
-  hashString(s: string): string {
-    return this.hasher.hashBytes(s);
   }
 }

@@ -10,6 +10,7 @@ import { planClean, type CleanPlan, type Kept, type Removal, type TaskRecord } f
 import { EXIT } from "./exit-codes.js";
 import { loadProject } from "./load-project.js";
 import { lockWorkspace } from "./workspace-lock.js";
+import { checkoutScope } from "./local-build-host.js";
 
 export class CleanCommand extends Command {
   static override paths = [["clean"]];
@@ -88,8 +89,8 @@ export class CleanCommand extends Command {
   /** Under the lock: read the records, plan, then (unless --dry-run) remove and forget. */
   private async clean(root: string, tasks: readonly Task[], cacheDir: string, tracked: ReadonlySet<string> | undefined): Promise<number> {
     const hasher = await createHasher();
-    // The checkout's identity in the last-run index, as LocalBuildHost computes it.
-    const scope = hasher.hashBytes(root);
+    // The checkout's identity in the last-run index, as the build's host computes it.
+    const scope = checkoutScope(hasher, root);
     // No cache yet means no record of anything: do not create one just to find that out.
     const cache = existsSync(join(cacheDir, "db"))
       ? await LocalCache.open(cacheDir, { hasher, onWarning: (w) => this.context.stderr.write(`flow: warning ${w.code}: ${w.message}\n`) })

@@ -9,7 +9,7 @@ import { resolveCacheDir } from "./cache-command.js";
 import { EXIT } from "./exit-codes.js";
 import { onInterrupt } from "./interrupt.js";
 import type { IncludeBuilder, IncludeBuildResult } from "./load-project.js";
-import { LocalBuildHost } from "./local-build-host.js";
+import { localBuildHost } from "./local-build-host.js";
 import { recipeBaseEnv } from "./recipe-env.js";
 import type { Output, TextRenderer } from "./render.js";
 import { ShellRunner } from "./shell-runner.js";
@@ -84,7 +84,7 @@ async function buildIncludes(opts: IncludeBuilderOptions, round: number, root: s
       graph,
       roots: graph.goals,
       root,
-      host: new LocalBuildHost(root, cache, hasher, join(root, ".flow", "logs"), (w) => opts.renderer.warning(w)),
+      host: localBuildHost({ root, cache, hasher, logDir: join(root, ".flow", "logs"), onWarning: (w) => opts.renderer.warning(w) }),
       runner: new ShellRunner({ graceMs: 5000, forceSignal: force.signal }),
       emit,
       concurrency: opts.jobs,

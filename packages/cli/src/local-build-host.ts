@@ -1,42 +1,59 @@
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { ActionRecord, FileState, Hasher, LocalCache, OutputEntry } from "@flow/cache";
-import type { BuildHost, OutputDecl, RestoreResult, SaveResult } from "@flow/graph";
+import { localTier, TieredCache, type CacheWarning, type FileState, type Hasher, type LocalCache, type OutputEntry } from "@flow/cache";
+import type { BuildHost, OutputDecl, RestoreResult, SaveResult, Workspace } from "@flow/graph";
 import { absPath } from "./node-project-host.js";
 
+export interface LocalHostOptions {
+  readonly root: string;
+  readonly cache: LocalCache;
+  readonly hasher: Hasher;
+  readonly logDir: string;
+  /** Where background commit failures go. */
+  readonly onWarning?: (w: CacheWarning) => void;
+  /** Reads only, not counted as uses (flow status, flow explain). */
+  readonly peek?: boolean;
+}
+
 /**
- * The engine's disk and cache for a real build: the local cache (stat memo,
- * LMDB action records, blob store) and the project's files. A remote tier
- * will be consulted behind getAction/restoreOutputs.
+ * The engine's host for a real build: the project's files (LocalWorkspace)
+ * and the action cache, tiered inside @flow/cache (the local tier today; a
+ * remote tier joins as a further tier of the TieredCache, here, without
+ * touching the graph package).
  */
-export class LocalBuildHost implements BuildHost {
+export function localBuildHost(o: LocalHostOptions): BuildHost {
+  return {
+    workspace: new LocalWorkspace(o.root, o.cache, o.hasher, o.logDir),
+    cache: new TieredCache({
+      home: localTier(o.cache),
+      scope: checkoutScope(o.hasher, o.root),
+      clock: { now: () => Date.now() },
+      onWarning: o.onWarning ?? (() => undefined),
+      ...(o.peek ? { peek: true } : {}),
+    }),
+    hashString: (s) => o.hasher.hashBytes(s),
+    now: () => Date.now(),
+  };
+}
+
+/** Identifies a checkout in the cache's last-run index (bookkeeping, never part of a key). */
+export function checkoutScope(hasher: Hasher, root: string): string {
+  return hasher.hashBytes(root);
+}
+
+/** The project's files, seen through the local cache's stat memo and blob store. */
+export class LocalWorkspace implements Workspace {
   private logDirMade = false;
-  /** Records being written in the background (see commitAction). */
-  private readonly pending = new Set<Promise<void>>();
-  /** Identifies this checkout in the cache's last-run index (bookkeeping, never part of a key). */
-  readonly scope: string;
+  private readonly rootPrefix: string;
 
   constructor(
     private readonly root: string,
     private readonly cache: LocalCache,
     private readonly hasher: Hasher,
     private readonly logDir: string,
-    /** Where background commit failures go; read-only users (status, clean) never commit. */
-    private readonly onWarning: (w: { code: string; message: string }) => void = () => undefined,
   ) {
-    this.scope = hasher.hashBytes(root);
     this.rootPrefix = root.endsWith("/") ? root : `${root}/`;
   }
-
-  recordLastRun(taskName: string, key: string): void {
-    this.cache.putLastRun(this.scope, taskName, key);
-  }
-
-  lastRunKey(taskName: string): string | undefined {
-    return this.cache.getLastRun(this.scope, taskName);
-  }
-
-  private readonly rootPrefix: string;
 
   private abs(p: string): string {
     return absPath(this.rootPrefix, p);
@@ -61,35 +78,6 @@ export class LocalBuildHost implements BuildHost {
     }
   }
 
-  getAction(key: string): Promise<ActionRecord | undefined> {
-    return this.cache.getAction(key);
-  }
-
-  putAction(record: ActionRecord): Promise<void> {
-    return this.cache.putAction(record);
-  }
-
-  commitAction(record: ActionRecord): void {
-    const p: Promise<void> = this.cache.putAction(record).then(
-      () => {
-        this.pending.delete(p);
-      },
-      (err: unknown) => {
-        this.pending.delete(p);
-        this.onWarning({ code: "CACHE_WRITE_FAILED", message: `could not record the result of key ${record.key}: ${err instanceof Error ? err.message : String(err)}` });
-      },
-    );
-    this.pending.add(p);
-  }
-
-  async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
-  }
-
-  deleteAction(key: string): Promise<void> {
-    return this.cache.deleteAction(key);
-  }
-
   saveOutputs(declared: readonly OutputDecl[]): Promise<SaveResult> {
     return this.cache.saveOutputs(this.root, declared.map((d) => ({ path: d.path, isDir: d.isDir })));
   }
@@ -102,18 +90,6 @@ export class LocalBuildHost implements BuildHost {
     return this.cache.restoreOutputs(this.root, [...entries]);
   }
 
-  async storeLog(logPath: string): Promise<string | undefined> {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(logPath);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw e;
-    }
-    if (bytes.length === 0) return undefined;
-    return this.cache.putBlobBytes(bytes);
-  }
-
   logPath(taskName: string): string {
     if (!this.logDirMade) {
       mkdirSync(this.logDir, { recursive: true });
@@ -122,13 +98,5 @@ export class LocalBuildHost implements BuildHost {
     // Task names are paths; flatten them, and add a hash so `a/b` and `a_b` differ.
     const safe = taskName.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 100);
     return join(this.logDir, `${safe}-${this.hasher.hashBytes(taskName).slice(0, 8)}.log`);
-  }
-
-  hashString(s: string): string {
-    return this.hasher.hashBytes(s);
-  }
-
-  now(): number {
-    return Date.now();
   }
 }

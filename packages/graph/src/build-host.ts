@@ -1,4 +1,4 @@
-import type { ActionRecord, FileState, OutputEntry } from "@flow/cache";
+import type { ActionCache, FileState, OutputEntry } from "@flow/cache";
 import type { OutputDecl } from "./task-graph.js";
 
 export type SaveResult =
@@ -10,40 +10,35 @@ export type SaveResult =
 export type RestoreResult = { ok: true } | { ok: false; reason: string; path: string; message: string };
 
 /**
- * Everything the build engine does to the disk and the cache, behind one
- * interface so that the engine is tested in memory. The CLI implements it with
- * the local cache (stat memo, LMDB, blob store) and the real file system;
- * a remote tier will sit behind the same calls.
+ * The project's files as the build engine sees them, behind an interface so
+ * that the engine is tested in memory. The CLI implements it over the real
+ * file system, the stat memo and the local blob store.
  */
-export interface BuildHost {
+export interface Workspace {
   /** An input's state through the stat memo (memoized for the run). Path project-relative or absolute. */
   inputState(path: string): FileState;
   /** The same, bypassing this run's memo: used to notice inputs edited while their task ran. */
   recheckInput(path: string): FileState;
+  /** Stores the declared outputs' bytes in the cache's home tier and describes them. */
+  saveOutputs(declared: readonly OutputDecl[]): Promise<SaveResult>;
+  /** Whether the outputs on disk are exactly these entries. */
+  outputsMatch(entries: readonly OutputEntry[]): boolean;
+  /** Writes recorded outputs back from the cache's home tier. */
+  restoreOutputs(entries: readonly OutputEntry[]): Promise<RestoreResult>;
   /** Remove declared outputs (files, links, whole declared directories), never following links. */
   removeOutputs(outputs: readonly OutputDecl[]): void;
-  getAction(key: string): Promise<ActionRecord | undefined>;
-  putAction(record: ActionRecord): Promise<void>;
-  /**
-   * Starts recording a successful result without waiting for it: making its
-   * blobs durable (fsync) and writing the record happen off the task's
-   * critical path. A failure is reported as a warning, never as a task failure.
-   */
-  commitAction(record: ActionRecord): void;
-  /** Resolves when every commitAction so far has been written (or has failed). */
-  flush(): Promise<void>;
-  deleteAction(key: string): Promise<void>;
-  saveOutputs(declared: readonly OutputDecl[]): Promise<SaveResult>;
-  outputsMatch(entries: readonly OutputEntry[]): boolean;
-  restoreOutputs(entries: readonly OutputEntry[]): Promise<RestoreResult>;
-  /** Remember `key` as the last successful run of `taskName` in this checkout (for explain and clean). */
-  recordLastRun(taskName: string, key: string): void;
-  /** The key `recordLastRun` last stored for `taskName` in this checkout. */
-  lastRunKey(taskName: string): string | undefined;
-  /** Store a log's bytes; returns the blob id, or undefined when the log is empty or unreadable. */
-  storeLog(logPath: string): Promise<string | undefined>;
   /** Where a task's recipe output goes. */
   logPath(taskName: string): string;
+}
+
+/**
+ * Everything a build touches besides the recipes: the workspace, the action
+ * cache (@flow/cache's ActionCache; its tiers are composed there, never
+ * here), the key function and the clock.
+ */
+export interface BuildHost {
+  readonly workspace: Workspace;
+  readonly cache: ActionCache;
   /** 128-bit content hash of a string (the key function). */
   hashString(s: string): string;
   now(): number;

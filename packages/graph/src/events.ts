@@ -1,3 +1,4 @@
+import type { Decision } from "./decide-task.js";
 import type { Diagnostic } from "./diagnostic.js";
 import type { Task } from "./task-graph.js";
 
@@ -34,8 +35,10 @@ export interface TaskResult {
  */
 export type BuildEvent =
   | { readonly type: "build-start"; readonly total: number; readonly concurrency: number }
-  | { readonly type: "task-start"; readonly task: Task }
-  | { readonly type: "task-end"; readonly task: Task; readonly result: TaskResult }
+  /** Right before a recipe starts; the decision says why it runs (`flow build --explain` prints its reason). */
+  | { readonly type: "task-start"; readonly task: Task; readonly decision: Decision }
+  /** Every selected task's final state; the decision is absent when none was made (it could not run, or was skipped). */
+  | { readonly type: "task-end"; readonly task: Task; readonly result: TaskResult; readonly decision?: Decision }
   | { readonly type: "warning"; readonly warning: Diagnostic | { readonly code: string; readonly message: string } }
   | { readonly type: "interrupt"; readonly force: boolean }
   | { readonly type: "build-end"; readonly ok: boolean; readonly durationMs: number };

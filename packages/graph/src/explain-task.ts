@@ -8,7 +8,7 @@
  * everything else (recipe, inputs, environment, the other dependencies) is
  * compared as usual. A missing input is compared as the hash "missing".
  */
-import { collectIngredients } from "./execute-task.js";
+import { collectIngredients } from "./decide-task.js";
 import { asIngredients, diffIngredients, type IngredientDiff } from "./explain-ingredients.js";
 import type { Ingredients } from "./key.js";
 import { planBuild, plannedDone, type PlanHost, type PlannedTask, type PlanState } from "./plan.js";
@@ -51,20 +51,21 @@ export async function explainTask(req: ExplainRequest): Promise<TaskExplanation>
   const me = plan.tasks.get(req.id) as PlannedTask;
   const deps = task.deps.map((d) => [graph.tasks[d] as Task, plan.tasks.get(d) as PlannedTask] as const);
   const pendingDeps = deps.filter(([, p]) => p.state === "stale" || p.state === "waiting").map(([t]) => t.name);
-  const missingInputs = task.inputs.filter((p) => host.inputState(p).kind === "missing");
+  const missingInputs = task.inputs.filter((p) => host.workspace.inputState(p).kind === "missing");
 
   let now = me.ingredients;
   if (!now) {
     // Waiting, or an input is missing: collect what is known.
     const known = deps.filter(([, p]) => p.state === "fresh" || p.state === "cached").map(([t, p]) => [t, plannedDone(p)] as const);
     const present = { ...task, inputs: task.inputs.filter((p) => !missingInputs.includes(p)) };
-    const ing = collectIngredients(present, known, { host, env: req.env });
+    const ing = collectIngredients(present, known, { host: host.workspace, env: req.env });
     if ("failed" in ing) throw new Error(`explain: inputs of '${task.name}' changed while being read`);
     const inputs = [...ing.ingredients.inputs, ...missingInputs.map((p) => [p, "missing"] as const)].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     now = { ...ing.ingredients, inputs };
   }
 
-  const lastKey = host.lastRunKey(task.name);
+  const last = await host.cache.lastRun(task.name);
+  const lastKey = last?.key;
   const base = {
     task,
     state: me.state,
@@ -75,8 +76,8 @@ export async function explainTask(req: ExplainRequest): Promise<TaskExplanation>
     pendingDeps,
     missingInputs,
   };
-  if (lastKey === undefined) return { ...base, lastRun: "none" };
-  const before = asIngredients((await host.getAction(lastKey))?.ingredients);
+  if (last === undefined) return { ...base, lastRun: "none" };
+  const before = asIngredients(last.canonical);
   if (!before) return { ...base, lastRun: "gone" };
   const full = diffIngredients(now, before);
   const diff = { ...full, deps: full.deps.filter((d) => !pendingDeps.includes(d.name)) };

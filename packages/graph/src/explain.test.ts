@@ -3,9 +3,9 @@ import { describe, test } from "node:test";
 import type { BuildEvent } from "./events.js";
 import { asIngredients, diffIngredients, isEmptyDiff } from "./explain-ingredients.js";
 import { lineDiff } from "./explain-line-diff.js";
-import { RunExplainer } from "./explain-run.js";
 import { explainTask } from "./explain-task.js";
 import { KEY_SCHEMA, type Ingredients } from "./key.js";
+import { planBuild } from "./plan.js";
 import type { PlanReason } from "./plan-reason.js";
 import { runBuild } from "./run-build.js";
 import type { TaskGraph } from "./task-graph.js";
@@ -111,15 +111,14 @@ describe("explainTask", () => {
   });
 });
 
-describe("RunExplainer (build --explain)", () => {
+describe("the build's decisions (build --explain prints their reasons)", () => {
+  /** The reason carried by each task-start event of one build, by task name. */
   async function reasons(g: TaskGraph, host: MemoryBuildHost, env: Record<string, string> = {}): Promise<Record<string, PlanReason>> {
-    const ex = new RunExplainer({ graph: g, host, env, force: false });
-    const pending: [string, Promise<PlanReason>][] = [];
+    const got: Record<string, PlanReason> = {};
     await build(g, host, env, (e) => {
-      const r = ex.observe(e);
-      if (r && e.type === "task-start") pending.push([e.task.name, r]);
+      if (e.type === "task-start") got[e.task.name] = e.decision.reason as PlanReason;
     });
-    return Object.fromEntries(await Promise.all(pending.map(async ([n, p]) => [n, await p] as const)));
+    return got;
   }
 
   test("one reason per task that ran, including the dependents of a rebuilt task", async () => {
@@ -142,36 +141,35 @@ describe("RunExplainer (build --explain)", () => {
     host.actions.delete(host.lastRunKey("lib.o") as string);
     assert.deepEqual(await reasons(g, host), { "lib.o": { kind: "not-in-cache" } });
   });
-});
 
-describe("RunExplainer when a dependency's record is not readable yet", () => {
-  /** Reasons of one build, through a view of the host that hides the records this build writes (as when written in the background). */
-  async function reasonsHidingNew(g: TaskGraph, host: MemoryBuildHost, env: Record<string, string>): Promise<Record<string, PlanReason>> {
-    const visible = new Set(host.actions.keys());
-    const view = {
-      inputState: (p: string) => host.inputState(p),
-      getAction: async (k: string) => (visible.has(k) ? host.actions.get(k) : undefined),
-      outputsMatch: () => false,
-      lastRunKey: (n: string) => host.lastRunKey(n),
-      hashString: (s: string) => host.hashString(s),
-    };
-    const ex = new RunExplainer({ graph: g, host: view, env, force: false });
-    const got: Promise<readonly [string, PlanReason]>[] = [];
-    await build(g, host, env, (e) => {
-      const r = ex.observe(e);
-      if (r && e.type === "task-start") got.push(r.then((x) => [e.task.name, x] as const));
-    });
-    return Object.fromEntries(await Promise.all(got));
-  }
-
-  test("the other ingredients are compared; failing that, the dependencies that ran are named", async () => {
+  test("a dependency's outputs come from the build itself, not from its record: a result the cache never got still explains its dependents", async () => {
     const g = graphOf();
     const host = new MemoryBuildHost(SOURCES);
     await build(g, host);
     host.files.set("lib.c", "int lib2;");
-    assert.deepEqual((await reasonsHidingNew(g, host, { TARGET: "arm" }))["app"], { kind: "env-changed", names: ["TARGET"] });
-    host.files.set("lib.c", "int lib3;");
-    assert.deepEqual((await reasonsHidingNew(g, host, { TARGET: "arm" }))["app"], { kind: "dependency-changed", names: ["lib.o"] });
+    host.loseCommits = true;
+    assert.deepEqual((await reasons(g, host))["app"], { kind: "dependency-changed", names: ["lib.o"] });
+  });
+
+  test("the plan and the build decide alike: status's reason is the one the build then carries", async () => {
+    const g = graphOf();
+    const host = new MemoryBuildHost(SOURCES);
+    await build(g, host);
+    host.files.set("main.c", "int main3;");
+    host.newRun();
+    const plan = await planBuild({ graph: g, roots: g.goals, host, env: {} });
+    const planned = plan.tasks.get(g.byName.get("main.o") as number);
+    const ends: BuildEvent[] = [];
+    await build(g, host, {}, (e) => void (e.type === "task-end" && ends.push(e)));
+    const end = ends.find((e) => e.type === "task-end" && e.task.name === "main.o");
+    assert.ok(end?.type === "task-end" && end.decision);
+    assert.equal(end.decision.verdict, "run");
+    assert.deepEqual(end.decision.reason, planned?.reason);
+    assert.equal(end.decision.key, planned?.key);
+    const fresh = ends.find((e) => e.type === "task-end" && e.task.name === "lib.o");
+    assert.ok(fresh?.type === "task-end");
+    assert.equal(fresh.decision?.verdict, "fresh");
+    assert.equal(fresh.decision?.reason, undefined);
   });
 });
 

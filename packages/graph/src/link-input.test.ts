@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ContentHash, FileState, OutputEntry } from "@flow/cache";
-import { collectIngredients, type DoneTask } from "./execute-task.js";
+import { collectIngredients, type DoneTask } from "./decide-task.js";
 import { depOutputValues, linkKeyValue, resolveLink } from "./link-input.js";
 import type { Task } from "./task-graph.js";
 

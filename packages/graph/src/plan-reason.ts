@@ -2,15 +2,15 @@
  * Why a task is not fresh, as one value: the planner gives one to every
  * stale, cached and waiting task, `flow build --explain` to every task that
  * runs. Derived by comparing the task's current ingredients with those kept
- * with its last successful run in this checkout (`BuildHost.lastRunKey`).
+ * with its last successful run in this checkout (`ActionCache.lastRun`).
  *
  * One reason, not all of them: the first difference in the order schema,
  * recipe, declared outputs, inputs, `.ENV`, exported variables, dependencies.
  * The order goes from what the author edited in the Flowfile to what changed
  * underneath; `flow explain` shows every difference.
  */
-import type { OutputEntry } from "@flow/cache";
-import type { BuildHost } from "./build-host.js";
+import type { LastRun, OutputEntry } from "@flow/cache";
+import type { Workspace } from "./build-host.js";
 import { asIngredients, diffIngredients, type IngredientDiff, type ValueChange } from "./explain-ingredients.js";
 import type { Ingredients } from "./key.js";
 import type { Task } from "./task-graph.js";
@@ -47,8 +47,6 @@ export type PlanReason =
 
 export type ReasonKind = PlanReason["kind"];
 
-export type ReasonHost = Pick<BuildHost, "lastRunKey" | "getAction" | "inputState">;
-
 /** The first difference of a diff as a reason; undefined when nothing differs. */
 export function reasonFromDiff(d: IngredientDiff): PlanReason | undefined {
   if (d.schemaChanged) return { kind: "schema-changed" };
@@ -62,23 +60,23 @@ export function reasonFromDiff(d: IngredientDiff): PlanReason | undefined {
 }
 
 /**
- * What changed since the task's last successful run, whose key is `lastKey`
- * (read before the task runs: a run records a new one). Undefined when the
- * current key is the last run's key: nothing changed.
+ * What changed since the task's last successful run (read before the task
+ * runs: a run records a new one). Undefined when the current key is the last
+ * run's key: nothing changed.
  */
-export async function reasonSinceLastRun(key: string, ing: Ingredients, lastKey: string | undefined, host: ReasonHost): Promise<PlanReason | undefined> {
-  if (lastKey === undefined) return { kind: "new-task" };
-  if (lastKey === key) return undefined;
-  const last = asIngredients((await host.getAction(lastKey))?.ingredients);
-  if (!last) return { kind: "last-run-unknown" };
-  return reasonFromDiff(diffIngredients(ing, last)) ?? { kind: "last-run-unknown" };
+export function reasonSinceLastRun(key: string, ing: Ingredients, last: LastRun | undefined): PlanReason | undefined {
+  if (last === undefined) return { kind: "new-task" };
+  if (last.key === key) return undefined;
+  const before = asIngredients(last.canonical);
+  if (!before) return { kind: "last-run-unknown" };
+  return reasonFromDiff(diffIngredients(ing, before)) ?? { kind: "last-run-unknown" };
 }
 
 /**
  * Why a task with a cache record for its key is not fresh: which recorded
  * outputs are missing or differ on disk (looked at through the stat memo).
  */
-export function outputsReason(entries: readonly OutputEntry[], host: Pick<BuildHost, "inputState">): PlanReason {
+export function outputsReason(entries: readonly OutputEntry[], host: Pick<Workspace, "inputState">): PlanReason {
   const missing: string[] = [];
   const modified: string[] = [];
   for (const e of entries) {
@@ -92,7 +90,7 @@ export function outputsReason(entries: readonly OutputEntry[], host: Pick<BuildH
 }
 
 /** For a stale task with the same ingredients as its last run: its outputs are gone, or only the cache entry is. */
-export function uncachedReason(task: Task, host: Pick<BuildHost, "inputState">): PlanReason {
+export function uncachedReason(task: Task, host: Pick<Workspace, "inputState">): PlanReason {
   const missing = task.outputs.filter((o) => host.inputState(o.path).kind === "missing").map((o) => o.path);
   return missing.length > 0 ? { kind: "outputs-missing", paths: missing } : { kind: "not-in-cache" };
 }

@@ -2,31 +2,28 @@
  * The planner: what a build of `roots` would do, decided before anything
  * runs (`flow status`, `flow explain`).
  *
- * It walks the tasks in dependency order and, for each, does what the build's
- * first step does (executeTask: ingredients, key, cache lookup) without the
- * second (restore or run):
+ * It walks the tasks in dependency order and, for each whose dependencies
+ * are all known, takes the build's own decision (decide-task.ts) and
+ * reports it; it neither restores nor runs:
  *
- *   fresh    the key is computable (every dependency fresh or cached), its
- *            record exists, and the outputs on disk are the recorded ones
- *   cached   the record exists, the outputs on disk are missing or others:
- *            the build restores them and runs nothing
- *   stale    no record for the key (or `.ALWAYS`, or `--force`): it runs
+ *   fresh    verdict fresh: the record exists and the outputs on disk are it
+ *   cached   verdict restore: the build restores the outputs, runs nothing
+ *   stale    verdict run (no record, `.ALWAYS`, `--force`), or an input is missing
  *   waiting  a dependency is stale or waiting, so its key is unknown until
  *            that dependency has run (early cutoff may yet spare it)
  *
  * A dependency's outputs enter a key through its record, exactly as the
  * build would see them after restoring, so the planner and the build compute
- * the same keys (both call collectIngredients). A task without a recipe (an
- * aggregate like `all`) does no work: it takes its dependencies' state.
+ * the same keys. A task without a recipe (an aggregate like `all`) does no
+ * work: it takes its dependencies' state.
  *
- * The planner writes nothing but the stat memo (through `inputState` and
- * `outputsMatch`): its host type has no method that could.
+ * The planner writes nothing but the stat memo: its host type (the
+ * decision's) has no method that could.
  */
 import type { OutputEntry } from "@flow/cache";
-import type { BuildHost } from "./build-host.js";
-import { collectIngredients, type DoneTask } from "./execute-task.js";
-import { keyIngredients, recordMatches, type Ingredients } from "./key.js";
-import { outputsReason, reasonSinceLastRun, uncachedReason, type PlanReason } from "./plan-reason.js";
+import { decideTask, type Decision, type DecideHost, type DoneTask, type Verdict } from "./decide-task.js";
+import type { Ingredients } from "./key.js";
+import type { PlanReason } from "./plan-reason.js";
 import { topologicalOrder, type Task, type TaskGraph } from "./task-graph.js";
 
 export type PlanState = "fresh" | "cached" | "stale" | "waiting";
@@ -35,7 +32,7 @@ export type PlanState = "fresh" | "cached" | "stale" | "waiting";
 export const PLAN_STATES: readonly PlanState[] = ["stale", "waiting", "cached", "fresh"];
 
 /** The read-only part of a BuildHost: all the planner may touch. */
-export type PlanHost = Pick<BuildHost, "inputState" | "getAction" | "outputsMatch" | "lastRunKey" | "hashString">;
+export type PlanHost = DecideHost;
 
 export interface PlanRequest {
   readonly graph: TaskGraph;
@@ -58,6 +55,8 @@ export interface PlannedTask {
   readonly ingredients?: Ingredients;
   /** The recorded outputs of a fresh or cached task: what its dependents' keys see. */
   readonly outputs?: readonly OutputEntry[];
+  /** The build's decision for the task; absent while waiting or with a missing input. */
+  readonly decision?: Decision;
   /** Longest path (in edges, deps and order-only) from a task without dependencies in the plan. */
   readonly layer: number;
 }
@@ -96,7 +95,7 @@ export async function planBuild(req: PlanRequest): Promise<Plan> {
 }
 
 async function planTask(task: Task, planned: ReadonlyMap<number, PlannedTask>, req: PlanRequest, layer: number): Promise<PlannedTask> {
-  const { graph, host } = req;
+  const { graph } = req;
   const base = { id: task.id, layer };
   const deps = task.deps.map((d) => planned.get(d) as PlannedTask);
   // Order-only dependencies only delay a task; they never enter its key or its state.
@@ -104,41 +103,22 @@ async function planTask(task: Task, planned: ReadonlyMap<number, PlannedTask>, r
   if (pending.length > 0) return { ...base, state: "waiting", reason: { kind: "waiting-for", names: pending.map((d) => nameOf(graph, d.id)) } };
 
   const done = deps.map((d) => [graph.tasks[d.id] as Task, plannedDone(d)] as const);
-  const ing = collectIngredients(task, done, { host, env: req.env });
-  if ("failed" in ing) {
-    const path = task.inputs.find((p) => host.inputState(p).kind === "missing") ?? "";
-    return { ...base, state: "stale", reason: { kind: "input-missing", path } };
-  }
-  const ingredients = ing.ingredients;
-  const keyed = keyIngredients(ingredients, (s) => host.hashString(s));
-  const { key } = keyed;
-  const known = { ...base, key, ingredients };
+  const decided = await decideTask(task, done, { host: req.host, env: req.env, force: req.force === true });
+  if (!decided.ok) return { ...base, state: "stale", reason: { kind: "input-missing", path: decided.missingInput } };
+  const { decision } = decided;
+  const known = { ...base, key: decision.key, ingredients: decision.ingredients, decision };
 
   if (task.recipe === "") {
     const cached = deps.filter((d) => d.state === "cached");
     if (cached.length === 0) return { ...known, state: "fresh", outputs: [] };
     return { ...known, state: "cached", outputs: [], reason: { kind: "deps-restored", names: cached.map((d) => nameOf(graph, d.id)) } };
   }
-  if (task.always) return { ...known, state: "stale", reason: { kind: "always" } };
-  if (req.force) return { ...known, state: "stale", reason: { kind: "forced" } };
-
-  const rec = await host.getAction(key);
-  // The build ignores a record whose ingredients are not the key's (a collision); so does the plan.
-  const usable = rec !== undefined && rec.exitCode === 0 && recordMatches(rec.ingredients, keyed);
-  if (usable) {
-    if (host.outputsMatch(rec.outputs)) return { ...known, state: "fresh", outputs: rec.outputs };
-    const since = await reasonSinceLastRun(key, ingredients, host.lastRunKey(task.name), host);
-    return { ...known, state: "cached", outputs: rec.outputs, reason: since ?? outputsReason(rec.outputs, host) };
-  }
-  const since = await reasonSinceLastRun(key, ingredients, host.lastRunKey(task.name), host);
-  return { ...known, state: "stale", reason: since ?? uncachedReason(task, host) };
+  // A stale task's outputs are not known until it has run.
+  const outputs = decision.verdict === "run" ? {} : { outputs: decision.outputs };
+  return { ...known, state: STATE_OF[decision.verdict], ...outputs, ...(decision.reason ? { reason: decision.reason } : {}) };
 }
 
-/**
- * collectIngredients reads nothing of the host but `inputState`, yet its
- * parameter asks for a whole BuildHost; the cast is safe for that reason only.
- * (Narrowing its type to `Pick<BuildHost, "inputState">` would remove it.)
- */
+const STATE_OF: Readonly<Record<Verdict, PlanState>> = { fresh: "fresh", restore: "cached", run: "stale" };
 
 /** What a fresh or cached task hands its dependents, as a finished one would in the build. */
 export function plannedDone(p: PlannedTask): DoneTask {

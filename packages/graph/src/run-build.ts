@@ -41,7 +41,7 @@ export async function runBuild(req: BuildRequest): Promise<BuildOutcome> {
     emit: req.emit,
   });
   // Results still being recorded in the background must be durable before the build reports its end.
-  await req.host.flush();
+  await req.host.cache.flush();
   const results = new Map<number, TaskResult>();
   let ok = true;
   for (const id of order) {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { BuildEvent, TaskResult, TaskStatus } from "./events.js";
-import type { DoneTask } from "./execute-task.js";
+import type { DoneTask } from "./decide-task.js";
 import { isSuccess, schedule, type ExecuteFn } from "./scheduler.js";
 import { topologicalOrder, type Task, type TaskGraph } from "./task-graph.js";
 import { mkGraph, sleep } from "./test-support.js";

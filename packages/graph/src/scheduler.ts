@@ -1,6 +1,6 @@
 import PQueue from "p-queue";
 import type { EmitEvent, TaskResult } from "./events.js";
-import type { DoneTask } from "./execute-task.js";
+import type { DoneTask } from "./decide-task.js";
 import type { Task, TaskGraph } from "./task-graph.js";
 
 export interface ScheduleOptions {
@@ -47,7 +47,7 @@ export async function schedule(graph: TaskGraph, selected: readonly number[], ex
   const finish = (id: number, d: DoneTask) => {
     if (done.has(id)) return;
     done.set(id, d);
-    opts.emit({ type: "task-end", task: graph.tasks[id] as Task, result: d.result });
+    opts.emit({ type: "task-end", task: graph.tasks[id] as Task, result: d.result, ...(d.decision ? { decision: d.decision } : {}) });
     outstanding--;
     if (!SUCCESS.has(d.result.status)) {
       if (d.result.status === "failed" && !opts.keepGoing) stopping = true;

@@ -1,8 +1,8 @@
 // In-memory fakes shared by the unit tests (compiled with them, never exported by index.ts).
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import type { ActionRecord, ContentHash, FileState, OutputEntry } from "@flow/cache";
-import type { BuildHost, RestoreResult, RunRequest, RunResult, SaveResult, TaskRunner } from "./build-host.js";
+import type { ActionCache, ActionRecord, CacheEntry, CacheHit, ContentHash, FileState, LastRun, OutputEntry } from "@flow/cache";
+import type { BuildHost, RestoreResult, RunRequest, RunResult, SaveResult, TaskRunner, Workspace } from "./build-host.js";
 import { buildTaskGraph, type GraphFs } from "./build-task-graph.js";
 import { formatDiagnostic, type Diagnostic, type SourceLocation } from "./diagnostic.js";
 import type { FlowfileModel } from "./flowfile-model.js";
@@ -181,11 +181,14 @@ export function contentHash(s: string): ContentHash {
 }
 
 /**
- * The disk and the cache in memory. `files` maps project-relative paths to
- * contents; inputState is memoized per run (like the stat memo), recheckInput
- * is not; actions and blobs are maps; every putAction is recorded.
+ * The disk and the cache in memory, one object for both sides (`workspace`
+ * and `cache` are itself). `files` maps project-relative paths to contents;
+ * inputState is memoized per run (like the stat memo), recheckInput is not;
+ * actions and blobs are maps; every committed record is kept in `puts`.
  */
-export class MemoryBuildHost implements BuildHost {
+export class MemoryBuildHost implements BuildHost, Workspace, ActionCache {
+  readonly workspace: Workspace = this;
+  readonly cache: ActionCache = this;
   readonly files: Map<string, string>;
   readonly actions = new Map<string, ActionRecord>();
   readonly puts: ActionRecord[] = [];
@@ -235,22 +238,25 @@ export class MemoryBuildHost implements BuildHost {
     }
   }
 
-  async getAction(key: string): Promise<ActionRecord | undefined> {
-    return this.actions.get(key);
+  async lookup(key: string): Promise<CacheHit | undefined> {
+    const r = this.actions.get(key);
+    return r === undefined || r.exitCode !== 0 ? undefined : { outputs: r.outputs, canonical: r.ingredients };
   }
 
-  commitAction(record: ActionRecord): void {
-    void this.putAction(record);
-  }
+  /** Commits are dropped, as when the cache cannot store them. */
+  loseCommits = false;
 
-  async flush(): Promise<void> {}
-
-  async putAction(record: ActionRecord): Promise<void> {
+  /** Written at once, unless loseCommits. */
+  commit(entry: CacheEntry): void {
+    if (this.loseCommits) return;
+    const record: ActionRecord = { key: entry.key, outputs: [...entry.outputs], exitCode: 0, durationMs: entry.durationMs, ingredients: entry.canonical, createdAt: this.clock };
     this.puts.push(record);
     this.actions.set(record.key, record);
   }
 
-  async deleteAction(key: string): Promise<void> {
+  async flush(): Promise<void> {}
+
+  async delete(key: string): Promise<void> {
     this.actions.delete(key);
   }
 
@@ -300,8 +306,9 @@ export class MemoryBuildHost implements BuildHost {
     return this.lastRuns.get(taskName);
   }
 
-  async storeLog(): Promise<string | undefined> {
-    return undefined;
+  async lastRun(taskName: string): Promise<LastRun | undefined> {
+    const key = this.lastRuns.get(taskName);
+    return key === undefined ? undefined : { key, canonical: this.actions.get(key)?.ingredients };
   }
 
   logPath(taskName: string): string {

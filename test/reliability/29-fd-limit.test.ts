@@ -1,11 +1,10 @@
 // RELIABILITY 29: with `ulimit -n 256`, a task with 10,000 inputs builds, is
 // cached, is up to date on the next build, reruns when one input changes, and
 // is restored; never EMFILE. A task with 10,000 outputs (a declared output
-// directory) is the same case from the other side, and fails today: the blob
-// store writes a batch of small blobs with one open temp file each, all at
-// once, so the output is never cached (CACHE_WRITE_FAILED: EMFILE) and the
-// task reruns on every build. That test is marked todo until it is fixed in
-// packages/cache/src/blob-store.ts (writeBatch).
+// directory) is the same case from the other side: the blob store used to
+// write a batch of small blobs with one open temp file each, all at once, so
+// the output was never cached (CACHE_WRITE_FAILED: EMFILE) and the task reran
+// on every build (now bounded: blob-store.ts, writeBatch).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -77,19 +76,15 @@ test("RELIABILITY 29: 10,000 inputs under ulimit -n 256: built, cached, rerun on
   assert.equal(readFileSync(join(dir, "sum.txt"), "utf8").trim(), String(N));
 });
 
-test(
-  "RELIABILITY 29: 10,000 outputs under ulimit -n 256: cached and restored",
-  { todo: "EMFILE: the blob store opens a temp file per small blob of a batch, all at once (packages/cache/src/blob-store.ts writeBatch); the output is never cached" },
-  () => {
-    const first = buildLimited(dir, "copies");
-    assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual(withStatus(first.summary, "ran"), ["copies"]);
-    assert.equal(first.stderr.includes("warning"), false, `no warning: ${first.stderr}`);
-    rmSync(join(dir, "copies"), { recursive: true });
-    const restored = buildLimited(dir, "copies");
-    assert.equal(restored.code, 0, restored.stderr);
-    assert.deepEqual(withStatus(restored.summary, "restored"), ["copies"]);
-    assert.equal(readdirSync(join(dir, "copies")).length, N);
-    assert.equal(readFileSync(join(dir, "copies/f09999.txt"), "utf8"), "line 9999\n");
-  },
-);
+test("RELIABILITY 29: 10,000 outputs under ulimit -n 256: cached and restored", () => {
+  const first = buildLimited(dir, "copies");
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(withStatus(first.summary, "ran"), ["copies"]);
+  assert.equal(first.stderr.includes("warning"), false, `no warning: ${first.stderr}`);
+  rmSync(join(dir, "copies"), { recursive: true });
+  const restored = buildLimited(dir, "copies");
+  assert.equal(restored.code, 0, restored.stderr);
+  assert.deepEqual(withStatus(restored.summary, "restored"), ["copies"]);
+  assert.equal(readdirSync(join(dir, "copies")).length, N);
+  assert.equal(readFileSync(join(dir, "copies/f09999.txt"), "utf8"), "line 9999\n");
+});

@@ -37,6 +37,9 @@ import { promisify } from "node:util";
 import { errnoCode, type WarningSink } from "./cache-warning.js";
 import { HASH_CHUNK_BYTES, type ContentHash, type Hasher } from "./content-hash.js";
 
+/** Blobs persisted at once by a batch (each holds a descriptor while it is written and synced). */
+const PERSIST_PARALLEL = 16;
+
 export type CopyResult = { ok: true } | { ok: false; reason: "blob-missing" | "blob-corrupt" };
 
 /**
@@ -212,9 +215,27 @@ export class BlobStore {
     return done;
   }
 
-  /** Every blob to its name (in parallel, in the thread pool), then each shard directory fsync'ed once. */
+  /**
+   * Every blob to its name (in parallel, in the thread pool), then each shard
+   * directory fsync'ed once. At most PERSIST_PARALLEL blobs are open at once:
+   * one output directory of 10,000 files made one batch, and opening every
+   * temp file together ran out of descriptors under `ulimit -n 256` (EMFILE).
+   * libuv's pool has 4 threads, so more in flight would not go faster.
+   */
   private async writeBatch(batch: readonly PendingBlob[]): Promise<void> {
-    const results = await Promise.allSettled(batch.map((b) => this.persist(b)));
+    const results: PromiseSettledResult<void>[] = new Array(batch.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < batch.length; i = next++) {
+        try {
+          await this.persist(batch[i] as PendingBlob);
+          results[i] = { status: "fulfilled", value: undefined };
+        } catch (reason) {
+          results[i] = { status: "rejected", reason };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PERSIST_PARALLEL, batch.length) }, worker));
     const dirs = new Set<string>();
     results.forEach((r, i) => {
       if (r.status === "fulfilled") dirs.add(this.shardOf((batch[i] as PendingBlob).hash));

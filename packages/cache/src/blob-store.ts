@@ -37,8 +37,26 @@ import { promisify } from "node:util";
 import { errnoCode, type WarningSink } from "./cache-warning.js";
 import { HASH_CHUNK_BYTES, type ContentHash, type Hasher } from "./content-hash.js";
 
-/** Blobs persisted at once by a batch (each holds a descriptor while it is written and synced). */
+/** Blobs (or shard directories) a batch syncs at once: each holds a descriptor meanwhile. */
 const PERSIST_PARALLEL = 16;
+
+/** `fn` over `items`, at most `limit` at a time, every outcome kept in order (like Promise.allSettled). */
+async function settleLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<PromiseSettledResult<void>[]> {
+  const results: PromiseSettledResult<void>[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) {
+      try {
+        await fn(items[i] as T);
+        results[i] = { status: "fulfilled", value: undefined };
+      } catch (reason) {
+        results[i] = { status: "rejected", reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
 
 export type CopyResult = { ok: true } | { ok: false; reason: "blob-missing" | "blob-corrupt" };
 
@@ -223,25 +241,15 @@ export class BlobStore {
    * libuv's pool has 4 threads, so more in flight would not go faster.
    */
   private async writeBatch(batch: readonly PendingBlob[]): Promise<void> {
-    const results: PromiseSettledResult<void>[] = new Array(batch.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      for (let i = next++; i < batch.length; i = next++) {
-        try {
-          await this.persist(batch[i] as PendingBlob);
-          results[i] = { status: "fulfilled", value: undefined };
-        } catch (reason) {
-          results[i] = { status: "rejected", reason };
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PERSIST_PARALLEL, batch.length) }, worker));
+    const results = await settleLimited(batch, PERSIST_PARALLEL, (b) => this.persist(b));
     const dirs = new Set<string>();
     results.forEach((r, i) => {
       if (r.status === "fulfilled") dirs.add(this.shardOf((batch[i] as PendingBlob).hash));
     });
     // The renames themselves survive a power cut only once their directories are synced.
-    await Promise.all([...dirs].map((dir) => fsyncDir(dir)));
+    const synced = await settleLimited([...dirs], PERSIST_PARALLEL, fsyncDir);
+    const unsynced = synced.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (unsynced !== undefined) throw unsynced.reason;
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed !== undefined) throw failed.reason;
   }

@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "recipes/**", "bench/out/**"] },
+  { ignores: ["**/dist/**", "**/dist-test/**", "**/node_modules/**", "recipes/**", "bench/out/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -32,7 +32,8 @@ function walk(dir, out) {
   return out;
 }
 
-const dirs = ["packages/cache/dist", "packages/graph/dist", "packages/cli/dist"];
+// Package tests compile into dist-test/ (tsconfig.test.json), not the published dist/.
+const dirs = ["packages/cache/dist-test", "packages/graph/dist-test", "packages/cli/dist-test"];
 if (!unitOnly) dirs.push("test/dist");
 let files = dirs.flatMap((d) => walk(join(root, d), [])).sort();
 if (filters.length > 0) files = files.filter((f) => filters.some((p) => f.includes(p)));

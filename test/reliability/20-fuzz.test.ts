@@ -28,7 +28,7 @@ const SEED = 2020;
 const CASES = [0, 1, 3, 4, 9, 11, 12, 13];
 
 test(`RELIABILITY 20: ${CASES.length} random and mutated Flowfiles through the built CLI: a plan or a diagnostic, never a hang or a crash`, async () => {
-  const fuzz = (await import(pathToFileURL(join(repoRoot, "packages", "graph", "dist", "fuzz-cases.js")).href)) as FuzzCases;
+  const fuzz = (await import(pathToFileURL(join(repoRoot, "packages", "graph", "dist-test", "fuzz-cases.js")).href)) as FuzzCases;
   const seeds = fuzz.loadSeeds(repoRoot);
   assert.ok(seeds.length >= 30, `seed projects: ${seeds.length}`);
   const emptyPath = tempDir("flow-rel20-path-");

@@ -24,11 +24,11 @@
  */
 import type { ActionCache, FileState, OutputEntry } from "@flow/cache";
 import type { Workspace } from "./build-host.js";
-import type { TaskResult } from "./events.js";
 import { depOutputValues } from "./link-input.js";
 import { KEY_SCHEMA, keyIngredients, recordMatches, type Ingredients } from "./key.js";
 import { outputsReason, reasonSinceLastRun, uncachedReason, type PlanReason } from "./plan-reason.js";
 import type { Task } from "./task-graph.js";
+import type { TaskResult } from "./task-result.js";
 
 export type Verdict = "fresh" | "restore" | "run";
 

@@ -1,32 +1,7 @@
 import type { Decision } from "./decide-task.js";
 import type { Diagnostic } from "./diagnostic.js";
 import type { Task } from "./task-graph.js";
-
-/** A task's final state in one build. */
-export type TaskStatus = "ran" | "restored" | "up-to-date" | "failed" | "cannot-run" | "skipped";
-
-export type FailureReason =
-  | "exit-code"
-  | "timeout"
-  | "interrupted"
-  | "missing-output"
-  | "unsafe-output"
-  | "input-missing"
-  | "spawn-error"
-  | "dependency-failed"
-  | "io";
-
-export interface TaskResult {
-  readonly status: TaskStatus;
-  readonly key?: string;
-  readonly durationMs: number;
-  /** Why it failed, when status is failed / cannot-run / skipped. */
-  readonly reason?: FailureReason;
-  readonly message?: string;
-  /** Where the recipe's output was written, when it ran. */
-  readonly logPath?: string;
-  readonly exitCode?: number;
-}
+import type { TaskResult } from "./task-result.js";
 
 /**
  * What the core tells the world. The core never prints; the CLI renders these

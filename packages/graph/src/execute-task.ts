@@ -1,8 +1,9 @@
 import { sameFileState } from "@flow/cache";
 import type { BuildHost, TaskRunner } from "./build-host.js";
 import { decideTask, type Decision, type DoneTask } from "./decide-task.js";
-import type { EmitEvent, TaskResult } from "./events.js";
+import type { EmitEvent } from "./events.js";
 import type { Task } from "./task-graph.js";
+import type { TaskResult } from "./task-result.js";
 
 export interface ExecuteContext {
   readonly root: string;

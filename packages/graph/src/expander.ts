@@ -1,28 +1,10 @@
+import type { CallExpander } from "./call-context.js";
 import { DiagnosticError, errorAt, type Diagnostic, type SourceLocation } from "./diagnostic.js";
+import type { ExpandHost } from "./expand-host.js";
 import { callFunction, FUNCTION_NAMES, suggestFunction } from "./functions.js";
+import type { TextOrigin } from "./text-origin.js";
 import { isAutomaticName, type Scope, type Variable } from "./variables.js";
 import { patsubst } from "./words.js";
-
-/** What expansion needs from the outside world: globbing and `$(shell)`. */
-export interface ExpandHost {
-  /** Sorted project-relative matches of one glob pattern (relative to the project root). */
-  glob(pattern: string, at: SourceLocation | undefined): string[];
-  /** Run a command at parse time; stdout with newlines folded to spaces, as Make does. */
-  shell(command: string, at: SourceLocation | undefined): string;
-  warn(d: Diagnostic): void;
-}
-
-/**
- * Where the text being expanded came from, so an error can point at a column.
- * `loc` is the location of the text's first character; when the text spans
- * several lines (a continued line, a variable's value) the column is that of
- * the start.
- */
-export interface TextOrigin {
-  readonly loc: SourceLocation | undefined;
-  /** True when offsets in the text map one-to-one to columns of loc's line. */
-  readonly exact: boolean;
-}
 
 export interface ExpanderLimits {
   /** Nesting of expansions (references inside values inside calls ...). */
@@ -51,7 +33,7 @@ export interface UnsetReference {
  * (an exponential `$(call)`, a doubling `X := $(X) $(X)`) into a diagnostic
  * instead of a hang or an out-of-memory crash.
  */
-export class Expander {
+export class Expander implements CallExpander {
   private depth = 0;
   private steps = 0;
   private readonly active = new Set<string>();
@@ -325,33 +307,4 @@ export function topLevelIndex(text: string, ch: string, from = 0): number {
     else if (c === ch && depth === 0) return i;
   }
   return -1;
-}
-
-/** One function argument as written, with its offset in the argument text (for carets). */
-export interface RawArg {
-  readonly text: string;
-  readonly offset: number;
-}
-
-/**
- * Split function arguments at top-level commas; at most `max` pieces (the
- * last keeps its commas). Like Make, only parentheses of the call's own kind
- * (`opener`) nest: in `$(subst {,x,...)` the brace is an ordinary character.
- */
-export function splitArgs(raw: string, max: number, opener = "("): RawArg[] {
-  const closer = opener === "(" ? ")" : "}";
-  const args: RawArg[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i];
-    if (c === opener) depth++;
-    else if (c === closer) depth--;
-    else if (c === "," && depth === 0 && args.length < max - 1) {
-      args.push({ text: raw.slice(start, i), offset: start });
-      start = i + 1;
-    }
-  }
-  args.push({ text: raw.slice(start), offset: start });
-  return args;
 }

@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import { DiagnosticError, errorAt, warningAt, type Diagnostic, type SourceLocation } from "./diagnostic.js";
-import { Expander, topLevelIndex, type ExpanderLimits, type ExpandHost, type TextOrigin } from "./expander.js";
+import type { ExpandHost } from "./expand-host.js";
+import { Expander, topLevelIndex, type ExpanderLimits } from "./expander.js";
 import type { AssignOp, FlowfileModel, IncludeRef, RuleDef, StaticPattern, TargetVar, Word } from "./flowfile-model.js";
 import { closest } from "./functions.js";
 import {
@@ -26,6 +27,7 @@ import { collapseContinuations, joinContinued, joinRecipe } from "./logical-line
 import { LineWord } from "./line-word.js";
 import { hasGlobChars } from "./project-path.js";
 import { fail, ok, type Result } from "./result.js";
+import type { TextOrigin } from "./text-origin.js";
 import { defaultVariables, VariableTable, type Origin, type Variable } from "./variables.js";
 import { splitWords } from "./words.js";
 

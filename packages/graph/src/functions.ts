@@ -1,22 +1,8 @@
-import { DiagnosticError, errorAt, warningAt, type SourceLocation } from "./diagnostic.js";
-import { splitArgs, type Expander, type RawArg, type TextOrigin } from "./expander.js";
-import { VariableTable, type Scope } from "./variables.js";
+import type { Arg, CallContext } from "./call-context.js";
+import { DiagnosticError, errorAt, warningAt } from "./diagnostic.js";
+import { splitArgs, type RawArg } from "./split-args.js";
+import { VariableTable } from "./variables.js";
 import { matchPattern, patsubst, splitWords } from "./words.js";
-
-export interface CallContext {
-  readonly expander: Expander;
-  readonly scope: Scope;
-  /** Origin of the argument text (the first argument's first character). */
-  readonly origin: TextOrigin;
-  /** Location of the `$(` of the call. */
-  readonly at: SourceLocation | undefined;
-}
-
-/** An argument, expanded (eager functions) or not (lazy ones), with where it was written. */
-export interface Arg {
-  readonly text: string;
-  readonly origin: TextOrigin;
-}
 
 type Impl = (args: Arg[], ctx: CallContext) => string;
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { TaskStatus } from "./events.js";
 import { planBuild, planIsNoop, type Plan, type PlanState } from "./plan.js";
 import type { PlanReason } from "./plan-reason.js";
 import { runBuild } from "./run-build.js";
 import type { TaskGraph } from "./task-graph.js";
+import type { TaskStatus } from "./task-result.js";
 import { contentHash, FakeRunner, graphOk, MemoryBuildHost, mkGraph, ROOT, writes, type FakeRecipe } from "./test-support.js";
 
 // A small C-like project: three objects, a link step, an aggregate and a test.

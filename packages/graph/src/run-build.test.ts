@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { BuildEvent, TaskResult } from "./events.js";
+import type { BuildEvent } from "./events.js";
 import { asIngredients } from "./explain-ingredients.js";
 import { canonicalIngredients } from "./key.js";
 import { runBuild } from "./run-build.js";
 import type { TaskGraph } from "./task-graph.js";
+import type { TaskResult } from "./task-result.js";
 import { FakeRunner, graphOk, MemoryBuildHost, ROOT, sleep, writes, type FakeRecipe } from "./test-support.js";
 
 interface BuildOpts {

@@ -1,8 +1,9 @@
 import type { BuildHost, TaskRunner } from "./build-host.js";
-import type { EmitEvent, TaskResult } from "./events.js";
+import type { EmitEvent } from "./events.js";
 import { executeTask } from "./execute-task.js";
 import { schedule } from "./scheduler.js";
 import { topologicalOrder, type Task, type TaskGraph } from "./task-graph.js";
+import type { TaskResult } from "./task-result.js";
 
 export interface BuildRequest {
   readonly graph: TaskGraph;

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { BuildEvent, TaskResult, TaskStatus } from "./events.js";
+import type { BuildEvent } from "./events.js";
 import type { DoneTask } from "./decide-task.js";
 import { isSuccess, schedule, type ExecuteFn } from "./scheduler.js";
 import { topologicalOrder, type Task, type TaskGraph } from "./task-graph.js";
+import type { TaskResult, TaskStatus } from "./task-result.js";
 import { mkGraph, sleep } from "./test-support.js";
 
 interface Trace {

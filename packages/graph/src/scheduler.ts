@@ -1,7 +1,8 @@
 import PQueue from "p-queue";
-import type { EmitEvent, TaskResult } from "./events.js";
+import type { EmitEvent } from "./events.js";
 import type { DoneTask } from "./decide-task.js";
 import type { Task, TaskGraph } from "./task-graph.js";
+import type { TaskResult } from "./task-result.js";
 
 export interface ScheduleOptions {
   /** Most tasks in flight at once (`-j`). */

@@ -1,0 +1,25 @@
+/** A task's final state in one build. */
+export type TaskStatus = "ran" | "restored" | "up-to-date" | "failed" | "cannot-run" | "skipped";
+
+export type FailureReason =
+  | "exit-code"
+  | "timeout"
+  | "interrupted"
+  | "missing-output"
+  | "unsafe-output"
+  | "input-missing"
+  | "spawn-error"
+  | "dependency-failed"
+  | "io";
+
+export interface TaskResult {
+  readonly status: TaskStatus;
+  readonly key?: string;
+  readonly durationMs: number;
+  /** Why it failed, when status is failed / cannot-run / skipped. */
+  readonly reason?: FailureReason;
+  readonly message?: string;
+  /** Where the recipe's output was written, when it ran. */
+  readonly logPath?: string;
+  readonly exitCode?: number;
+}

@@ -1,10 +1,11 @@
 import { availableParallelism } from "node:os";
-import { join, resolve } from "node:path";
 import { Command, Option } from "./clipanion.js";
+import { ProjectCommand } from "./project-command.js";
 import { createHasher, LocalCache } from "@flow/cache";
 import { formatDiagnostic, runBuild, selectTasks, type BuildEvent, type Task, type TaskResult } from "@flow/graph";
-import { afterBuild } from "./cache-command.js";
-import { unknownTagMessage } from "./clean-command.js";
+import { afterBuild } from "./cache-upkeep.js";
+import { logDirOf } from "./cache-dir.js";
+import { unknownTagMessage } from "./tag-message.js";
 import { lockWorkspace } from "./workspace-lock.js";
 import { includeBuilder, type IncludeTaskResult } from "./include-builder.js";
 import { loadProjectBuildingIncludes } from "./load-project.js";
@@ -16,7 +17,7 @@ import { ShellRunner } from "./shell-runner.js";
 import { EXIT } from "./exit-codes.js";
 import { onInterrupt } from "./interrupt.js";
 
-export class BuildCommand extends Command {
+export class BuildCommand extends ProjectCommand {
   static override paths = [["build"]];
 
   static override usage = Command.Usage({
@@ -37,12 +38,9 @@ export class BuildCommand extends Command {
     ],
   });
 
-  dir = Option.String("-C,--directory", { description: "Run as if started in DIR" });
-  file = Option.String("-f,--file", { description: "Read FILE instead of ./Flowfile" });
   jobs = Option.String("-j,--jobs", { description: "Run at most N tasks at once (default: number of cores)" });
   keepGoing = Option.Boolean("-k,--keep-going", false, { description: "Go on with everything that does not depend on a failure" });
   force = Option.Boolean("--force", false, { description: "Rerun the selected tasks even when cached" });
-  cacheDir = Option.String("--cache-dir", { description: "Cache directory (default: $FLOW_CACHE_DIR or .flow/ at the project root)" });
   json = Option.Boolean("--json", false, { description: "Print the summary as one JSON document on stdout" });
   verbose = Option.Boolean("-v,--verbose", false, { description: "Also list tasks that were up to date" });
   explain = Option.Boolean("--explain", false, { description: "Say why each task that runs runs, one line each (see flow explain)" });
@@ -98,7 +96,7 @@ export class BuildCommand extends Command {
     if (lock === undefined) return EXIT.taskFailed;
     for (const w of project.value.warnings) renderer.warning(w);
 
-    const cacheDir = resolve(process.cwd(), this.cacheDir ?? (process.env["FLOW_CACHE_DIR"] || join(root, ".flow")));
+    const cacheDir = this.cacheDirFor(root);
     const hasher = await createHasher();
     const cache = await LocalCache.open(cacheDir, { hasher, onWarning: (w) => renderer.warning(w), stat: (p) => project.value.host.takeStat(p) });
     const abort = new AbortController();
@@ -111,7 +109,7 @@ export class BuildCommand extends Command {
       else abort.abort();
     });
     const runner = new ShellRunner({ graceMs: 5000, forceSignal: force.signal, logNotes: renderer.logNotes });
-    const host = localBuildHost({ root, cache, hasher, logDir: join(root, ".flow", "logs"), onWarning: (w) => renderer.warning(w) });
+    const host = localBuildHost({ root, cache, hasher, logDir: logDirOf(root), onWarning: (w) => renderer.warning(w) });
     // --explain: the reason each run's decision carries, printed as it starts (see plan-render-why.ts).
     const why = this.explain ? new WhyLines(progress) : undefined;
     const emit = (e: BuildEvent) => {

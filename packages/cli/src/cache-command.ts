@@ -1,86 +1,14 @@
-// `flow cache stats | gc | verify`, and the housekeeping a build does on its
-// way out (statistics, automatic gc). The work is in @flow/cache; this file
-// finds the cache, takes the workspace lock and prints.
+// `flow cache stats | gc | verify`. The work is in @flow/cache; this file
+// finds the cache (cache-dir.ts), takes the workspace lock and prints.
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { Command, Option } from "./clipanion.js";
 import { t } from "./typanion.js";
-import { createHasher, formatSize, LocalCache, parseSize, type CacheStatsReport, type GcReport } from "@flow/cache";
-import type { BuildOutcome, TaskGraph } from "@flow/graph";
+import { createHasher, formatSize, LocalCache, parseSize, type CacheStatsReport } from "@flow/cache";
+import { findProjectRoot, resolveCacheDir } from "./cache-dir.js";
+import { gcSummary, maxCacheBytes } from "./cache-upkeep.js";
 import { EXIT } from "./exit-codes.js";
-import type { Output } from "./render.js";
 import { lockWorkspace, type WorkspaceLock } from "./workspace-lock.js";
-
-/** FLOW_CACHE_MAX_SIZE's default. */
-export const DEFAULT_MAX_CACHE_BYTES = 10 * 1024 ** 3;
-/** Automatic gc goes down to this fraction of the cap, so it does not run again on the next build. */
-export const AUTO_GC_LOW_WATER = 0.8;
-
-/** Names tried when no -f is given (as load-project.ts does); here only to find the root, never parsed. */
-const FLOWFILE_NAMES = ["Flowfile", "Makefile", "makefile"];
-
-/** `--cache-dir`, else $FLOW_CACHE_DIR, else `.flow/` at the project root: the build's rule. */
-export function resolveCacheDir(cwd: string, option: string | undefined, env: NodeJS.ProcessEnv, root: string | undefined): string | undefined {
-  const chosen = option ?? (env["FLOW_CACHE_DIR"] || (root !== undefined ? join(root, ".flow") : undefined));
-  return chosen === undefined ? undefined : resolve(cwd, chosen);
-}
-
-/** The directory of the Flowfile that -C/-f designate, without reading it (a broken Flowfile must not block cache upkeep). */
-export function findProjectRoot(cwd: string, dir: string | undefined, file: string | undefined): string | undefined {
-  const base = resolve(cwd, dir ?? ".");
-  if (file !== undefined) return existsSync(resolve(base, file)) ? dirname(resolve(base, file)) : undefined;
-  return FLOWFILE_NAMES.some((n) => existsSync(join(base, n))) ? base : undefined;
-}
-
-/** FLOW_CACHE_MAX_SIZE: bytes, `off`, or undefined with a complaint when unreadable. */
-export function maxCacheBytes(env: NodeJS.ProcessEnv, complain: (message: string) => void): number | "off" {
-  const text = env["FLOW_CACHE_MAX_SIZE"];
-  if (text === undefined || text === "") return DEFAULT_MAX_CACHE_BYTES;
-  if (text.trim().toLowerCase() === "off") return "off";
-  const n = parseSize(text);
-  if (n !== undefined) return n;
-  complain(`FLOW_CACHE_MAX_SIZE=${JSON.stringify(text)} is not a size (e.g. 500M, 10G, or bytes); using ${formatSize(DEFAULT_MAX_CACHE_BYTES)}`);
-  return DEFAULT_MAX_CACHE_BYTES;
-}
-
-/**
- * After a build: add it to the cache's statistics and, when the running size
- * estimate passes FLOW_CACHE_MAX_SIZE, gc down to AUTO_GC_LOW_WATER of it.
- * Never fails the build: an I/O error here is a warning.
- */
-export async function afterBuild(cache: LocalCache, graph: TaskGraph, outcome: BuildOutcome, out: Output, env: NodeJS.ProcessEnv): Promise<void> {
-  let hits = 0;
-  let misses = 0;
-  const newKeys: string[] = [];
-  for (const id of outcome.order) {
-    if (graph.tasks[id]?.recipe === "") continue; // an aggregate: never looked up
-    const r = outcome.results.get(id);
-    if (r?.status === "up-to-date" || r?.status === "restored") hits++;
-    else if (r?.status === "ran" || (r?.status === "failed" && r.logPath !== undefined)) {
-      misses++;
-      if (r.status === "ran" && r.key !== undefined) newKeys.push(r.key);
-    }
-  }
-  try {
-    const stats = cache.recordBuild({ hits, misses, newKeys });
-    const max = maxCacheBytes(env, (m) => out.write(`flow: warning: ${m}\n`));
-    if (max === "off" || stats.blobBytes <= max) return;
-    const report = await cache.gc({ maxBytes: Math.floor(max * AUTO_GC_LOW_WATER) });
-    out.write(`flow: the cache passed ${formatSize(max)} (FLOW_CACHE_MAX_SIZE); ${gcSummary(report)}\n`);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === undefined) throw err;
-    out.write(`flow: warning: cache housekeeping failed: ${(err as Error).message}\n`);
-  }
-}
-
-export function gcSummary(r: GcReport): string {
-  const parts = [
-    `removed ${r.entriesRemoved} of ${r.entriesBefore} entries${r.invalidRemoved > 0 ? ` (${r.invalidRemoved} unreadable)` : ""}`,
-    `${r.blobsRemoved} blobs${r.orphansRemoved > 0 ? ` (${r.orphansRemoved} named by no entry)` : ""}`,
-  ];
-  if (r.setAsideRemoved.length > 0) parts.push(`${r.setAsideRemoved.length} set-aside databases`);
-  return `gc ${parts.join(", ")}; blobs ${formatSize(r.bytesBefore)} -> ${formatSize(r.bytesAfter)}`;
-}
 
 /** Options and plumbing shared by the three commands. */
 abstract class CacheCommand extends Command {

@@ -11,7 +11,7 @@ import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { createHasher, fileStateOf, LocalCache, type CacheWarning, type FileState, type Hasher, type StatLike } from "@flow/cache";
 import type { PlanHost, Workspace } from "@flow/graph";
-import { resolveCacheDir } from "./cache-command.js";
+import { logDirOf, resolveCacheDir } from "./cache-dir.js";
 import { localBuildHost } from "./local-build-host.js";
 
 export interface PlanCache {
@@ -35,7 +35,7 @@ export interface PlanCacheRequest {
 }
 
 export async function openPlanCache(req: PlanCacheRequest): Promise<PlanCache> {
-  const dir = resolveCacheDir(req.cwd, req.option, req.env, req.root) as string;
+  const dir = resolveCacheDir(req.cwd, req.option, req.env, req.root);
   const hasher = await createHasher();
   if (!existsSync(join(dir, "db"))) {
     const host: PlanHost = { workspace: new UncachedWorkspace(req.root, hasher), cache: NO_CACHE, hashString: (s) => hasher.hashBytes(s) };
@@ -43,7 +43,7 @@ export async function openPlanCache(req: PlanCacheRequest): Promise<PlanCache> {
   }
   const cache = await LocalCache.open(dir, { hasher, onWarning: req.onWarning, ...(req.stat ? { stat: req.stat } : {}) });
   // Its log directory is never made: a PlanHost cannot ask for a log path.
-  const host = localBuildHost({ root: req.root, cache, hasher, logDir: join(req.root, ".flow", "logs"), peek: true });
+  const host = localBuildHost({ root: req.root, cache, hasher, logDir: logDirOf(req.root), peek: true });
   return { host, dir, exists: true, close: () => cache.close() };
 }
 

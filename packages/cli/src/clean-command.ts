@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "./clipanion.js";
+import { ProjectCommand } from "./project-command.js";
 import { createHasher, LocalCache, type OutputEntry } from "@flow/cache";
-import { formatDiagnostic, selectTasks, type Task, type TaskGraph } from "@flow/graph";
-import { resolveCacheDir } from "./cache-command.js";
+import { formatDiagnostic, selectTasks, type Task } from "@flow/graph";
+import { unknownTagMessage } from "./tag-message.js";
 import { NodeCleanDisk, executeClean, type CleanFailure } from "./clean-disk.js";
 import { gitTrackedFiles } from "./clean-git.js";
 import { planClean, type CleanPlan, type Kept, type Removal, type TaskRecord } from "./clean-plan.js";
@@ -12,7 +13,7 @@ import { loadProject } from "./load-project.js";
 import { lockWorkspace } from "./workspace-lock.js";
 import { checkoutScope } from "./local-build-host.js";
 
-export class CleanCommand extends Command {
+export class CleanCommand extends ProjectCommand {
   static override paths = [["clean"]];
 
   static override usage = Command.Usage({
@@ -37,12 +38,9 @@ export class CleanCommand extends Command {
     ],
   });
 
-  dir = Option.String("-C,--directory", { description: "Run as if started in DIR" });
-  file = Option.String("-f,--file", { description: "Read FILE instead of ./Flowfile" });
   tags = Option.Array("--tag", [], { description: "Select the tasks tagged T (repeatable: the union)" });
   withCache = Option.Boolean("--cache", false, { description: "Also delete the selected tasks' cache entries" });
   dryRun = Option.Boolean("-n,--dry-run", false, { description: "List exactly what would be removed; remove nothing" });
-  cacheDir = Option.String("--cache-dir", { description: "Cache directory (default: $FLOW_CACHE_DIR or .flow/ at the project root)" });
   noWait = Option.Boolean("--no-wait", false, { description: "Fail at once if another build or clean holds the workspace lock" });
   json = Option.Boolean("--json", false, { description: "Print what was (or would be) removed and kept as JSON on stdout" });
   words = Option.Rest({ name: "targets and VAR=value" });
@@ -79,7 +77,7 @@ export class CleanCommand extends Command {
         err.write(`flow: ${tracked.message}; nothing removed (clean never removes a tracked file it cannot recognise)\n`);
         return EXIT.taskFailed;
       }
-      const cacheDir = resolveCacheDir(process.cwd(), this.cacheDir, process.env, root) as string;
+      const cacheDir = this.cacheDirFor(root);
       return await this.clean(root, tasks, cacheDir, tracked.tracked);
     } finally {
       lock.release();
@@ -158,11 +156,6 @@ async function readRecords(tasks: readonly Task[], cache: LocalCache | undefined
   return out;
 }
 
-export function unknownTagMessage(graph: TaskGraph, unknown: readonly string[]): string {
-  const known = [...new Set(graph.tasks.flatMap((t) => t.tags))].sort();
-  const list = unknown.map((t) => `'${t}'`).join(", ");
-  return `flow: no task has the tag ${list} (${known.length > 0 ? `tags in this Flowfile: ${known.join(", ")}` : "no task has tags"})`;
-}
 
 function keptWhy(k: Kept): string {
   switch (k.reason) {

@@ -1,11 +1,12 @@
 import { Command, Option } from "./clipanion.js";
+import { ProjectCommand } from "./project-command.js";
 import { explainTask, formatDiagnostic } from "@flow/graph";
 import { openPlanCache } from "./cache-location.js";
 import { EXIT } from "./exit-codes.js";
 import { loadProject } from "./load-project.js";
 import { explanationText } from "./plan-render-explain.js";
 
-export class ExplainCommand extends Command {
+export class ExplainCommand extends ProjectCommand {
   static override paths = [["explain"]];
 
   static override usage = Command.Usage({
@@ -23,9 +24,6 @@ export class ExplainCommand extends Command {
     ],
   });
 
-  dir = Option.String("-C,--directory", { description: "Run as if started in DIR" });
-  file = Option.String("-f,--file", { description: "Read FILE instead of ./Flowfile" });
-  cacheDir = Option.String("--cache-dir", { description: "Cache directory (default: $FLOW_CACHE_DIR or .flow/ at the project root)" });
   words = Option.Rest({ name: "TASK and VAR=value" });
 
   override async execute(): Promise<number> {

@@ -2,10 +2,9 @@
 // build the included files a reading of the Flowfile needs, with the same
 // cache, runner and lock as the build proper, and say whether anything
 // changed on disk (then the Flowfile is read again).
-import { join } from "node:path";
 import { createHasher, LocalCache } from "@flow/cache";
 import { runBuild, type BuildEvent, type IncludeRef, type TaskGraph } from "@flow/graph";
-import { resolveCacheDir } from "./cache-command.js";
+import { logDirOf, resolveCacheDir } from "./cache-dir.js";
 import { EXIT } from "./exit-codes.js";
 import { onInterrupt } from "./interrupt.js";
 import type { IncludeBuilder, IncludeBuildResult } from "./load-project.js";
@@ -13,7 +12,7 @@ import { localBuildHost } from "./local-build-host.js";
 import { recipeBaseEnv } from "./recipe-env.js";
 import type { Output, TextRenderer } from "./render.js";
 import { ShellRunner } from "./shell-runner.js";
-import { describeHolder, WorkspaceLock } from "./workspace-lock.js";
+import { lockWorkspace } from "./workspace-lock.js";
 
 export interface IncludeBuilderOptions {
   readonly cwd: string;
@@ -46,18 +45,10 @@ export function includeBuilder(opts: IncludeBuilderOptions): IncludeBuilder {
 }
 
 async function buildIncludes(opts: IncludeBuilderOptions, round: number, root: string, graph: TaskGraph, targets: readonly IncludeRef[]): Promise<IncludeBuildResult> {
-  const locked = await WorkspaceLock.acquire(root, {
-    command: "flow build",
-    wait: !opts.noWait,
-    onWait: (h) => opts.err.write(`flow: waiting for the workspace lock held by ${describeHolder(h)}\n`),
-    onTakeover: (h) => opts.err.write(`flow: warning: took over the workspace lock of ${describeHolder(h)}, which is no longer running\n`),
-  });
-  if (!locked.ok) {
-    opts.err.write(`flow: the workspace is locked by ${describeHolder(locked.holder)}; not waiting (--no-wait)\n`);
-    return { ok: false, exitCode: EXIT.taskFailed };
-  }
+  const lock = await lockWorkspace(root, "flow build", { noWait: opts.noWait, err: opts.err });
+  if (lock === undefined) return { ok: false, exitCode: EXIT.taskFailed };
   const hasher = await createHasher();
-  const cacheDir = resolveCacheDir(opts.cwd, opts.cacheDir, opts.env, root) as string;
+  const cacheDir = resolveCacheDir(opts.cwd, opts.cacheDir, opts.env, root);
   const cache = await LocalCache.open(cacheDir, { hasher, onWarning: (w) => opts.renderer.warning(w) });
   const abort = new AbortController();
   const force = new AbortController();
@@ -84,7 +75,7 @@ async function buildIncludes(opts: IncludeBuilderOptions, round: number, root: s
       graph,
       roots: graph.goals,
       root,
-      host: localBuildHost({ root, cache, hasher, logDir: join(root, ".flow", "logs"), onWarning: (w) => opts.renderer.warning(w) }),
+      host: localBuildHost({ root, cache, hasher, logDir: logDirOf(root), onWarning: (w) => opts.renderer.warning(w) }),
       runner: new ShellRunner({ graceMs: 5000, forceSignal: force.signal }),
       emit,
       concurrency: opts.jobs,
@@ -105,6 +96,6 @@ async function buildIncludes(opts: IncludeBuilderOptions, round: number, root: s
   } finally {
     stopListening();
     await cache.close();
-    locked.lock.release();
+    lock.release();
   }
 }

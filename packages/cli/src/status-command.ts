@@ -1,4 +1,5 @@
 import { Command, Option } from "./clipanion.js";
+import { ProjectCommand } from "./project-command.js";
 import { t } from "./typanion.js";
 import {
   formatDiagnostic,
@@ -12,7 +13,7 @@ import {
   type TaskGraph,
 } from "@flow/graph";
 import { openPlanCache } from "./cache-location.js";
-import { unknownTagMessage } from "./clean-command.js";
+import { unknownTagMessage } from "./tag-message.js";
 import { EXIT } from "./exit-codes.js";
 import { readProject } from "./load-project.js";
 import { drawPlan } from "./plan-render-ascii.js";
@@ -33,7 +34,7 @@ interface PendingIncludes {
 /** Width of a drawing when stdout is not a terminal and no --width is given. */
 export const DEFAULT_WIDTH = 100;
 
-export class StatusCommand extends Command {
+export class StatusCommand extends ProjectCommand {
   static override paths = [["status"]];
 
   static override usage = Command.Usage({
@@ -63,9 +64,6 @@ export class StatusCommand extends Command {
     ],
   });
 
-  dir = Option.String("-C,--directory", { description: "Run as if started in DIR" });
-  file = Option.String("-f,--file", { description: "Read FILE instead of ./Flowfile" });
-  cacheDir = Option.String("--cache-dir", { description: "Cache directory (default: $FLOW_CACHE_DIR or .flow/ at the project root)" });
   tags = Option.Array("--tag", [], { description: "Also plan the tasks tagged T (repeatable: the union)" });
   plan = Option.String("--plan", { description: "Draw the plan: ascii, unicode, json, dot or mermaid", validator: t.isEnum(FORMATS) });
   expand = Option.Boolean("--expand", false, { description: "Draw every task (no grouping of pattern instances)" });

@@ -4,6 +4,7 @@ import type { ContentHash, FileState, OutputEntry } from "@flow/cache";
 import { collectIngredients, type DoneTask } from "./decide-task.js";
 import { depOutputValues, linkKeyValue, resolveLink } from "./link-input.js";
 import type { Task } from "./task-graph.js";
+import { mkTask } from "./test-support.js";
 
 const H1 = "11111111111111111111111111111111" as ContentHash;
 const H2 = "22222222222222222222222222222222" as ContentHash;
@@ -80,8 +81,8 @@ test("depOutputValues: files and directories as before; a link as its text and r
 });
 
 test("collectIngredients: a dependent of a link output has another key when the link's target changes", () => {
-  const l: Task = task(0, "l_in", [], "ln -s real.txt $@");
-  const d: Task = task(1, "d", [0], "cat $< > $@");
+  const l: Task = mkTask(0, "l_in", [], { recipe: "ln -s real.txt $@" });
+  const d: Task = mkTask(1, "d", [0], { recipe: "cat $< > $@" });
   const done: DoneTask = { result: { status: "ran", key: "k", durationMs: 0 }, outputs: [link("l_in", "real.txt")] };
   const ingOf = (hash: ContentHash) => {
     const r = collectIngredients(d, [[l, done]], { host: { inputState: disk({ "real.txt": hash }).state }, env: {} });
@@ -92,20 +93,3 @@ test("collectIngredients: a dependent of a link output has another key when the 
   assert.notDeepEqual(ingOf(H1), ingOf(H2));
 });
 
-function task(id: number, name: string, deps: number[], recipe: string): Task {
-  return {
-    id,
-    name,
-    outputs: [{ path: name, isDir: false }],
-    inputs: [],
-    deps,
-    orderOnly: [],
-    recipe,
-    phony: false,
-    always: false,
-    tags: [],
-    env: [],
-    exported: [],
-    loc: { file: "Flowfile", line: 1, col: 1, lineText: "" },
-  };
-}

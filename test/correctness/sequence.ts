@@ -132,9 +132,7 @@ async function runFlow(
     ...b.goals,
   ];
   const proc = await run(process.execPath, args, { cwd: dir, env: buildEnv(state.env), timeoutMs: opts.timeoutMs });
-  // Kept with a failed sequence (--keep): what each build said.
-  mkdirSync(dirname(logAs), { recursive: true });
-  writeFileSync(logAs, `${args.join(" ")}\nexit ${proc.code ?? proc.signal}\n--- stdout\n${proc.stdout}\n--- stderr\n${proc.stderr}`);
+  keepLog(logAs, args, proc);
   const stderrTail = tail(proc.stderr);
   if (proc.timedOut) {
     return { proc, tasks: null, includes: [], ok: false, error: `flow timed out after ${opts.timeoutMs} ms`, stderrTail };
@@ -198,8 +196,7 @@ async function runStatus(opts: RunOptions, dir: string, cache: string, state: St
     ...b.goals,
   ];
   const proc = await run(process.execPath, args, { cwd: dir, env: buildEnv(state.env), timeoutMs: opts.timeoutMs });
-  mkdirSync(dirname(logAs), { recursive: true });
-  writeFileSync(logAs, `${args.join(" ")}\nexit ${proc.code ?? proc.signal}\n--- stdout\n${proc.stdout}\n--- stderr\n${proc.stderr}`);
+  keepLog(logAs, args, proc);
   if (proc.timedOut) return { code: null, doc: null, error: `flow status timed out after ${opts.timeoutMs} ms` };
   try {
     return { code: proc.code, doc: JSON.parse(proc.stdout) as StatusRun["doc"], error: null };
@@ -637,4 +634,10 @@ function explainDiff(a: Ingredients | undefined, b: Ingredients | undefined): st
   if (JSON.stringify(a.deps) !== JSON.stringify(b.deps)) parts.push("dependency outputs");
   if (JSON.stringify(a.env) !== JSON.stringify(b.env)) parts.push("env");
   return parts.join(", ") || "none";
+}
+
+/** Kept with a failed sequence (--keep): the command and what it said. */
+function keepLog(logAs: string, args: readonly string[], proc: { code: number | null; signal: string | null; stdout: string; stderr: string }): void {
+  mkdirSync(dirname(logAs), { recursive: true });
+  writeFileSync(logAs, `${args.join(" ")}\nexit ${proc.code ?? proc.signal}\n--- stdout\n${proc.stdout}\n--- stderr\n${proc.stderr}`);
 }

@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { decideTask, type Decided, type DecideHost, type DoneTask } from "./decide-task.js";
 import { canonicalIngredients } from "./key.js";
-import { runBuild } from "./run-build.js";
 import type { Task, TaskGraph } from "./task-graph.js";
-import { contentHash, FakeRunner, graphOk, MemoryBuildHost, ROOT, taskNamed } from "./test-support.js";
+import { buildInMemory, contentHash, FakeRunner, graphOk, MemoryBuildHost, taskNamed } from "./test-support.js";
 
 const FLOWFILE = `
 .PHONY: all
@@ -16,20 +15,7 @@ const graph = () => graphOk(FLOWFILE, { files: ["main.c"], goals: ["all"] });
 
 async function build(g: TaskGraph, host: MemoryBuildHost): Promise<void> {
   host.newRun();
-  await runBuild({
-    graph: g,
-    roots: g.goals,
-    root: ROOT,
-    host,
-    runner: new FakeRunner(host, { app: (f) => (f.set("app", `BIN(${f.get("main.c")})`), 0) }),
-    emit: () => undefined,
-    concurrency: 1,
-    keepGoing: false,
-    force: false,
-    signal: new AbortController().signal,
-    baseEnv: {},
-    env: {},
-  });
+  await buildInMemory(g, host, new FakeRunner(host, { app: (f) => (f.set("app", `BIN(${f.get("main.c")})`), 0) }));
 }
 
 /** The host as the decision sees it, counting what it asks of the cache. */

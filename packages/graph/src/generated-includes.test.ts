@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { readFlowfile } from "./flowfile-reader.js";
 import { planGeneratedIncludes, planIncludes } from "./generated-includes.js";
-import { runBuild } from "./run-build.js";
 import type { TaskGraph } from "./task-graph.js";
-import { FakeRunner, memoryGraphFs, memoryReadHost, MemoryBuildHost, ROOT } from "./test-support.js";
+import { buildInMemory, FakeRunner, memoryGraphFs, memoryReadHost, MemoryBuildHost, ROOT } from "./test-support.js";
 
 const FLOWFILE = "all: $(PARTS)\ninclude parts.mk\nparts.mk: list.txt\n\tgen $< > $@\n";
 
@@ -35,20 +34,7 @@ async function makeIncludes(host: MemoryBuildHost): Promise<void> {
       return 0;
     },
   });
-  const outcome = await runBuild({
-    graph,
-    roots: graph.goals,
-    root: ROOT,
-    host,
-    runner,
-    emit: () => undefined,
-    concurrency: 1,
-    keepGoing: false,
-    force: false,
-    signal: new AbortController().signal,
-    baseEnv: {},
-    env: {},
-  });
+  const outcome = await buildInMemory(graph, host, runner);
   assert.ok(outcome.ok);
 }
 

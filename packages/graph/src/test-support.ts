@@ -8,6 +8,7 @@ import { formatDiagnostic, type Diagnostic, type SourceLocation } from "./diagno
 import type { FlowfileModel } from "./flowfile-model.js";
 import { readFlowfile, type ReadHost, type ReadOptions } from "./flowfile-reader.js";
 import type { Result } from "./result.js";
+import { runBuild, type BuildOutcome } from "./run-build.js";
 import type { OutputDecl, Task, TaskGraph } from "./task-graph.js";
 
 /** A glob as a regular expression: `**` crosses directories, `*` and `?` do not. */
@@ -367,4 +368,22 @@ export function writes(out: Record<string, string>): FakeRecipe {
     for (const [p, c] of Object.entries(out)) files.set(p, c);
     return 0;
   };
+}
+
+/** A build of the graph's goals in memory: one job, no force, an empty environment. */
+export function buildInMemory(graph: TaskGraph, host: MemoryBuildHost, runner: TaskRunner): Promise<BuildOutcome> {
+  return runBuild({
+    graph,
+    roots: graph.goals,
+    root: ROOT,
+    host,
+    runner,
+    emit: () => undefined,
+    concurrency: 1,
+    keepGoing: false,
+    force: false,
+    signal: new AbortController().signal,
+    baseEnv: {},
+    env: {},
+  });
 }

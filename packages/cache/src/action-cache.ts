@@ -58,8 +58,13 @@ export interface ActionCache {
   lastRun(task: string): Promise<LastRun | undefined>;
 }
 
-/** Reads the bytes of a blob another tier holds. */
-export type BlobReader = (hash: ContentHash) => Promise<Uint8Array | undefined>;
+/**
+ * Where a blob another tier holds can be streamed from: a file holding its
+ * bytes, or undefined when the tier lacks it. A path, not the bytes, so a
+ * multi-GiB output crosses tiers in bounded memory. Untrusted: whoever copies
+ * it checks the bytes against the hash.
+ */
+export type BlobReader = (hash: ContentHash) => Promise<string | undefined>;
 
 /** One layer of the action cache (Lage's CacheProvider, Turborepo's CacheStore): records and their blobs. */
 export interface CacheTier {
@@ -68,7 +73,10 @@ export interface CacheTier {
   /** Stores a record; blobs it names that this tier lacks are read with `read`. */
   put(record: ActionRecord, read: BlobReader): Promise<void>;
   delete(key: string): Promise<void>;
-  readBlob(hash: ContentHash): Promise<Uint8Array | undefined>;
+  /** A file holding the blob's bytes (see BlobReader); valid until `release` of the key that named it. */
+  blobPath(hash: ContentHash): Promise<string | undefined>;
+  /** Lets go of anything `get(key)` set aside to serve `blobPath` (a remote tier's downloaded blobs), once the hit has been copied inward. */
+  release?(key: string): Promise<void>;
 }
 
 /**

@@ -30,7 +30,7 @@
 // Within a process a blob is written once: a put of a hash already on disk,
 // pending or being written is dropped. Reads always re-hash: a blob that does
 // not match its name is deleted and reported, and the caller treats it as a miss.
-import { close, closeSync, existsSync, fchmodSync, fsync, mkdir, open, openSync, readFileSync, readSync, rename, rm, rmSync, write, writeSync } from "node:fs";
+import { close, closeSync, existsSync, fchmodSync, fstatSync, fsync, mkdir, open, openSync, readFileSync, readSync, rename, rm, rmSync, write, writeSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
@@ -152,6 +152,32 @@ export class BlobStore {
       return this.streamToBlob(fd, data);
     }
     return this.streamToBlob(fd, new Uint8Array(0));
+  }
+
+  /**
+   * Stores the file at `path` (another tier's copy of blob `expected`) if its
+   * bytes hash to `expected`, streamed like putFromFd; returns what they hash
+   * to. Anything else is stored under no name: a tier's copy is untrusted.
+   */
+  putFile(path: string, expected: ContentHash): ContentHash {
+    if (this.known(expected)) return expected;
+    let fd: number;
+    try {
+      fd = openSync(path, "r");
+    } catch (err) {
+      throw new Error(`could not read blob ${expected} from ${path}: ${errnoCode(err) ?? String(err)}`, { cause: err });
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= HASH_CHUNK_BYTES) {
+        const data = readSmall(fd, this.chunk, size);
+        const hash = this.hasher.hashBytes(data);
+        return hash === expected ? this.putBytes(data) : hash;
+      }
+      return this.streamToBlob(fd, new Uint8Array(0), expected).hash;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Verified read of a whole blob (logs). Corrupt -> removed, warned, undefined. */
@@ -297,7 +323,8 @@ export class BlobStore {
     return this.pending.has(hash) || this.writing.has(hash) || this.has(hash);
   }
 
-  private streamToBlob(fd: number, head: Uint8Array): { hash: ContentHash; size: number } {
+  /** Copies the rest of `fd` to a temp blob while hashing; kept only if it is not known and (when given) hashes to `expected`. */
+  private streamToBlob(fd: number, head: Uint8Array, expected?: ContentHash): { hash: ContentHash; size: number } {
     const { path, fd: out } = this.openTmp();
     const digest = this.hasher.stream();
     let size = head.length;
@@ -319,7 +346,7 @@ export class BlobStore {
       throw err;
     }
     const hash = digest.digest();
-    if (this.known(hash)) {
+    if (this.known(hash) || (expected !== undefined && hash !== expected)) {
       discard(path, out);
       return { hash, size };
     }

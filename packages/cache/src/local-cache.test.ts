@@ -312,3 +312,27 @@ test("outputs that cannot be made durable by close are a warning, not a crash (R
   await cache.close();
   assert.ok(w.codes().includes("CACHE_WRITE_FAILED"), w.codes().join(" "));
 });
+
+test("putBlobFile: another tier's copy enters the store only if it hashes to its name, small or streamed", async (t) => {
+  const { cache, cacheDir } = await openCache(t);
+  const hasher = await createHasher();
+  const dir = tempDir(t);
+  const small = Buffer.from("small blob");
+  const big = Buffer.alloc(3 * 1024 * 1024 + 7, 0x61);
+  for (const bytes of [small, big]) {
+    const hash = hasher.hashBytes(bytes);
+    const good = join(dir, "good");
+    writeFileSync(good, bytes);
+    const flipped = Buffer.from(bytes);
+    flipped[5] = (flipped[5] as number) ^ 1;
+    const bad = join(dir, "bad");
+    writeFileSync(bad, flipped);
+    await assert.rejects(cache.putBlobFile(bad, hash), /hashes to/);
+    await cache.flush();
+    assert.equal(existsSync(blobPath(cacheDir, hash)), false, "a copy that is not the blob is stored under no name");
+    assert.equal(existsSync(blobPath(cacheDir, hasher.hashBytes(flipped))), false, "nor under its own");
+    await cache.putBlobFile(good, hash);
+    assert.equal(await cache.blobPath(hash), blobPath(cacheDir, hash));
+    assert.ok(readFileSync(blobPath(cacheDir, hash)).equals(bytes));
+  }
+});

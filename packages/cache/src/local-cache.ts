@@ -167,6 +167,22 @@ export class LocalCache {
     return this.blobs.putBytes(data);
   }
 
+  /** Where the blob is under its final name (after the pending writes), or undefined when the store lacks it. */
+  async blobPath(hash: ContentHash): Promise<string | undefined> {
+    await this.blobs.flush();
+    return this.blobs.has(hash) ? this.blobs.pathOf(hash) : undefined;
+  }
+
+  /**
+   * Copies a file another tier holds into the store as blob `expected`,
+   * streamed (bounded memory) and hashed on the way; a file whose bytes are
+   * not `expected` is refused with an error and stored under no name.
+   */
+  async putBlobFile(path: string, expected: ContentHash): Promise<void> {
+    const got = this.blobs.putFile(path, expected);
+    if (got !== expected) throw new Error(`the copy of blob ${expected} from another cache tier hashes to ${got}; refused`);
+  }
+
   async readBlob(hash: ContentHash): Promise<Uint8Array | undefined> {
     await this.blobs.flush();
     return this.blobs.read(hash);

@@ -12,14 +12,15 @@ export function localTier(cache: LocalCache): HomeTier {
       // (putAction refuses a record whose blobs are not in the store).
       for (const hash of blobsOf(record)) {
         if (await cache.hasBlob(hash)) continue;
-        const bytes = await read(hash);
-        if (bytes === undefined) throw new Error(`blob ${hash} of key ${record.key} could not be read from the tier that holds it`);
-        await cache.putBlobBytes(bytes);
+        const path = await read(hash);
+        if (path === undefined) throw new Error(`blob ${hash} of key ${record.key} could not be read from the tier that holds it`);
+        // Streamed and re-hashed on the way in: a blob that is not what its name says never enters the store.
+        await cache.putBlobFile(path, hash);
       }
       await cache.putAction(record);
     },
     delete: (key) => cache.deleteAction(key),
-    readBlob: (hash) => cache.readBlob(hash),
+    blobPath: (hash) => cache.blobPath(hash),
     getLastRun: (scope, task) => cache.getLastRun(scope, task),
     putLastRun: (scope, task, key) => cache.putLastRun(scope, task, key),
     putBlobBytes: (data) => cache.putBlobBytes(data),

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import type { BlobReader, HomeTier } from "./action-cache.js";
 import type { ActionRecord, OutputEntry } from "./action-record.js";
@@ -7,6 +10,9 @@ import type { ContentHash } from "./content-hash.js";
 import { blobsOf } from "./local-tier.js";
 import { TieredCache } from "./tiered-cache.js";
 import type { CacheWarning } from "./cache-warning.js";
+
+const spill = mkdtempSync(join(tmpdir(), "flow-tiered-test-"));
+process.on("exit", () => rmSync(spill, { recursive: true, force: true }));
 
 const hashOf = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex").slice(0, 32) as ContentHash;
 
@@ -30,9 +36,9 @@ class MemoryTier implements HomeTier {
     if (this.failPuts) throw new Error(`${this.name} is full`);
     for (const h of blobsOf(record)) {
       if (this.blobs.has(h)) continue;
-      const bytes = await read(h);
-      if (bytes === undefined) throw new Error(`blob ${h} unreadable`);
-      this.blobs.set(h, bytes);
+      const path = await read(h);
+      if (path === undefined) throw new Error(`blob ${h} unreadable`);
+      this.blobs.set(h, new Uint8Array(readFileSync(path)));
     }
     this.records.set(record.key, record);
   }
@@ -42,8 +48,17 @@ class MemoryTier implements HomeTier {
     this.records.delete(key);
   }
 
-  async readBlob(hash: ContentHash): Promise<Uint8Array | undefined> {
-    return this.blobs.get(hash);
+  /** Writes the blob to a file on demand: tiers hand each other paths. */
+  async blobPath(hash: ContentHash): Promise<string | undefined> {
+    const bytes = this.blobs.get(hash);
+    if (bytes === undefined) return undefined;
+    const path = join(spill, `${this.name}-${hash}`);
+    writeFileSync(path, bytes);
+    return path;
+  }
+
+  async release(key: string): Promise<void> {
+    this.calls.push(`release ${key}`);
   }
 
   getLastRun(scope: string, task: string): string | undefined {
@@ -108,6 +123,17 @@ describe("TieredCache", () => {
     assert.deepEqual(warnings, []);
   });
 
+  test("a further tier's hit is released once copied home, and when the copy fails", async () => {
+    const { home, remote, cache } = setup();
+    remoteEntry(remote, "k1", "hello");
+    const bad = remoteEntry(remote, "k2", "lost");
+    remote.blobs.delete(bad.outputs[0]?.hash as string);
+    assert.ok(await cache.lookup("k1"));
+    assert.equal(await cache.lookup("k2"), undefined);
+    assert.deepEqual(remote.calls, ["get k1", "release k1", "get k2", "release k2"]);
+    assert.ok(home.records.has("k1") && !home.records.has("k2"));
+  });
+
   test("home first: a home hit never asks the remote tier", async () => {
     const { home, remote, cache } = setup();
     remoteEntry(home, "k1", "local");
@@ -137,7 +163,7 @@ describe("TieredCache", () => {
     remoteEntry(remote, "k1", "hello");
     assert.ok(await cache.lookup("k1"));
     assert.equal(home.records.size, 0);
-    assert.deepEqual([...home.calls, ...remote.calls], ["peek k1", "peek k1"]);
+    assert.deepEqual([...home.calls, ...remote.calls], ["peek k1", "peek k1", "release k1"]);
   });
 
   test("commit builds the record (format, log blob, time) and writes it home, then to the remote tier", async () => {

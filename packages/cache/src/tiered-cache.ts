@@ -51,7 +51,13 @@ export class TieredCache implements ActionCache {
       const record = await tier.get(key, peek);
       // Only successful runs are stored; anything else is not a result to reuse.
       if (record === undefined || record.exitCode !== 0) continue;
-      if (i > 0 && !peek && !(await this.copyInward(record, i))) return undefined;
+      if (i > 0) {
+        try {
+          if (!peek && !(await this.copyInward(record, i))) return undefined;
+        } finally {
+          await this.release(tier, key);
+        }
+      }
       return { outputs: record.outputs, canonical: record.ingredients };
     }
     return undefined;
@@ -101,21 +107,30 @@ export class TieredCache implements ActionCache {
       ingredients: entry.canonical,
       createdAt: this.opts.clock.now(),
     };
-    await home.put(record, (h) => home.readBlob(h));
+    await home.put(record, (h) => home.blobPath(h));
     await Promise.all(
       this.tiers.slice(1).map((t, i) =>
-        t.put(record, (h) => home.readBlob(h)).catch((err: unknown) => {
+        t.put(record, (h) => home.blobPath(h)).catch((err: unknown) => {
           this.opts.onWarning({ code: "CACHE_WRITE_FAILED", message: `could not store the result of key ${entry.key} in cache tier ${i + 2}: ${errorMessage(err)}` });
         }),
       ),
     );
   }
 
+  /** What a further tier set aside for a hit (downloaded blobs) goes once the hit is home; failing to let go is only a warning. */
+  private async release(tier: CacheTier, key: string): Promise<void> {
+    try {
+      await tier.release?.(key);
+    } catch (err) {
+      this.opts.onWarning({ code: "CACHE_WRITE_FAILED", message: `could not remove the temporary copy of key ${key}: ${errorMessage(err)}` });
+    }
+  }
+
   /** Copies a hit from tier `from` into every tier before it; false (and a warning) when that fails. */
   private async copyInward(record: ActionRecord, from: number): Promise<boolean> {
     const source = this.tiers[from] as CacheTier;
     try {
-      for (let i = 0; i < from; i++) await (this.tiers[i] as CacheTier).put(record, (h) => source.readBlob(h));
+      for (let i = 0; i < from; i++) await (this.tiers[i] as CacheTier).put(record, (h) => source.blobPath(h));
       return true;
     } catch (err) {
       this.opts.onWarning({ code: "CACHE_WRITE_FAILED", message: `could not copy the result of key ${record.key} from cache tier ${from + 1}: ${errorMessage(err)}; running the task` });

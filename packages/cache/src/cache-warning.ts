@@ -11,6 +11,12 @@
 // - CACHE_WRITE_FAILED       a background read or write of the env failed (stat memo, access time,
 //                            deleting a bad record); the cache carries on without it
 // - CACHE_TMP_SWEEP_FAILED   an old temp file could not be removed
+// - REMOTE_UNAVAILABLE       the remote cache is refused, unreachable, hung, refuses the token, or failed
+//                            several requests in a row; not used again in this run (once per run)
+// - REMOTE_LOOKUP_FAILED     a remote lookup failed after its retries (5xx, 429, truncated body); a miss
+//                            (the first such failure only)
+// - REMOTE_ARTIFACT_REJECTED a remote artifact failed a check (signature, hash, record, path); a miss
+// - REMOTE_UPLOAD_FAILED     an upload failed (the first only; the rest are counted)
 export type CacheWarningCode =
   | "CACHE_CORRUPT_SET_ASIDE"
   | "CACHE_SCHEMA_MISMATCH"
@@ -18,7 +24,11 @@ export type CacheWarningCode =
   | "ACTION_KEY_MISMATCH"
   | "BLOB_CORRUPT"
   | "CACHE_WRITE_FAILED"
-  | "CACHE_TMP_SWEEP_FAILED";
+  | "CACHE_TMP_SWEEP_FAILED"
+  | "REMOTE_UNAVAILABLE"
+  | "REMOTE_LOOKUP_FAILED"
+  | "REMOTE_ARTIFACT_REJECTED"
+  | "REMOTE_UPLOAD_FAILED";
 
 export interface CacheWarning {
   code: CacheWarningCode;

@@ -24,3 +24,7 @@ export type { SaveOutputsResult, StoreFailure } from "./save-outputs.js";
 export type { RestoreOutputsResult } from "./restore-outputs.js";
 export type { CacheWarning, CacheWarningCode } from "./cache-warning.js";
 export { comparePaths, isSafeRelativePath, isSafeSymlinkTarget } from "./output-path.js";
+export { RemoteTier, REMOTE_DEFAULTS } from "./remote/remote-tier.js";
+export type { RemoteConfig, RemoteCounts, RemoteTierOptions, EnsureResult } from "./remote/remote-tier.js";
+export type { DrainReport } from "./remote/upload-queue.js";
+export { describeUrl } from "./remote/artifacts-client.js";

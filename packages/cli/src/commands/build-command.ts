@@ -1,21 +1,15 @@
 import { availableParallelism } from "node:os";
 import { Command, Option } from "./clipanion.js";
 import { ProjectCommand } from "./project-command.js";
-import { createHasher, LocalCache } from "@flow/cache";
-import { formatDiagnostic, runBuild, selectTasks, type BuildEvent, type Task, type TaskResult } from "@flow/graph";
+import { formatDiagnostic, selectTasks, type BuildEvent, type Task, type TaskResult } from "@flow/graph";
 import { afterBuild } from "../run/cache-upkeep.js";
-import { logDirOf } from "../run/cache-dir.js";
 import { unknownTagMessage } from "./tag-message.js";
-import { lockWorkspace } from "../run/workspace-lock.js";
 import { includeBuilder, type IncludeTaskResult } from "../run/include-builder.js";
+import { openBuildSession } from "../run/build-session.js";
 import { loadProjectBuildingIncludes } from "../project/load-project.js";
 import { WhyLines } from "../render/plan-render-why.js";
-import { localBuildHost } from "../run/local-build-host.js";
-import { recipeBaseEnv } from "../run/recipe-env.js";
 import { TextRenderer } from "../render/render.js";
-import { ShellRunner } from "../run/shell-runner.js";
 import { EXIT } from "../exit-codes.js";
-import { onInterrupt } from "../run/interrupt.js";
 
 export class BuildCommand extends ProjectCommand {
   static override paths = [["build"]];
@@ -91,55 +85,33 @@ export class BuildCommand extends ProjectCommand {
       err.write(`${unknownTagMessage(graph, selection.unknownTags)}; nothing built\n`);
       return EXIT.usage;
     }
-    // One build (or clean) per workspace at a time; released in the finally below (or at exit).
-    const lock = await lockWorkspace(root, "flow build", { noWait: this.noWait, err });
-    if (lock === undefined) return EXIT.taskFailed;
-    for (const w of project.value.warnings) renderer.warning(w);
-
-    const cacheDir = this.cacheDirFor(root);
-    const hasher = await createHasher();
-    const cache = await LocalCache.open(cacheDir, { hasher, onWarning: (w) => renderer.warning(w), stat: (p) => project.value.host.takeStat(p) });
-    const abort = new AbortController();
-    const force = new AbortController();
-    let interrupted = false;
-    const stopListening = onInterrupt((again) => {
-      interrupted = true;
-      renderer.handle({ type: "interrupt", force: again });
-      if (again) force.abort();
-      else abort.abort();
+    const session = await openBuildSession({
+      root,
+      cacheDir: this.cacheDirFor(root),
+      env: process.env,
+      renderer,
+      err,
+      noWait: this.noWait,
+      stat: (p) => project.value.host.takeStat(p),
+      logNotes: true,
     });
-    const runner = new ShellRunner({ graceMs: 5000, forceSignal: force.signal, logNotes: renderer.logNotes });
-    const host = localBuildHost({ root, cache, hasher, logDir: logDirOf(root), onWarning: (w) => renderer.warning(w) });
+    if (session === undefined) return EXIT.taskFailed;
+    for (const w of project.value.warnings) renderer.warning(w);
     // --explain: the reason each run's decision carries, printed as it starts (see plan-render-why.ts).
     const why = this.explain ? new WhyLines(progress) : undefined;
     const emit = (e: BuildEvent) => {
       why?.observe(e);
       renderer.handle(e);
     };
-    let whyTexts: ReadonlyMap<number, string> | undefined;
     let outcome;
     try {
-      outcome = await runBuild({
-        graph,
-        roots: selection.roots,
-        root,
-        host,
-        runner,
-        emit,
-        concurrency: jobs,
-        keepGoing: this.keepGoing,
-        force: this.force,
-        signal: abort.signal,
-        baseEnv: recipeBaseEnv(process.env),
-        env: process.env,
-      });
-      whyTexts = why?.texts;
-      if (!interrupted) await afterBuild(cache, graph, outcome, progress, process.env);
+      outcome = await session.build({ graph, roots: selection.roots, emit, concurrency: jobs, keepGoing: this.keepGoing, force: this.force });
+      if (!session.interrupted) await afterBuild(session.cache, graph, outcome, progress, process.env);
     } finally {
-      stopListening();
-      await cache.close();
-      lock.release();
+      await session.close();
     }
+    const interrupted = session.interrupted;
+    const whyTexts = why?.texts;
     if (this.json) {
       const tasks = outcome.order.map((id) => jsonTask(graph.tasks[id] as Task, outcome.results.get(id) as TaskResult, whyTexts?.get(id)));
       // `includes`: the tasks that made generated includes, per round (only when the Flowfile has some).

@@ -1,18 +1,14 @@
 // The CLI side of generated includes (see packages/graph/src/graph/generated-includes.ts):
-// build the included files a reading of the Flowfile needs, with the same
-// cache, runner and lock as the build proper, and say whether anything
-// changed on disk (then the Flowfile is read again).
-import { createHasher, LocalCache } from "@flow/cache";
-import { runBuild, type BuildEvent, type IncludeRef, type TaskGraph } from "@flow/graph";
-import { logDirOf, resolveCacheDir } from "./cache-dir.js";
+// build the included files a reading of the Flowfile needs, in a build
+// session like the build proper's (openBuildSession: the same lock, cache,
+// host and runner), and say whether anything changed on disk (then the
+// Flowfile is read again).
+import type { BuildEvent, IncludeRef, TaskGraph } from "@flow/graph";
+import { openBuildSession } from "./build-session.js";
+import { resolveCacheDir } from "./cache-dir.js";
 import { EXIT } from "../exit-codes.js";
-import { onInterrupt } from "./interrupt.js";
 import type { IncludeBuilder, IncludeBuildResult } from "../project/load-project.js";
-import { localBuildHost } from "./local-build-host.js";
-import { recipeBaseEnv } from "./recipe-env.js";
 import type { Output, TextRenderer } from "../render/render.js";
-import { ShellRunner } from "./shell-runner.js";
-import { lockWorkspace } from "./workspace-lock.js";
 
 export interface IncludeBuilderOptions {
   readonly cwd: string;
@@ -45,20 +41,15 @@ export function includeBuilder(opts: IncludeBuilderOptions): IncludeBuilder {
 }
 
 async function buildIncludes(opts: IncludeBuilderOptions, round: number, root: string, graph: TaskGraph, targets: readonly IncludeRef[]): Promise<IncludeBuildResult> {
-  const lock = await lockWorkspace(root, "flow build", { noWait: opts.noWait, err: opts.err });
-  if (lock === undefined) return { ok: false, exitCode: EXIT.taskFailed };
-  const hasher = await createHasher();
-  const cacheDir = resolveCacheDir(opts.cwd, opts.cacheDir, opts.env, root);
-  const cache = await LocalCache.open(cacheDir, { hasher, onWarning: (w) => opts.renderer.warning(w) });
-  const abort = new AbortController();
-  const force = new AbortController();
-  let interrupted = false;
-  const stopListening = onInterrupt((again) => {
-    interrupted = true;
-    opts.renderer.handle({ type: "interrupt", force: again });
-    if (again) force.abort();
-    else abort.abort();
+  const session = await openBuildSession({
+    root,
+    cacheDir: resolveCacheDir(opts.cwd, opts.cacheDir, opts.env, root),
+    env: opts.env,
+    renderer: opts.renderer,
+    err: opts.err,
+    noWait: opts.noWait,
   });
+  if (session === undefined) return { ok: false, exitCode: EXIT.taskFailed };
   // Tasks that did work (or failed) are shown; up-to-date ones would repeat in
   // every reading, and the summary is left to the build proper.
   const emit = (e: BuildEvent) => {
@@ -71,21 +62,8 @@ async function buildIncludes(opts: IncludeBuilderOptions, round: number, root: s
     opts.renderer.handle(e);
   };
   try {
-    const outcome = await runBuild({
-      graph,
-      roots: graph.goals,
-      root,
-      host: localBuildHost({ root, cache, hasher, logDir: logDirOf(root), onWarning: (w) => opts.renderer.warning(w) }),
-      runner: new ShellRunner({ graceMs: 5000, forceSignal: force.signal }),
-      emit,
-      concurrency: opts.jobs,
-      keepGoing: false,
-      force: false,
-      signal: abort.signal,
-      baseEnv: recipeBaseEnv(opts.env),
-      env: opts.env,
-    });
-    if (interrupted) return { ok: false, exitCode: EXIT.interrupted };
+    const outcome = await session.build({ graph, roots: graph.goals, emit, concurrency: opts.jobs, keepGoing: false, force: false });
+    if (session.interrupted) return { ok: false, exitCode: EXIT.interrupted };
     if (!outcome.ok) {
       opts.out.write(`flow: could not make the included file${targets.length === 1 ? "" : "s"} ${targets.map((t) => t.path).join(", ")}; build failed\n`);
       return { ok: false, exitCode: EXIT.taskFailed };
@@ -94,8 +72,6 @@ async function buildIncludes(opts: IncludeBuilderOptions, round: number, root: s
     if (changed) opts.out.write(`flow: made ${targets.map((t) => t.path).join(", ")}; reading the Flowfile again\n`);
     return { ok: true, changed };
   } finally {
-    stopListening();
-    await cache.close();
-    lock.release();
+    await session.close();
   }
 }

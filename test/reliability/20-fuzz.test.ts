@@ -1,7 +1,7 @@
 // RELIABILITY 20: the parser and the planner survive random and mutated
 // Flowfiles, end to end: the built `flow status` gives a plan or a clear
 // diagnostic (exit 0, 1 or 2), never a hang, a crash or a stack trace. The
-// cases are the graph fuzzer's (packages/graph/src/fuzz-cases.ts: random
+// cases are the graph fuzzer's (packages/graph/src/fuzz/fuzz-cases.ts: random
 // Flowfiles, and the repository's Flowfiles and make-compat Makefiles mutated),
 // from a fixed seed; packages/graph's fuzz.test.ts runs thousands in process.
 // `flow status` runs no recipe; $(shell) gets a PATH with nothing in it.
@@ -28,7 +28,7 @@ const SEED = 2020;
 const CASES = [0, 1, 3, 4, 9, 11, 12, 13];
 
 test(`RELIABILITY 20: ${CASES.length} random and mutated Flowfiles through the built CLI: a plan or a diagnostic, never a hang or a crash`, async () => {
-  const fuzz = (await import(pathToFileURL(join(repoRoot, "packages", "graph", "dist-test", "fuzz-cases.js")).href)) as FuzzCases;
+  const fuzz = (await import(pathToFileURL(join(repoRoot, "packages", "graph", "dist-test", "fuzz", "fuzz-cases.js")).href)) as FuzzCases;
   const seeds = fuzz.loadSeeds(repoRoot);
   assert.ok(seeds.length >= 30, `seed projects: ${seeds.length}`);
   const emptyPath = tempDir("flow-rel20-path-");

@@ -1,12 +1,12 @@
-import { Builtins, Cli } from "./clipanion.js";
-import { BuildCommand } from "./build-command.js";
-import { CacheGcCommand, CacheStatsCommand, CacheVerifyCommand } from "./cache-command.js";
-import { CleanCommand } from "./clean-command.js";
+import { Builtins, Cli } from "./commands/clipanion.js";
+import { BuildCommand } from "./commands/build-command.js";
+import { CacheGcCommand, CacheStatsCommand, CacheVerifyCommand } from "./commands/cache-command.js";
+import { CleanCommand } from "./commands/clean-command.js";
 import { EXIT } from "./exit-codes.js";
-import { listenForInterrupts } from "./interrupt.js";
-import { makeStyleArgs } from "./make-style-args.js";
-import { ExplainCommand } from "./explain-command.js";
-import { StatusCommand } from "./status-command.js";
+import { listenForInterrupts } from "./run/interrupt.js";
+import { makeStyleArgs } from "./commands/make-style-args.js";
+import { ExplainCommand } from "./commands/explain-command.js";
+import { StatusCommand } from "./commands/status-command.js";
 
 /** Entry point of the `flow` binary; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {

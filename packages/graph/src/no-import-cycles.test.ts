@@ -75,10 +75,10 @@ function sourceGraph(): Map<string, string[]> {
   const edges = new Map<string, string[]>();
   for (const pkg of packages) {
     const src = join(root, "packages", pkg, "src");
-    for (const name of readdirSync(src).filter((n) => n.endsWith(".ts")).sort()) {
+    for (const name of (readdirSync(src, { recursive: true }) as string[]).filter((n) => n.endsWith(".ts")).sort()) {
       const file = join(src, name);
       const targets = relativeImports(file, readFileSync(file, "utf8")).map((spec) =>
-        relative(root, resolve(src, spec.replace(/\.js$/, ".ts"))),
+        relative(root, resolve(dirname(file), spec.replace(/\.js$/, ".ts"))),
       );
       edges.set(relative(root, file), [...new Set(targets)].sort());
     }
@@ -114,4 +114,51 @@ test("no import cycle among the src/ files of cache, graph and cli", () => {
   assert.ok(edges.size > 50, `expected the packages' sources under ${root}, found ${edges.size} files`);
   const cycles = findCycles(edges).map((c) => c.join(" -> "));
   assert.deepEqual(cycles, [], `import cycles (move the shared piece into its own file):\n  ${cycles.join("\n  ")}`);
+});
+
+/**
+ * The folder-level graph of one package's production sources: an edge from a
+ * folder to each other folder one of its files imports. The package's entry
+ * (`index.ts`, which re-exports every folder) and test-only files are left
+ * out: they sit above everything by design.
+ */
+export function folderGraph(edges: Map<string, string[]>, pkgSrc: string): Map<string, string[]> {
+  const folderOf = (file: string): string => dirname(relative(pkgSrc, file)) || ".";
+  const isProduction = (file: string): boolean =>
+    file.startsWith(pkgSrc + "/") && !/\.test\.ts$|\/test-support\.ts$|\/fuzz\/|\/index\.ts$|\/main\.ts$/.test(file);
+  const folders = new Map<string, Set<string>>();
+  for (const [from, tos] of edges) {
+    if (!isProduction(from)) continue;
+    const f = folderOf(from);
+    const set = folders.get(f) ?? new Set<string>();
+    folders.set(f, set);
+    for (const to of tos) if (isProduction(to) && folderOf(to) !== f) set.add(folderOf(to));
+  }
+  return new Map([...folders].map(([f, s]) => [f, [...s].sort()]));
+}
+
+test("folderGraph sees an edge between folders, not within one or from index.ts", () => {
+  const edges = new Map([
+    ["packages/x/src/index.ts", ["packages/x/src/a/a.ts"]],
+    ["packages/x/src/a/a.ts", ["packages/x/src/a/b.ts", "packages/x/src/d.ts"]],
+    ["packages/x/src/a/b.ts", ["packages/x/src/c/c.ts"]],
+    ["packages/x/src/c/c.ts", ["packages/x/src/a/a.ts"]],
+    ["packages/x/src/a/b.test.ts", ["packages/x/src/c/c.ts"]],
+  ]);
+  const g = folderGraph(edges, "packages/x/src");
+  assert.deepEqual(Object.fromEntries(g), { a: [".", "c"], c: ["a"] });
+  assert.deepEqual(findCycles(g), [["a", "c", "a"]]);
+});
+
+// The folders are the architecture (graph: reader <- graph <- build <- plan
+// <- explain; cli: project, render, run, clean <- commands): a file that
+// imports "up" a layer makes two folders one, whatever the file names say.
+test("the folders of each package import one way (no cycle between folders)", () => {
+  const edges = sourceGraph();
+  for (const pkg of packages) {
+    const folders = folderGraph(edges, join("packages", pkg, "src"));
+    if (pkg !== "cache") assert.ok(folders.size >= 4, `packages/${pkg}/src: expected its sub-folders, found ${[...folders.keys()].join(", ")}`);
+    const cycles = findCycles(folders).map((c) => c.join(" -> "));
+    assert.deepEqual(cycles, [], `packages/${pkg}/src: folders import each other (move the shared file down a layer):\n  ${cycles.join("\n  ")}`);
+  }
 });

@@ -2,14 +2,14 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { ActionCache, ActionRecord, CacheEntry, CacheHit, ContentHash, FileState, LastRun, OutputEntry } from "@flow/cache";
-import type { BuildHost, RestoreResult, RunRequest, RunResult, SaveResult, TaskRunner, Workspace } from "./build-host.js";
-import { buildTaskGraph, type GraphFs } from "./build-task-graph.js";
+import type { BuildHost, RestoreResult, RunRequest, RunResult, SaveResult, TaskRunner, Workspace } from "./build/build-host.js";
+import { buildTaskGraph, type GraphFs } from "./graph/build-task-graph.js";
 import { formatDiagnostic, type Diagnostic, type SourceLocation } from "./diagnostic.js";
-import type { FlowfileModel } from "./flowfile-model.js";
-import { readFlowfile, type ReadHost, type ReadOptions } from "./flowfile-reader.js";
+import type { FlowfileModel } from "./reader/flowfile-model.js";
+import { readFlowfile, type ReadHost, type ReadOptions } from "./reader/flowfile-reader.js";
 import type { Result } from "./result.js";
-import { runBuild, type BuildOutcome } from "./run-build.js";
-import type { OutputDecl, Task, TaskGraph } from "./task-graph.js";
+import { runBuild, type BuildOutcome } from "./build/run-build.js";
+import type { OutputDecl, Task, TaskGraph } from "./graph/task-graph.js";
 
 /** A glob as a regular expression: `**` crosses directories, `*` and `?` do not. */
 export function globToRegExp(pattern: string): RegExp {

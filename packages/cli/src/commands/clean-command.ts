@@ -1,0 +1,182 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { Command, Option } from "./clipanion.js";
+import { ProjectCommand } from "./project-command.js";
+import { createHasher, LocalCache, type OutputEntry } from "@flow/cache";
+import { formatDiagnostic, selectTasks, type Task } from "@flow/graph";
+import { unknownTagMessage } from "./tag-message.js";
+import { NodeCleanDisk, executeClean, type CleanFailure } from "../clean/clean-disk.js";
+import { gitTrackedFiles } from "../clean/clean-git.js";
+import { planClean, type CleanPlan, type Kept, type Removal, type TaskRecord } from "../clean/clean-plan.js";
+import { EXIT } from "../exit-codes.js";
+import { loadProject } from "../project/load-project.js";
+import { lockWorkspace } from "../run/workspace-lock.js";
+import { checkoutScope } from "../run/local-build-host.js";
+
+export class CleanCommand extends ProjectCommand {
+  static override paths = [["clean"]];
+
+  static override usage = Command.Usage({
+    description: "remove what flow built, and nothing else",
+    details: `
+      Removes the recorded outputs of the selected tasks: the targets named, plus every task carrying one of the --tag tags;
+      with neither, every task of the Flowfile. Only paths that the task declares as outputs AND that its last run in this
+      checkout recorded are removed; never a path outside the project root, never through a symlink (a symlink output is
+      removed as a link), a directory only when it is a declared output directory and only once empty, and a file tracked
+      by git only when it is itself a declared output. Everything else is kept and listed with the reason (see docs/clean.md).
+
+      With --cache, the cache entries of those runs are deleted too (their blobs are left to \`flow cache gc\`), so the next
+      build runs the tasks instead of restoring them.
+
+      A --tag that no task carries removes nothing, says so, and exits 2. Clean takes the workspace lock, as build does.
+      Exit codes: 0 done (kept paths are not errors), 1 a removal failed or the lock was busy with --no-wait, 2 usage.
+    `,
+    examples: [
+      ["See what would go", "$0 clean --dry-run"],
+      ["Remove the outputs of the tasks tagged check", "$0 clean --tag check"],
+      ["Remove a target's outputs and forget its cache entry", "$0 clean --cache build/app"],
+    ],
+  });
+
+  tags = Option.Array("--tag", [], { description: "Select the tasks tagged T (repeatable: the union)" });
+  withCache = Option.Boolean("--cache", false, { description: "Also delete the selected tasks' cache entries" });
+  dryRun = Option.Boolean("-n,--dry-run", false, { description: "List exactly what would be removed; remove nothing" });
+  noWait = Option.Boolean("--no-wait", false, { description: "Fail at once if another build or clean holds the workspace lock" });
+  json = Option.Boolean("--json", false, { description: "Print what was (or would be) removed and kept as JSON on stdout" });
+  words = Option.Rest({ name: "targets and VAR=value" });
+
+  override async execute(): Promise<number> {
+    const err = this.context.stderr;
+    const project = loadProject({
+      cwd: process.cwd(),
+      ...(this.dir !== undefined ? { dir: this.dir } : {}),
+      ...(this.file !== undefined ? { file: this.file } : {}),
+      words: this.words,
+      env: process.env,
+      // clean removes links as links and never goes through one (docs/clean.md): a link in an output's place is its business.
+      linkedOutputs: true,
+    });
+    if (!project.ok) {
+      err.write(`${formatDiagnostic(project.error)}\n`);
+      return EXIT.usage;
+    }
+    const { root, graph, targets } = project.value;
+    const selection = selectTasks(graph, { targetsGiven: targets.length > 0, tags: this.tags });
+    if (selection.unknownTags.length > 0) {
+      err.write(`${unknownTagMessage(graph, selection.unknownTags)}; nothing removed\n`);
+      return EXIT.usage;
+    }
+    const selected = targets.length > 0 || this.tags.length > 0 ? selection.roots : graph.tasks.map((t) => t.id);
+    const tasks = selected.map((id) => graph.tasks[id] as Task);
+
+    const lock = await lockWorkspace(root, "flow clean", { noWait: this.noWait, err });
+    if (lock === undefined) return EXIT.taskFailed;
+    try {
+      const tracked = gitTrackedFiles(root);
+      if (!tracked.ok) {
+        err.write(`flow: ${tracked.message}; nothing removed (clean never removes a tracked file it cannot recognise)\n`);
+        return EXIT.taskFailed;
+      }
+      const cacheDir = this.cacheDirFor(root);
+      return await this.clean(root, tasks, cacheDir, tracked.tracked);
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Under the lock: read the records, plan, then (unless --dry-run) remove and forget. */
+  private async clean(root: string, tasks: readonly Task[], cacheDir: string, tracked: ReadonlySet<string> | undefined): Promise<number> {
+    const hasher = await createHasher();
+    // The checkout's identity in the last-run index, as the build's host computes it.
+    const scope = checkoutScope(hasher, root);
+    // No cache yet means no record of anything: do not create one just to find that out.
+    const cache = existsSync(join(cacheDir, "db"))
+      ? await LocalCache.open(cacheDir, { hasher, onWarning: (w) => this.context.stderr.write(`flow: warning ${w.code}: ${w.message}\n`) })
+      : undefined;
+    try {
+      const disk = new NodeCleanDisk(root);
+      const plan = planClean(await readRecords(tasks, cache, scope), disk, tracked, this.withCache && cache !== undefined);
+      if (this.dryRun) {
+        this.report(plan, plan.remove, [], []);
+        return EXIT.ok;
+      }
+      const done = executeClean(plan, disk);
+      const forgotten: string[] = [];
+      for (const { task, key } of cache !== undefined ? plan.cacheEntries : []) {
+        await cache?.deleteAction(key);
+        await cache?.forgetLastRun(scope, task);
+        forgotten.push(task);
+      }
+      this.report(plan, done.removed, done.failed, forgotten);
+      return done.failed.length > 0 ? EXIT.taskFailed : EXIT.ok;
+    } finally {
+      await cache?.close();
+    }
+  }
+
+  private report(plan: CleanPlan, removed: readonly Removal[], failed: readonly CleanFailure[], forgotten: readonly string[]): void {
+    const out = this.context.stdout;
+    if (this.json) {
+      const doc = {
+        dryRun: this.dryRun,
+        [this.dryRun ? "wouldRemove" : "removed"]: removed,
+        kept: plan.kept,
+        failed,
+        unrecorded: plan.unrecorded,
+        cacheEntries: this.dryRun ? plan.cacheEntries : plan.cacheEntries.filter((c) => forgotten.includes(c.task)),
+      };
+      this.context.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      return;
+    }
+    const verb = this.dryRun ? "would remove" : "removed";
+    for (const r of removed) out.write(`  ${verb.padEnd(12)} ${shown(r.path)}${r.kind === "dir" ? "/" : r.kind === "symlink" ? " (a symlink, removed as a link)" : ""}\n`);
+    for (const k of plan.kept) out.write(`  ${"kept".padEnd(12)} ${shown(k.path)}: ${keptWhy(k)}\n`);
+    for (const f of failed) out.write(`  ${"FAILED".padEnd(12)} ${shown(f.path)}: ${f.message}\n`);
+    for (const c of plan.cacheEntries) out.write(`  ${(this.dryRun ? "would forget" : "forgot").padEnd(12)} the cache entry of ${c.task}\n`);
+    if (plan.unrecorded.length > 0) {
+      const names = plan.unrecorded.slice(0, 5).join(", ") + (plan.unrecorded.length > 5 ? `, and ${plan.unrecorded.length - 5} more` : "");
+      out.write(`flow: clean: no recorded run in this checkout for ${names}: their outputs are left alone\n`);
+    }
+    const what = `${removed.length} ${removed.length === 1 ? "path" : "paths"}${plan.cacheEntries.length > 0 ? ` and ${plan.cacheEntries.length} cache ${plan.cacheEntries.length === 1 ? "entry" : "entries"}` : ""}`;
+    if (this.dryRun) out.write(`flow: clean --dry-run: would remove ${what}; nothing was removed\n`);
+    else if (removed.length === 0 && plan.cacheEntries.length === 0 && failed.length === 0) out.write(`flow: clean: nothing to remove\n`);
+    else out.write(`flow: clean: removed ${what}${failed.length > 0 ? `; ${failed.length} could not be removed` : ""}\n`);
+  }
+}
+
+/** Each selected task's last-run key in this checkout and the outputs its record lists (peeked: clean is not a use). */
+async function readRecords(tasks: readonly Task[], cache: LocalCache | undefined, scope: string): Promise<TaskRecord[]> {
+  const out: TaskRecord[] = [];
+  for (const task of tasks) {
+    const key = cache?.getLastRun(scope, task.name);
+    let entries: OutputEntry[] | undefined;
+    if (cache !== undefined && key !== undefined) entries = (await cache.peekAction(key))?.outputs;
+    out.push({ task, key, entries });
+  }
+  return out;
+}
+
+
+function keptWhy(k: Kept): string {
+  switch (k.reason) {
+    case "not-declared":
+      return "recorded, but no longer a declared output";
+    case "unsafe-path":
+      return "not a plain path inside the project";
+    case "through-symlink":
+      return `a symlink: ${k.count ?? 0} recorded ${k.count === 1 ? "entry" : "entries"} below it left alone (never followed)`;
+    case "not-a-declared-dir":
+      return "a directory, but not a declared output directory";
+    case "kind-changed":
+      return "a file where flow recorded a directory";
+    case "tracked-by-git":
+      return "tracked by git, and not itself a declared output";
+    case "not-empty":
+      return "holds files flow did not record";
+  }
+}
+
+/** Paths with spaces, quotes or control characters are shown JSON-quoted, so the listing is unambiguous. */
+function shown(path: string): string {
+  return /^[A-Za-z0-9._+@%=,:/-]+$/.test(path) ? path : JSON.stringify(path);
+}

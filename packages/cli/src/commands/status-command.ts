@@ -1,0 +1,220 @@
+import { Command, Option } from "./clipanion.js";
+import { ProjectCommand } from "./project-command.js";
+import { t } from "./typanion.js";
+import {
+  formatDiagnostic,
+  planBuild,
+  planGeneratedIncludes,
+  planIsNoop,
+  selectTasks,
+  type Plan,
+  type PlannedTask,
+  type Task,
+  type TaskGraph,
+} from "@flow/graph";
+import { openPlanCache } from "../run/cache-location.js";
+import { unknownTagMessage } from "./tag-message.js";
+import { EXIT } from "../exit-codes.js";
+import { readProject } from "../project/load-project.js";
+import { drawPlan } from "../render/plan-render-ascii.js";
+import { planDot, planMermaid } from "../render/plan-render-graph.js";
+import { includesInfo, planJson, type IncludesJson } from "../render/plan-render-json.js";
+import { reasonText } from "../render/plan-render-reason.js";
+
+const FORMATS = ["ascii", "unicode", "json", "dot", "mermaid"] as const;
+type PlanFormat = (typeof FORMATS)[number];
+
+interface PendingIncludes {
+  readonly graph: TaskGraph;
+  /** The plan of the tasks that make the included files. */
+  readonly plan: Plan;
+  readonly info: IncludesJson;
+}
+
+/** Width of a drawing when stdout is not a terminal and no --width is given. */
+export const DEFAULT_WIDTH = 100;
+
+export class StatusCommand extends ProjectCommand {
+  static override paths = [["status"]];
+
+  static override usage = Command.Usage({
+    description: "show what a build would do, and why, without running anything",
+    details: `
+      Plans a build of the given targets (default: the Flowfile's first rule; --tag adds tagged tasks)
+      and prints each task's state: fresh (nothing to do), cached (outputs restored from the cache),
+      stale (will run) or waiting (depends on stale work). Each task that is not fresh gets one line
+      with its reason: new task, recipe changed, input changed (which), env value changed (which),
+      dependency output changed (which), outputs missing, forced or .ALWAYS.
+
+      With --plan, draws the plan instead: ascii or unicode (layers in dependency order; pattern
+      instances grouped unless --expand), json (schema: docs/status.md), dot (Graphviz) or mermaid.
+
+      Generated includes (included files a rule makes) come first, as in the build: when a task that
+      makes one is not fresh, status shows those tasks and says the rest is unknown until they are
+      made (the build reads the Flowfile again then).
+
+      Runs nothing and writes nothing but the stat memo.
+      Exit codes: 0 nothing would run, 1 something would, 2 a bad Flowfile or usage.
+    `,
+    examples: [
+      ["What would `flow build` do?", "$0 status"],
+      ["Assert in CI that everything is up to date", "$0 status --tag check && echo nothing to do"],
+      ["Draw the plan of a target", "$0 status --plan ascii build/app"],
+      ["Render the plan with Graphviz", "$0 status --plan dot | dot -Tsvg > plan.svg"],
+    ],
+  });
+
+  tags = Option.Array("--tag", [], { description: "Also plan the tasks tagged T (repeatable: the union)" });
+  plan = Option.String("--plan", { description: "Draw the plan: ascii, unicode, json, dot or mermaid", validator: t.isEnum(FORMATS) });
+  expand = Option.Boolean("--expand", false, { description: "Draw every task (no grouping of pattern instances)" });
+  width = Option.String("--width", { description: "Columns of the drawing (default: the terminal's, else 100)", validator: t.isNumber() });
+  words = Option.Rest({ name: "targets and VAR=value" });
+
+  override async execute(): Promise<number> {
+    const err = this.context.stderr;
+    if (this.width !== undefined && (!Number.isInteger(this.width) || this.width < 40)) {
+      err.write(`flow: --width needs a whole number of at least 40, got ${this.width}\n`);
+      return EXIT.usage;
+    }
+    const reading = readProject({
+      cwd: process.cwd(),
+      ...(this.dir !== undefined ? { dir: this.dir } : {}),
+      ...(this.file !== undefined ? { file: this.file } : {}),
+      words: this.words,
+      env: process.env,
+    });
+    if (!reading.ok) {
+      err.write(`${formatDiagnostic(reading.error)}\n`);
+      return EXIT.usage;
+    }
+    const { root, includes } = reading.value;
+    const cache = await openPlanCache({
+      cwd: process.cwd(),
+      root,
+      option: this.cacheDir,
+      env: process.env,
+      onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`),
+      stat: (p) => reading.value.host.takeStat(p),
+    });
+    try {
+      // Generated includes first, as the build does them: unless every task
+      // that makes one is fresh, the build remakes it and reads the Flowfile
+      // again, and what comes after is not known until then.
+      let settled: IncludesJson | undefined;
+      if (includes.graph && includes.graph.goals.length > 0) {
+        const first = await planGeneratedIncludes(includes.graph, { host: cache.host, env: process.env });
+        const info = includesInfo(includes.graph, includes.targets.map((t) => t.path), !first.settled);
+        if (!first.settled) {
+          this.context.stdout.write(this.renderPending({ graph: includes.graph, plan: first.plan, info }, reading.value.targets));
+          return EXIT.taskFailed;
+        }
+        settled = info;
+      }
+      const project = reading.value.finish();
+      if (!project.ok) {
+        err.write(`${formatDiagnostic(project.error)}\n`);
+        return EXIT.usage;
+      }
+      const { graph } = project.value;
+      for (const w of project.value.warnings) err.write(`${formatDiagnostic(w)}\n`);
+      const selection = selectTasks(graph, { targetsGiven: project.value.targets.length > 0, tags: this.tags });
+      if (selection.unknownTags.length > 0) {
+        err.write(`${unknownTagMessage(graph, selection.unknownTags)}\n`);
+        return EXIT.usage;
+      }
+      const plan = await planBuild({ graph, roots: selection.roots, host: cache.host, env: process.env });
+      this.context.stdout.write(this.render(graph, plan, selection.roots, this.plan, settled));
+      return planIsNoop(plan) ? EXIT.ok : EXIT.taskFailed;
+    } finally {
+      await cache.close();
+    }
+  }
+
+  /**
+   * The plan while generated includes are pending: the tasks that make them
+   * (the build's first round), and the rest unknown. Targets and tags are not
+   * checked: the included files may be what defines them.
+   */
+  private renderPending(p: PendingIncludes, targets: readonly string[]): string {
+    const files = p.info.files;
+    switch (this.plan) {
+      case undefined:
+        return pendingText(p.graph, p.plan, files);
+      case "ascii":
+      case "unicode":
+        return drawPlan(p.graph, p.plan, { width: this.width ?? terminalWidth(), expand: this.expand, charset: this.plan, roots: targets, pendingIncludes: files });
+      case "json":
+        return `${JSON.stringify(planJson(p.graph, p.plan, p.graph.goals, { roots: targets, includes: p.info }), null, 2)}\n`;
+      case "dot":
+        return planDot(p.graph, p.plan, this.expand, files);
+      case "mermaid":
+        return planMermaid(p.graph, p.plan, this.expand, files);
+    }
+  }
+
+  /** `includes`: the generated includes, all up to date (only `--plan json` shows them). */
+  private render(graph: TaskGraph, plan: Plan, roots: readonly number[], format: PlanFormat | undefined, includes: IncludesJson | undefined): string {
+    const names = roots.map((id) => (graph.tasks[id] as Task).name);
+    switch (format) {
+      case undefined:
+        return statusText(graph, plan);
+      case "ascii":
+      case "unicode":
+        return drawPlan(graph, plan, { width: this.width ?? terminalWidth(), expand: this.expand, charset: format, roots: names });
+      case "json":
+        return `${JSON.stringify(planJson(graph, plan, roots, includes ? { includes } : {}), null, 2)}\n`;
+      case "dot":
+        return planDot(graph, plan, this.expand);
+      case "mermaid":
+        return planMermaid(graph, plan, this.expand);
+    }
+  }
+}
+
+/** The terminal's columns when stdout is one, else DEFAULT_WIDTH. */
+export function terminalWidth(): number {
+  return process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : DEFAULT_WIDTH;
+}
+
+/**
+ * `flow status` without --plan: the counts, then one line per task that is
+ * not fresh, in the order a build would take them.
+ *
+ *   flow status: 6 tasks: 1 stale, 3 waiting, 0 cached, 2 fresh
+ *     stale    build/words.o  input changed: src/words.c
+ *     waiting  build/app      waits for build/words.o
+ */
+export function statusText(graph: TaskGraph, plan: Plan): string {
+  const c = plan.counts;
+  const n = plan.order.length;
+  if (planIsNoop(plan)) return `flow status: ${n} task${n === 1 ? "" : "s"}, all fresh: nothing to do\n`;
+  const lines = [`flow status: ${n} task${n === 1 ? "" : "s"}: ${c.stale} stale, ${c.waiting} waiting, ${c.cached} cached, ${c.fresh} fresh`];
+  const shown = plan.order.map((id) => plan.tasks.get(id) as PlannedTask).filter((p) => p.state !== "fresh");
+  const nameWidth = Math.min(40, Math.max(...shown.map((p) => (graph.tasks[p.id] as Task).name.length)));
+  for (const p of shown) {
+    const name = (graph.tasks[p.id] as Task).name;
+    lines.push(`  ${p.state.padEnd(8)} ${name.padEnd(nameWidth)}  ${p.reason ? reasonText(p.reason) : ""}`.trimEnd());
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * `flow status` while generated includes are pending: the tasks that make
+ * them, then a line for the rest, which the build reads only once they are made.
+ *
+ *   flow status: generated include out/tasks.mk first: 1 task: 1 stale, 0 waiting, 0 cached, 0 fresh; the rest unknown until it is made
+ *     stale    out/tasks.mk  input changed: manifest.tsv
+ *     unknown  the rest: known once out/tasks.mk is made (the build then reads the Flowfile again)
+ */
+export function pendingText(graph: TaskGraph, plan: Plan, files: readonly string[]): string {
+  const c = plan.counts;
+  const n = plan.order.length;
+  const list = files.join(", ");
+  const head =
+    `flow status: generated include${files.length === 1 ? "" : "s"} ${list} first: ` +
+    `${n} task${n === 1 ? "" : "s"}: ${c.stale} stale, ${c.waiting} waiting, ${c.cached} cached, ${c.fresh} fresh; ` +
+    `the rest unknown until ${files.length === 1 ? "it is" : "they are"} made`;
+  const body = statusText(graph, plan).split("\n").slice(1).filter((l) => l !== "");
+  const rest = `  ${"unknown".padEnd(8)} the rest: known once ${list} ${files.length === 1 ? "is" : "are"} made (the build then reads the Flowfile again)`;
+  return `${[head, ...body, rest].join("\n")}\n`;
+}

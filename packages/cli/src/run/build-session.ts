@@ -1,0 +1,116 @@
+// A build session: what one `flow build` (and each round of its include
+// builder) holds while tasks run: the workspace lock, the hasher, the opened
+// cache, the engine's host, the shell runner and the interrupt wiring. Opened
+// and closed in one place so the build proper and the include builder cannot
+// drift apart (they did: the include builder had its own copy of each step).
+import { createHasher, LocalCache, type Hasher, type StatLike } from "@flow/cache";
+import { runBuild, type BuildEvent, type BuildHost, type BuildOutcome, type TaskGraph } from "@flow/graph";
+import { logDirOf } from "./cache-dir.js";
+import { onInterrupt } from "./interrupt.js";
+import { localBuildHost } from "./local-build-host.js";
+import { recipeBaseEnv } from "./recipe-env.js";
+import type { Output, TextRenderer } from "../render/render.js";
+import { ShellRunner } from "./shell-runner.js";
+import { lockWorkspace } from "./workspace-lock.js";
+
+export interface BuildSessionOptions {
+  readonly root: string;
+  /** Resolved already (cache-dir.ts). */
+  readonly cacheDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Warnings and the interrupt notice are shown through it. */
+  readonly renderer: TextRenderer;
+  /** Where lock messages go. */
+  readonly err: Output;
+  readonly noWait: boolean;
+  /** A stat the project loader already made, handed to the stat memo instead of a second one. */
+  readonly stat?: (absPath: string) => StatLike | undefined;
+  /** Show the runner's notes on logs (the build proper; include rounds stay quiet). */
+  readonly logNotes?: boolean;
+}
+
+export interface SessionBuild {
+  readonly graph: TaskGraph;
+  readonly roots: readonly number[];
+  readonly emit: (e: BuildEvent) => void;
+  readonly concurrency: number;
+  readonly keepGoing: boolean;
+  readonly force: boolean;
+}
+
+export interface BuildSession {
+  readonly cache: LocalCache;
+  readonly hasher: Hasher;
+  readonly host: BuildHost;
+  /** True once Ctrl-C (or SIGTERM) arrived during the session. */
+  readonly interrupted: boolean;
+  /** Runs a build on this session's host and runner, stopped by its interrupt. */
+  build(b: SessionBuild): Promise<BuildOutcome>;
+  /** Stops listening for interrupts, closes the cache, releases the lock. */
+  close(): Promise<void>;
+}
+
+/**
+ * Takes the workspace lock and opens everything a build needs; undefined when
+ * the lock could not be had (the reason was written to `err`).
+ */
+export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSession | undefined> {
+  // One build (or clean) per workspace at a time.
+  const lock = await lockWorkspace(o.root, "flow build", { noWait: o.noWait, err: o.err });
+  if (lock === undefined) return undefined;
+  let cache: LocalCache;
+  let hasher: Hasher;
+  try {
+    hasher = await createHasher();
+    cache = await LocalCache.open(o.cacheDir, { hasher, onWarning: (w) => o.renderer.warning(w), ...(o.stat ? { stat: o.stat } : {}) });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const abort = new AbortController();
+  const force = new AbortController();
+  let interrupted = false;
+  const stopListening = onInterrupt((again) => {
+    interrupted = true;
+    o.renderer.handle({ type: "interrupt", force: again });
+    if (again) force.abort();
+    else abort.abort();
+  });
+  const runner = new ShellRunner({ graceMs: 5000, forceSignal: force.signal, ...(o.logNotes ? { logNotes: o.renderer.logNotes } : {}) });
+  const host = localBuildHost({ root: o.root, cache, hasher, logDir: logDirOf(o.root), onWarning: (w) => o.renderer.warning(w) });
+  const baseEnv = recipeBaseEnv(o.env);
+  let closed = false;
+  return {
+    cache,
+    hasher,
+    host,
+    get interrupted() {
+      return interrupted;
+    },
+    build: (b) =>
+      runBuild({
+        graph: b.graph,
+        roots: b.roots,
+        root: o.root,
+        host,
+        runner,
+        emit: b.emit,
+        concurrency: b.concurrency,
+        keepGoing: b.keepGoing,
+        force: b.force,
+        signal: abort.signal,
+        baseEnv,
+        env: o.env,
+      }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      stopListening();
+      try {
+        await cache.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}

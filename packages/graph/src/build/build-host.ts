@@ -1,0 +1,71 @@
+import type { ActionCache, FileState, OutputEntry } from "@flow/cache";
+import type { OutputDecl } from "../graph/task-graph.js";
+
+export type SaveResult =
+  | { ok: true; stored: true; entries: OutputEntry[] }
+  /** The outputs are good but the cache could not store them (disk full...): the task stands, uncached. */
+  | { ok: true; stored: false; entries: OutputEntry[]; storeFailure: { path: string; code: string | undefined; message: string } }
+  | { ok: false; reason: "missing-output" | "unsafe-symlink" | "special-file" | "io"; path: string; message: string };
+
+export type RestoreResult = { ok: true } | { ok: false; reason: string; path: string; message: string };
+
+/**
+ * The project's files as the build engine sees them, behind an interface so
+ * that the engine is tested in memory. The CLI implements it over the real
+ * file system, the stat memo and the local blob store.
+ */
+export interface Workspace {
+  /** An input's state through the stat memo (memoized for the run). Path project-relative or absolute. */
+  inputState(path: string): FileState;
+  /** The same, bypassing this run's memo: used to notice inputs edited while their task ran. */
+  recheckInput(path: string): FileState;
+  /** Stores the declared outputs' bytes in the cache's home tier and describes them. */
+  saveOutputs(declared: readonly OutputDecl[]): Promise<SaveResult>;
+  /** Whether the outputs on disk are exactly these entries. */
+  outputsMatch(entries: readonly OutputEntry[]): boolean;
+  /** Writes recorded outputs back from the cache's home tier. */
+  restoreOutputs(entries: readonly OutputEntry[]): Promise<RestoreResult>;
+  /** Remove declared outputs (files, links, whole declared directories), never following links. */
+  removeOutputs(outputs: readonly OutputDecl[]): void;
+  /** Where a task's recipe output goes. */
+  logPath(taskName: string): string;
+}
+
+/**
+ * Everything a build touches besides the recipes: the workspace, the action
+ * cache (@flow/cache's ActionCache; its tiers are composed there, never
+ * here), the key function and the clock.
+ */
+export interface BuildHost {
+  readonly workspace: Workspace;
+  readonly cache: ActionCache;
+  /** 128-bit content hash of a string (the key function). */
+  hashString(s: string): string;
+  now(): number;
+}
+
+export interface RunRequest {
+  readonly taskName: string;
+  readonly script: string;
+  /** Absolute working directory: the Flowfile's directory. */
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly logPath: string;
+  readonly timeoutMs?: number;
+  readonly signal: AbortSignal;
+}
+
+export interface RunResult {
+  /** null when killed by a signal. */
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly timedOut: boolean;
+  readonly interrupted: boolean;
+  /** Set when the process could not be started. */
+  readonly spawnError?: string;
+}
+
+/** How a recipe is run: a local shell today; a remote executor or cluster scheduler later. */
+export interface TaskRunner {
+  run(req: RunRequest): Promise<RunResult>;
+}

@@ -1,0 +1,151 @@
+/**
+ * The one place where a task's fate is decided: its ingredients, its key and
+ * the cache's verdict, with the reason (Ninja's DependencyScan::RecomputeDirty
+ * with its explanations). The build (executeTask) acts on the decision, the
+ * planner (`flow status`, `flow explain`) reports it, and `flow build
+ * --explain` prints the reason the build's own decision carried on its
+ * `task-start` event; none of them decides again.
+ *
+ *   fresh    the cache holds a result for the key and the outputs on disk are
+ *            that result (or the task has no recipe: it does no work)
+ *   restore  the cache holds a result, the outputs on disk are missing or
+ *            others: they are written back, nothing runs
+ *   run      no usable result (none, `.ALWAYS`, `--force`, or an entry whose
+ *            ingredients are not the key's: a collision, never trusted)
+ *
+ * The reason compares the current ingredients with those kept with the
+ * task's last successful run in this checkout (plan-reason.ts); it is read
+ * before the task runs, since a run records a new last run. A fresh task has
+ * no reason, and none is computed: the no-op path is ingredients, key, one
+ * lookup and one comparison of the outputs, as before.
+ *
+ * Reads only: the host type has no method that writes, except through the
+ * stat memo behind `inputState` and `outputsMatch`.
+ */
+import type { ActionCache, FileState, OutputEntry } from "@flow/cache";
+import type { Workspace } from "./build-host.js";
+import { depOutputValues } from "./link-input.js";
+import { KEY_SCHEMA, keyIngredients, recordMatches, type Ingredients } from "./key.js";
+import { outputsReason, reasonSinceLastRun, uncachedReason, type PlanReason } from "./plan-reason.js";
+import type { Task } from "../graph/task-graph.js";
+import type { TaskResult } from "./task-result.js";
+
+export type Verdict = "fresh" | "restore" | "run";
+
+export interface Decision {
+  readonly verdict: Verdict;
+  readonly key: string;
+  /** The text the key hashes: the cache keeps it with the result. */
+  readonly canonical: string;
+  readonly ingredients: Ingredients;
+  /** Each input's state (content and identity) when the key was computed, in `task.inputs` order: a run is cached only if they are the same after it. */
+  readonly inputStates: readonly FileState[];
+  /** fresh or restore: the recorded outputs, which dependents' keys see; empty for run. */
+  readonly outputs: readonly OutputEntry[];
+  /** Why the task is not fresh; absent when fresh. */
+  readonly reason?: PlanReason;
+  /** The cache held an entry under the key with other ingredients (a hash collision or a forged record); it was ignored. */
+  readonly collision?: true;
+}
+
+export type Decided =
+  | { readonly ok: true; readonly decision: Decision }
+  /** An input does not exist: nothing can be decided, the task fails. */
+  | { readonly ok: false; readonly missingInput: string; readonly failed: TaskResult };
+
+/** What a finished dependency hands to its dependents. */
+export interface DoneTask {
+  readonly result: TaskResult;
+  /** Its outputs as recorded (for the dependents' keys). */
+  readonly outputs: readonly OutputEntry[];
+  /** What was decided for it, when it got that far (not for a task that could not run). */
+  readonly decision?: Decision;
+}
+
+/** The read side of a build's host: all a decision may touch. */
+export interface DecideHost {
+  readonly workspace: Pick<Workspace, "inputState" | "outputsMatch">;
+  readonly cache: Pick<ActionCache, "lookup" | "lastRun">;
+  hashString(s: string): string;
+}
+
+export interface DecideContext {
+  readonly host: DecideHost;
+  /** The process environment, where `.ENV` values are read. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** `--force`: every task with a recipe runs. */
+  readonly force: boolean;
+}
+
+export async function decideTask(task: Task, deps: readonly (readonly [Task, DoneTask])[], ctx: DecideContext): Promise<Decided> {
+  const { host } = ctx;
+  const ws = host.workspace;
+  const ing = collectIngredients(task, deps, { host: ws, env: ctx.env });
+  if ("failed" in ing) return { ok: false, missingInput: task.inputs.find((p) => ws.inputState(p).kind === "missing") ?? "", failed: ing.failed };
+  const { ingredients, inputStates } = ing;
+  const keyed = keyIngredients(ingredients, (s) => host.hashString(s));
+  const base = { key: keyed.key, canonical: keyed.canonical, ingredients, inputStates };
+  const decided = (verdict: Verdict, outputs: readonly OutputEntry[], reason?: PlanReason, collision?: boolean): Decided => ({
+    ok: true,
+    decision: { verdict, ...base, outputs, ...(reason ? { reason } : {}), ...(collision ? { collision: true } : {}) },
+  });
+
+  // A task without a recipe (an aggregate like `all`) does no work; its key stands for its deps.
+  if (task.recipe === "") return decided("fresh", []);
+  if (task.always) return decided("run", [], { kind: "always" });
+  if (ctx.force) return decided("run", [], { kind: "forced" });
+
+  const hit = await host.cache.lookup(keyed.key);
+  const collision = hit !== undefined && !recordMatches(hit.canonical, keyed);
+  if (hit !== undefined && !collision) {
+    if (ws.outputsMatch(hit.outputs)) return decided("fresh", hit.outputs);
+    const since = reasonSinceLastRun(keyed.key, ingredients, await host.cache.lastRun(task.name));
+    return decided("restore", hit.outputs, since ?? outputsReason(hit.outputs, ws));
+  }
+  const since = reasonSinceLastRun(keyed.key, ingredients, await host.cache.lastRun(task.name));
+  return decided("run", [], since ?? uncachedReason(task, ws), collision);
+}
+
+/**
+ * A task's ingredients from the disk (inputs through the stat memo), its
+ * finished dependencies and the environment. `flow explain` also calls it
+ * for a task whose key is not known yet (some dependencies still to run).
+ */
+export function collectIngredients(
+  task: Task,
+  deps: readonly (readonly [Task, DoneTask])[],
+  ctx: { readonly host: Pick<Workspace, "inputState">; readonly env: Readonly<Record<string, string | undefined>> },
+): { ingredients: Ingredients; inputStates: FileState[] } | { failed: TaskResult } {
+  const inputs: [string, string][] = [];
+  const inputStates: FileState[] = [];
+  for (const path of task.inputs) {
+    const st = ctx.host.inputState(path);
+    inputStates.push(st);
+    if (st.kind === "missing") {
+      return { failed: { status: "failed", reason: "input-missing", message: `input '${path}' is missing (deleted while the build ran?)`, durationMs: 0 } };
+    }
+    inputs.push([path, st.kind === "file" ? st.hash : st.kind === "dir" ? "dir" : `link:${st.target}`]);
+  }
+  const depList: [string, [string, string, number][] | string][] = [];
+  // Links among the dependencies' outputs are followed (link-input.ts); the map they resolve against is built on first need.
+  let recorded: Map<string, OutputEntry> | undefined;
+  const allRecorded = () => (recorded ??= new Map(deps.flatMap(([, done]) => done.outputs.map((o) => [o.path, o] as const))));
+  const state = (p: string) => ctx.host.inputState(p);
+  for (const [dt, done] of deps) {
+    if (dt.outputs.length === 0) depList.push([dt.name, done.result.key ?? ""]);
+    else depList.push([dt.name, depOutputValues(done.outputs, allRecorded, state)]);
+  }
+  depList.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return {
+    inputStates,
+    ingredients: {
+      schema: KEY_SCHEMA,
+      recipe: task.recipe,
+      outputs: task.outputs.map((o) => (o.isDir ? `${o.path}/` : o.path)),
+      inputs,
+      deps: depList,
+      env: task.env.map((n) => [n, ctx.env[n] ?? null] as const),
+      exported: task.exported,
+    },
+  };
+}

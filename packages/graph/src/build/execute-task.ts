@@ -1,0 +1,139 @@
+import { sameFileState } from "@flow/cache";
+import type { BuildHost, TaskRunner } from "./build-host.js";
+import { decideTask, type Decision, type DoneTask } from "./decide-task.js";
+import type { EmitEvent } from "./events.js";
+import type { Task } from "../graph/task-graph.js";
+import type { TaskResult } from "./task-result.js";
+
+export interface ExecuteContext {
+  readonly root: string;
+  readonly host: BuildHost;
+  readonly runner: TaskRunner;
+  readonly emit: EmitEvent;
+  /** The environment recipes see (PATH, HOME, ...); `.ENV` values are added per task. */
+  readonly baseEnv: Readonly<Record<string, string>>;
+  /** The process environment, where `.ENV` values are read. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly force: boolean;
+  readonly signal: AbortSignal;
+}
+
+type Attempt = { done: DoneTask } | { failed: TaskResult };
+
+/**
+ * One task: decide (decide-task.ts), then act on the verdict: nothing, restore,
+ * or run and record. Never throws for an expected failure; the result says
+ * what happened, and carries the decision.
+ */
+export async function executeTask(task: Task, deps: readonly (readonly [Task, DoneTask])[], ctx: ExecuteContext): Promise<DoneTask> {
+  const started = ctx.host.now();
+  const elapsed = () => ctx.host.now() - started;
+  const decided = await decideTask(task, deps, ctx);
+  if (!decided.ok) return { result: { ...decided.failed, durationMs: elapsed() }, outputs: [] };
+  let decision = decided.decision;
+  const { key } = decision;
+  if (decision.collision) {
+    ctx.emit({ type: "warning", warning: { code: "CACHE_KEY_COLLISION", message: `cache entry for '${task.name}' has other ingredients than its key implies; ignoring it` } });
+  }
+  // A task without a recipe (an aggregate like `all`) does no work; it records no last run.
+  if (task.recipe === "") return { result: { status: "up-to-date", key, durationMs: elapsed() }, outputs: [], decision };
+
+  if (decision.verdict === "fresh") {
+    ctx.host.cache.recordLastRun(task.name, key);
+    return { result: { status: "up-to-date", key, durationMs: elapsed() }, outputs: decision.outputs, decision };
+  }
+  if (decision.verdict === "restore") {
+    if (await restore(task, decision, ctx)) {
+      ctx.host.cache.recordLastRun(task.name, key);
+      return { result: { status: "restored", key, durationMs: elapsed() }, outputs: decision.outputs, decision };
+    }
+    // The entry is gone now: deciding again gives the run its reason.
+    const again = await decideTask(task, deps, ctx);
+    if (!again.ok) return { result: { ...again.failed, durationMs: elapsed() }, outputs: [] };
+    decision = again.decision;
+  }
+  if (ctx.signal.aborted) return { result: { status: "skipped", key, reason: "interrupted", durationMs: 0 }, outputs: [], decision };
+  const ran = await run(task, decision, ctx);
+  if ("failed" in ran) return { result: { ...ran.failed, key, durationMs: elapsed() }, outputs: [], decision };
+  return { result: { ...ran.done.result, durationMs: elapsed() }, outputs: ran.done.outputs, decision };
+}
+
+/** Writes the recorded outputs back; false (with a warning, the entry dropped) when that fails. */
+async function restore(task: Task, decision: Decision, ctx: ExecuteContext): Promise<boolean> {
+  const ws = ctx.host.workspace;
+  ws.removeOutputs(task.outputs);
+  const restored = await ws.restoreOutputs(decision.outputs);
+  if (restored.ok) return true;
+  ctx.emit({
+    type: "warning",
+    warning: { code: "CACHE_RESTORE_FAILED", message: `could not restore '${task.name}' from the cache (${restored.reason}: ${restored.message}); running it` },
+  });
+  await ctx.host.cache.delete(decision.key);
+  ws.removeOutputs(task.outputs);
+  return false;
+}
+
+async function run(task: Task, decision: Decision, ctx: ExecuteContext): Promise<Attempt> {
+  const { host } = ctx;
+  const ws = host.workspace;
+  const { key } = decision;
+  ws.removeOutputs(task.outputs);
+  const logPath = ws.logPath(task.name);
+  const env: Record<string, string> = { ...ctx.baseEnv };
+  for (const [n, v] of task.exported) env[n] = v;
+  for (const n of task.env) {
+    const v = ctx.env[n];
+    if (v !== undefined) env[n] = v;
+  }
+  ctx.emit({ type: "task-start", task, decision });
+  const t0 = host.now();
+  const res = await ctx.runner.run({
+    taskName: task.name,
+    script: task.recipe,
+    cwd: ctx.root,
+    env,
+    logPath,
+    ...(task.timeoutSec !== undefined ? { timeoutMs: task.timeoutSec * 1000 } : {}),
+    signal: ctx.signal,
+  });
+  const durationMs = host.now() - t0;
+  const failed = (status: "failed" | "skipped", reason: TaskResult["reason"], message: string, exitCode?: number): Attempt => {
+    // Make's .DELETE_ON_ERROR, always on: nothing half-written survives.
+    ws.removeOutputs(task.outputs);
+    return { failed: { status, reason, message, logPath, durationMs, ...(exitCode !== undefined ? { exitCode } : {}) } };
+  };
+  if (res.spawnError) return failed("failed", "spawn-error", `could not start the recipe: ${res.spawnError}`);
+  if (res.interrupted) return failed("skipped", "interrupted", "interrupted");
+  if (res.timedOut) return failed("failed", "timeout", `killed after its .TIMEOUT of ${task.timeoutSec}s`);
+  if (res.exitCode !== 0) {
+    return failed("failed", "exit-code", res.exitCode === null ? `killed by ${res.signal}` : `recipe exited with code ${res.exitCode}`, res.exitCode ?? undefined);
+  }
+  const saved = await ws.saveOutputs(task.outputs);
+  if (!saved.ok) {
+    const msg =
+      saved.reason === "missing-output"
+        ? `the recipe succeeded but did not create its declared output '${saved.path}'`
+        : `output '${saved.path}' cannot be cached: ${saved.message}`;
+    return failed("failed", saved.reason === "missing-output" ? "missing-output" : saved.reason === "io" ? "io" : "unsafe-output", msg);
+  }
+  if (!saved.stored) {
+    // Good outputs the cache could not take (disk full...): the task stands, like a record that cannot be written.
+    const { path, message } = saved.storeFailure;
+    const why = `could not store output '${path}' in the cache (${message}); it is built and in place but not cached, so '${task.name}' will run again next time. Free space on the cache's disk, or shrink the cache with 'flow cache gc --max-size SIZE'`;
+    ctx.emit({ type: "warning", warning: { code: "OUTPUT_NOT_CACHED", message: why } });
+    return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
+  }
+  // Cache only clean results: the inputs must be what they were when the key
+  // was computed, content and identity (an edit undone in time still shows).
+  const changed = task.inputs.find((p, i) => {
+    const was = decision.inputStates[i];
+    return was === undefined || !sameFileState(was, ws.recheckInput(p));
+  });
+  if (changed !== undefined) {
+    ctx.emit({ type: "warning", warning: { code: "INPUT_CHANGED_DURING_RUN", message: `'${changed}' changed while '${task.name}' ran; its result is not cached and it will run again` } });
+    return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
+  }
+  host.cache.commit({ key, canonical: decision.canonical, outputs: saved.entries, durationMs, logPath });
+  host.cache.recordLastRun(task.name, key);
+  return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
+}

@@ -1,0 +1,55 @@
+import type { BuildHost, TaskRunner } from "./build-host.js";
+import type { EmitEvent } from "./events.js";
+import { executeTask } from "./execute-task.js";
+import { schedule } from "./scheduler.js";
+import { topologicalOrder, type Task, type TaskGraph } from "../graph/task-graph.js";
+import type { TaskResult } from "./task-result.js";
+
+export interface BuildRequest {
+  readonly graph: TaskGraph;
+  /** Root tasks to build (with everything they need). */
+  readonly roots: readonly number[];
+  readonly root: string;
+  readonly host: BuildHost;
+  readonly runner: TaskRunner;
+  readonly emit: EmitEvent;
+  readonly concurrency: number;
+  readonly keepGoing: boolean;
+  /** `--force`: rerun the selected tasks even when cached. */
+  readonly force: boolean;
+  readonly signal: AbortSignal;
+  readonly baseEnv: Readonly<Record<string, string>>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface BuildOutcome {
+  readonly ok: boolean;
+  /** Selected task ids in dependency order. */
+  readonly order: readonly number[];
+  readonly results: ReadonlyMap<number, TaskResult>;
+}
+
+/** Builds the roots and everything they need; resolves when every selected task has a final state. */
+export async function runBuild(req: BuildRequest): Promise<BuildOutcome> {
+  const order = topologicalOrder(req.graph, req.roots);
+  const started = req.host.now();
+  req.emit({ type: "build-start", total: order.length, concurrency: req.concurrency });
+  const ctx = { root: req.root, host: req.host, runner: req.runner, emit: req.emit, baseEnv: req.baseEnv, env: req.env, force: req.force, signal: req.signal };
+  const done = await schedule(req.graph, order, (task: Task, deps) => executeTask(task, deps, ctx), {
+    concurrency: req.concurrency,
+    keepGoing: req.keepGoing,
+    signal: req.signal,
+    emit: req.emit,
+  });
+  // Results still being recorded in the background must be durable before the build reports its end.
+  await req.host.cache.flush();
+  const results = new Map<number, TaskResult>();
+  let ok = true;
+  for (const id of order) {
+    const r = done.get(id)?.result ?? { status: "skipped" as const, durationMs: 0 };
+    results.set(id, r);
+    if (r.status !== "ran" && r.status !== "restored" && r.status !== "up-to-date") ok = false;
+  }
+  req.emit({ type: "build-end", ok, durationMs: req.host.now() - started });
+  return { ok, order, results };
+}

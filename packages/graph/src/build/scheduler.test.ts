@@ -1,0 +1,281 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { BuildEvent } from "./events.js";
+import type { DoneTask } from "./decide-task.js";
+import { isSuccess, schedule, type ExecuteFn } from "./scheduler.js";
+import { topologicalOrder, type Task, type TaskGraph } from "../graph/task-graph.js";
+import type { TaskResult, TaskStatus } from "./task-result.js";
+import { mkGraph, sleep } from "../test-support.js";
+
+interface Trace {
+  readonly exec: ExecuteFn;
+  readonly started: string[];
+  readonly ended: string[];
+  readonly depsSeen: Map<string, string[]>;
+  maxInFlight: number;
+}
+
+/** An ExecuteFn that sleeps `ms(name)` then returns `status(name)`; records order and concurrency. */
+function tracer(opts: { ms?: (n: string) => number; status?: (n: string) => TaskStatus; onStart?: (n: string) => void; throws?: (n: string) => boolean } = {}): Trace {
+  let inFlight = 0;
+  const tr: Trace = {
+    started: [],
+    ended: [],
+    depsSeen: new Map(),
+    maxInFlight: 0,
+    exec: async (task, deps) => {
+      tr.started.push(task.name);
+      tr.depsSeen.set(task.name, deps.map(([t]) => t.name));
+      inFlight++;
+      tr.maxInFlight = Math.max(tr.maxInFlight, inFlight);
+      opts.onStart?.(task.name);
+      try {
+        await sleep(opts.ms?.(task.name) ?? 1);
+        if (opts.throws?.(task.name)) throw new Error(`boom in ${task.name}`);
+        const status = opts.status?.(task.name) ?? "ran";
+        const result: TaskResult = { status, durationMs: 1, ...(status === "failed" ? { reason: "exit-code" as const, exitCode: 1 } : {}) };
+        return { result, outputs: [] } satisfies DoneTask;
+      } finally {
+        inFlight--;
+        tr.ended.push(task.name);
+      }
+    },
+  };
+  return tr;
+}
+
+async function run(g: TaskGraph, roots: string[], tr: Trace, o: { j?: number; keepGoing?: boolean; signal?: AbortSignal } = {}) {
+  const events: BuildEvent[] = [];
+  const order = topologicalOrder(
+    g,
+    roots.map((r) => g.byName.get(r) as number),
+  );
+  const done = await schedule(g, order, tr.exec, {
+    concurrency: o.j ?? 4,
+    keepGoing: o.keepGoing ?? false,
+    signal: o.signal ?? new AbortController().signal,
+    emit: (e) => events.push(e),
+  });
+  const result = (n: string) => done.get(g.byName.get(n) as number)?.result;
+  const status = (n: string) => result(n)?.status;
+  const statuses = Object.fromEntries(order.map((id) => [(g.tasks[id] as Task).name, done.get(id)?.result.status]));
+  return { done, events, result, status, statuses, order };
+}
+
+const wide = (n: number) => mkGraph([["all", Array.from({ length: n }, (_, i) => `w${i}`)], ...Array.from({ length: n }, (_, i) => [`w${i}`, []] as const)]);
+
+describe("schedule", () => {
+  for (const j of [1, 3, 8]) {
+    test(`concurrency never exceeds -j ${j}, and reaches it`, async () => {
+      const tr = tracer({ ms: () => 5 });
+      const r = await run(wide(12), ["all"], tr, { j });
+      assert.equal(tr.maxInFlight, Math.min(j, 12));
+      assert.equal(tr.started.length, 13);
+      assert.ok(Object.values(r.statuses).every((s) => s === "ran"));
+    });
+  }
+
+  test("-j 0 is treated as 1", async () => {
+    const tr = tracer({ ms: () => 2 });
+    await run(wide(4), ["all"], tr, { j: 0 });
+    assert.equal(tr.maxInFlight, 1);
+  });
+
+  test("a task starts only after all its dependencies ended", async () => {
+    // a diamond under a chain, plus order-only
+    const g = mkGraph([
+      ["top", ["left", "right"]],
+      ["left", ["base"]],
+      ["right", ["base", "mid"]],
+      ["mid", ["base"]],
+      ["base", []],
+    ]);
+    (g.tasks[1] as unknown as { orderOnly: number[] }).orderOnly = [3]; // left | mid
+    const ms: Record<string, number> = { base: 15, mid: 10, left: 1, right: 1, top: 1 };
+    const events: string[] = [];
+    const tr = tracer({ ms: (n) => ms[n] ?? 1, onStart: (n) => events.push(`start ${n}`) });
+    const inner = tr.exec;
+    const exec: ExecuteFn = async (t, d) => {
+      const r = await inner(t, d);
+      events.push(`end ${t.name}`);
+      return r;
+    };
+    await run(g, ["top"], { ...tr, exec }, { j: 8 });
+    const at = (e: string) => events.indexOf(e);
+    for (const t of g.tasks) {
+      for (const d of [...t.deps, ...t.orderOnly]) {
+        const dn = (g.tasks[d] as Task).name;
+        assert.ok(at(`end ${dn}`) >= 0 && at(`end ${dn}`) < at(`start ${t.name}`), `${t.name} started before ${dn} ended: ${events.join(", ")}`);
+      }
+    }
+    // order-only deps run first but are not handed over as deps
+    assert.deepEqual(tr.depsSeen.get("left"), ["base"]);
+    assert.deepEqual(tr.depsSeen.get("top"), ["left", "right"]);
+  });
+
+  test("independent tasks run in parallel (the slow one does not serialize the rest)", async () => {
+    const g = mkGraph([
+      ["all", ["slow", "q1", "q2", "q3"]],
+      ["slow", []],
+      ["q1", []],
+      ["q2", []],
+      ["q3", ["q2"]],
+    ]);
+    const tr = tracer({ ms: (n) => (n === "slow" ? 40 : 1) });
+    await run(g, ["all"], tr, { j: 2 });
+    assert.deepEqual(tr.ended.slice(0, 3).sort(), ["q1", "q2", "q3"]);
+    assert.deepEqual(tr.ended.slice(3), ["slow", "all"]);
+  });
+
+  const failGraph = () =>
+    mkGraph([
+      ["all", ["c", "d", "e", "f"]],
+      ["a", []],
+      ["b", ["a"]],
+      ["c", ["b"]],
+      ["d", []],
+      ["e", []],
+      ["f", ["e"]],
+    ]);
+
+  test("a failure marks descendants cannot-run and, without keepGoing, skips what has not started", async () => {
+    const tr = tracer({ status: (n) => (n === "a" ? "failed" : "ran") });
+    const r = await run(failGraph(), ["all"], tr, { j: 1 });
+    assert.equal(tr.started[0], "a");
+    assert.deepEqual(tr.started, ["a"]);
+    assert.deepEqual(r.statuses, { a: "failed", b: "cannot-run", c: "cannot-run", d: "skipped", e: "skipped", f: "skipped", all: "cannot-run" });
+    const b = r.result("b");
+    assert.equal(b?.reason, "dependency-failed");
+    assert.equal(b?.message, "'a' did not succeed");
+    const d = r.result("d");
+    assert.equal(d?.reason, "dependency-failed");
+    assert.equal(d?.message, "not started after an earlier failure");
+  });
+
+  test("with keepGoing, everything that does not depend on the failure finishes", async () => {
+    const tr = tracer({ status: (n) => (n === "a" ? "failed" : "ran") });
+    const r = await run(failGraph(), ["all"], tr, { j: 1, keepGoing: true });
+    assert.deepEqual(r.statuses, { a: "failed", b: "cannot-run", c: "cannot-run", d: "ran", e: "ran", f: "ran", all: "cannot-run" });
+    assert.deepEqual([...tr.started].sort(), ["a", "d", "e", "f"]);
+  });
+
+  test("tasks already running when another fails are allowed to finish", async () => {
+    const tr = tracer({ ms: (n) => (n === "d" ? 30 : 1), status: (n) => (n === "a" ? "failed" : "ran") });
+    const g = mkGraph([
+      ["all", ["a", "d", "e"]],
+      ["d", []],
+      ["a", []],
+      ["e", []],
+    ]);
+    const r = await run(g, ["all"], tr, { j: 2 });
+    assert.equal(r.status("d"), "ran");
+    assert.equal(r.status("a"), "failed");
+    assert.equal(r.status("e"), "skipped");
+    assert.ok(!tr.started.includes("e"));
+  });
+
+  test("a thrown error fails only that task, as an internal error", async () => {
+    const tr = tracer({ throws: (n) => n === "b" });
+    const g = mkGraph([
+      ["all", ["b", "c"]],
+      ["b", []],
+      ["c", []],
+    ]);
+    const r = await run(g, ["all"], tr, { j: 1, keepGoing: true });
+    const b = r.result("b");
+    assert.equal(b?.status, "failed");
+    assert.equal(b?.reason, "io");
+    assert.match(b?.message ?? "", /^internal error: Error: boom in b/);
+    assert.equal(r.status("c"), "ran");
+    assert.equal(r.status("all"), "cannot-run");
+  });
+
+  test("a task with two failed dependencies is marked once", async () => {
+    const g = mkGraph([
+      ["all", ["x", "y"]],
+      ["x", []],
+      ["y", []],
+    ]);
+    const tr = tracer({ status: (n) => (n === "all" ? "ran" : "failed") });
+    const r = await run(g, ["all"], tr, { j: 2, keepGoing: true });
+    const ends = r.events.filter((e) => e.type === "task-end").map((e) => (e.type === "task-end" ? e.task.name : ""));
+    assert.deepEqual([...ends].sort(), ["all", "x", "y"]);
+    assert.equal(r.status("all"), "cannot-run");
+  });
+
+  test("one task-end event per task", async () => {
+    const tr = tracer({ status: (n) => (n === "a" ? "failed" : "ran") });
+    const g = failGraph();
+    const r = await run(g, ["all"], tr, { j: 3 });
+    const ends = r.events.flatMap((e) => (e.type === "task-end" ? [e.task.name] : []));
+    assert.equal(ends.length, g.tasks.length);
+    assert.equal(new Set(ends).size, g.tasks.length);
+  });
+
+  test("an abort skips what has not started; running tasks finish", async () => {
+    const ac = new AbortController();
+    const tr = tracer({
+      ms: (n) => (n === "w0" ? 20 : 1),
+      onStart: (n) => {
+        if (n === "w0") setTimeout(() => ac.abort(), 5);
+      },
+    });
+    const r = await run(wide(6), ["all"], tr, { j: 1, signal: ac.signal });
+    assert.deepEqual(tr.started, ["w0"]);
+    assert.equal(r.status("w0"), "ran");
+    for (const n of ["w1", "w2", "w3", "w4", "w5", "all"]) {
+      assert.equal(r.status(n), "skipped", n);
+      assert.equal(r.result(n)?.reason, "interrupted", n);
+    }
+  });
+
+  test("an already aborted signal runs nothing", async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const tr = tracer();
+    const r = await run(wide(3), ["all"], tr, { signal: ac.signal });
+    assert.deepEqual(tr.started, []);
+    assert.ok(Object.values(r.statuses).every((s) => s === "skipped"));
+  });
+
+  test("an empty selection resolves at once", async () => {
+    const tr = tracer();
+    const done = await schedule(wide(2), [], tr.exec, { concurrency: 2, keepGoing: false, signal: new AbortController().signal, emit: () => {} });
+    assert.equal(done.size, 0);
+  });
+
+  test("a dependency outside the selection is not waited for", async () => {
+    const g = mkGraph([
+      ["b", ["a"]],
+      ["a", []],
+    ]);
+    const tr = tracer();
+    const done = await schedule(g, [0], tr.exec, { concurrency: 1, keepGoing: false, signal: new AbortController().signal, emit: () => {} });
+    assert.equal(done.get(0)?.result.status, "ran");
+    assert.deepEqual(tr.depsSeen.get("b"), []);
+  });
+
+  test("isSuccess", () => {
+    const r = (status: TaskStatus): TaskResult => ({ status, durationMs: 0 });
+    assert.deepEqual(
+      (["ran", "restored", "up-to-date", "failed", "cannot-run", "skipped"] as const).map((s) => isSuccess(r(s))),
+      [true, true, true, false, false, false],
+    );
+  });
+
+  test("a 100,000-task chain schedules without deep recursion", async () => {
+    const n = 100_000;
+    const spec = Array.from({ length: n }, (_, i) => [`t${i}`, i + 1 < n ? [`t${i + 1}`] : []] as const);
+    const g = mkGraph(spec);
+    let count = 0;
+    let last = n;
+    const done = await schedule(g, topologicalOrder(g, [0]), async (t) => {
+      assert.equal(t.id, last - 1, "chain order");
+      last = t.id;
+      count++;
+      return { result: { status: "ran", durationMs: 0 }, outputs: [] };
+    }, { concurrency: 8, keepGoing: false, signal: new AbortController().signal, emit: () => {} });
+    assert.equal(count, n);
+    assert.equal(done.size, n);
+  });
+});

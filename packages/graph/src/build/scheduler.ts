@@ -1,0 +1,120 @@
+import PQueue from "p-queue";
+import type { EmitEvent } from "./events.js";
+import type { DoneTask } from "./decide-task.js";
+import type { Task, TaskGraph } from "../graph/task-graph.js";
+import type { TaskResult } from "./task-result.js";
+
+export interface ScheduleOptions {
+  /** Most tasks in flight at once (`-j`). */
+  readonly concurrency: number;
+  /** `-k`: after a failure, go on with everything that does not depend on it. */
+  readonly keepGoing: boolean;
+  readonly signal: AbortSignal;
+  readonly emit: EmitEvent;
+}
+
+/** Runs one task once its dependencies are done; given their results. */
+export type ExecuteFn = (task: Task, deps: readonly (readonly [Task, DoneTask])[]) => Promise<DoneTask>;
+
+const SUCCESS = new Set(["ran", "restored", "up-to-date"]);
+
+/**
+ * Runs `selected` (task ids in dependency order) under a concurrency limit.
+ * A task starts as soon as all its selected dependencies succeeded. A failure
+ * marks every descendant `cannot-run`; without keepGoing no new task starts
+ * after it (running ones finish, as in Make) and the rest is `skipped`.
+ * Linear in tasks + edges; no recursion.
+ */
+export async function schedule(graph: TaskGraph, selected: readonly number[], exec: ExecuteFn, opts: ScheduleOptions): Promise<Map<number, DoneTask>> {
+  const inSel = new Uint8Array(graph.tasks.length);
+  for (const id of selected) inSel[id] = 1;
+  const waiting: number[] = new Array<number>(graph.tasks.length).fill(0);
+  const dependents: number[][] = [];
+  for (const id of selected) {
+    const t = graph.tasks[id] as Task;
+    for (const d of [...t.deps, ...t.orderOnly]) {
+      if (!inSel[d]) continue;
+      waiting[id] = (waiting[id] ?? 0) + 1;
+      (dependents[d] ??= []).push(id);
+    }
+  }
+  const done = new Map<number, DoneTask>();
+  const queue = new PQueue({ concurrency: Math.max(1, opts.concurrency) });
+  let stopping = false;
+  let settle!: () => void;
+  const finished = new Promise<void>((r) => (settle = r));
+  let outstanding = selected.length;
+
+  const finish = (id: number, d: DoneTask) => {
+    if (done.has(id)) return;
+    done.set(id, d);
+    opts.emit({ type: "task-end", task: graph.tasks[id] as Task, result: d.result, ...(d.decision ? { decision: d.decision } : {}) });
+    outstanding--;
+    if (!SUCCESS.has(d.result.status)) {
+      if (d.result.status === "failed" && !opts.keepGoing) stopping = true;
+      // Every descendant inside the selection cannot run (iterative, no recursion).
+      const stack = [...(dependents[id] ?? [])];
+      while (stack.length > 0) {
+        const n = stack.pop() as number;
+        if (done.has(n)) continue;
+        done.set(n, { result: { status: "cannot-run", reason: "dependency-failed", message: `'${(graph.tasks[id] as Task).name}' did not succeed`, durationMs: 0 }, outputs: [] });
+        opts.emit({ type: "task-end", task: graph.tasks[n] as Task, result: (done.get(n) as DoneTask).result });
+        outstanding--;
+        for (const m of dependents[n] ?? []) stack.push(m);
+      }
+    } else {
+      for (const n of dependents[id] ?? []) {
+        waiting[n] = (waiting[n] ?? 0) - 1;
+        if (waiting[n] === 0 && !done.has(n)) enqueue(n);
+      }
+    }
+    if (outstanding === 0) settle();
+  };
+
+  const skipRest = () => {
+    for (const id of selected) {
+      if (!done.has(id) && !started.has(id)) {
+        done.set(id, { result: { status: "skipped", reason: opts.signal.aborted ? "interrupted" : "dependency-failed", message: opts.signal.aborted ? "interrupted" : "not started after an earlier failure", durationMs: 0 }, outputs: [] });
+        opts.emit({ type: "task-end", task: graph.tasks[id] as Task, result: (done.get(id) as DoneTask).result });
+        outstanding--;
+      }
+    }
+    if (outstanding === 0) settle();
+  };
+
+  const started = new Set<number>();
+  const enqueue = (id: number) => {
+    void queue.add(async () => {
+      if (stopping || opts.signal.aborted) {
+        skipRest();
+        return;
+      }
+      started.add(id);
+      const t = graph.tasks[id] as Task;
+      const deps = t.deps.filter((d) => inSel[d]).map((d) => [graph.tasks[d] as Task, done.get(d) as DoneTask] as const);
+      let d: DoneTask;
+      try {
+        d = await exec(t, deps);
+      } catch (e) {
+        // A thrown error is a bug in flow; still fail only this task and keep the build consistent.
+        const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+        d = { result: { status: "failed", reason: "io", message: `internal error: ${message}`, durationMs: 0 }, outputs: [] };
+      }
+      finish(id, d);
+      if (stopping || opts.signal.aborted) skipRest();
+    });
+  };
+
+  if (selected.length === 0) return done;
+  for (const id of selected) if (waiting[id] === 0) enqueue(id);
+  const onAbort = () => skipRest();
+  opts.signal.addEventListener("abort", onAbort, { once: true });
+  await finished;
+  await queue.onIdle();
+  opts.signal.removeEventListener("abort", onAbort);
+  return done;
+}
+
+export function isSuccess(r: TaskResult): boolean {
+  return SUCCESS.has(r.status);
+}

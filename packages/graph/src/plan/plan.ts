@@ -1,0 +1,130 @@
+/**
+ * The planner: what a build of `roots` would do, decided before anything
+ * runs (`flow status`, `flow explain`).
+ *
+ * It walks the tasks in dependency order and, for each whose dependencies
+ * are all known, takes the build's own decision (decide-task.ts) and
+ * reports it; it neither restores nor runs:
+ *
+ *   fresh    verdict fresh: the record exists and the outputs on disk are it
+ *   cached   verdict restore: the build restores the outputs, runs nothing
+ *   stale    verdict run (no record, `.ALWAYS`, `--force`), or an input is missing
+ *   waiting  a dependency is stale or waiting, so its key is unknown until
+ *            that dependency has run (early cutoff may yet spare it)
+ *
+ * A dependency's outputs enter a key through its record, exactly as the
+ * build would see them after restoring, so the planner and the build compute
+ * the same keys. A task without a recipe (an aggregate like `all`) does no
+ * work: it takes its dependencies' state.
+ *
+ * The planner writes nothing but the stat memo: its host type (the
+ * decision's) has no method that could.
+ */
+import type { OutputEntry } from "@flow/cache";
+import { decideTask, type Decision, type DecideHost, type DoneTask, type Verdict } from "../build/decide-task.js";
+import type { Ingredients } from "../build/key.js";
+import type { PlanReason } from "../build/plan-reason.js";
+import { topologicalOrder, type Task, type TaskGraph } from "../graph/task-graph.js";
+
+export type PlanState = "fresh" | "cached" | "stale" | "waiting";
+
+/** Most urgent first: the order in which states are counted and listed. */
+export const PLAN_STATES: readonly PlanState[] = ["stale", "waiting", "cached", "fresh"];
+
+/** The read-only part of a BuildHost: all the planner may touch. */
+export type PlanHost = DecideHost;
+
+export interface PlanRequest {
+  readonly graph: TaskGraph;
+  /** Selected tasks; the plan covers them and everything they need. */
+  readonly roots: readonly number[];
+  readonly host: PlanHost;
+  /** The process environment, where `.ENV` values are read. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** `--force`: every task with a recipe is stale. */
+  readonly force?: boolean;
+}
+
+export interface PlannedTask {
+  readonly id: number;
+  readonly state: PlanState;
+  /** Absent for a fresh task. */
+  readonly reason?: PlanReason;
+  /** Known unless waiting (or an input is missing). */
+  readonly key?: string;
+  readonly ingredients?: Ingredients;
+  /** The recorded outputs of a fresh or cached task: what its dependents' keys see. */
+  readonly outputs?: readonly OutputEntry[];
+  /** The build's decision for the task; absent while waiting or with a missing input. */
+  readonly decision?: Decision;
+  /** Longest path (in edges, deps and order-only) from a task without dependencies in the plan. */
+  readonly layer: number;
+}
+
+export interface Plan {
+  /** Task ids in dependency order. */
+  readonly order: readonly number[];
+  /** By task id, for every task in `order`. */
+  readonly tasks: ReadonlyMap<number, PlannedTask>;
+  readonly counts: Readonly<Record<PlanState, number>>;
+  /** Number of layers (the highest layer + 1; 0 for an empty plan). */
+  readonly layers: number;
+}
+
+/** True when a build of the plan would do nothing: every task fresh. */
+export function planIsNoop(plan: Plan): boolean {
+  return plan.counts.stale === 0 && plan.counts.cached === 0 && plan.counts.waiting === 0;
+}
+
+export async function planBuild(req: PlanRequest): Promise<Plan> {
+  const { graph } = req;
+  const order = topologicalOrder(graph, req.roots);
+  const tasks = new Map<number, PlannedTask>();
+  const counts: Record<PlanState, number> = { stale: 0, waiting: 0, cached: 0, fresh: 0 };
+  let layers = 0;
+  for (const id of order) {
+    const task = graph.tasks[id] as Task;
+    let layer = 0;
+    for (const d of [...task.deps, ...task.orderOnly]) layer = Math.max(layer, (tasks.get(d) as PlannedTask).layer + 1);
+    const p = await planTask(task, tasks, req, layer);
+    tasks.set(id, p);
+    counts[p.state]++;
+    layers = Math.max(layers, layer + 1);
+  }
+  return { order, tasks, counts, layers };
+}
+
+async function planTask(task: Task, planned: ReadonlyMap<number, PlannedTask>, req: PlanRequest, layer: number): Promise<PlannedTask> {
+  const { graph } = req;
+  const base = { id: task.id, layer };
+  const deps = task.deps.map((d) => planned.get(d) as PlannedTask);
+  // Order-only dependencies only delay a task; they never enter its key or its state.
+  const pending = deps.filter((d) => d.state === "stale" || d.state === "waiting");
+  if (pending.length > 0) return { ...base, state: "waiting", reason: { kind: "waiting-for", names: pending.map((d) => nameOf(graph, d.id)) } };
+
+  const done = deps.map((d) => [graph.tasks[d.id] as Task, plannedDone(d)] as const);
+  const decided = await decideTask(task, done, { host: req.host, env: req.env, force: req.force === true });
+  if (!decided.ok) return { ...base, state: "stale", reason: { kind: "input-missing", path: decided.missingInput } };
+  const { decision } = decided;
+  const known = { ...base, key: decision.key, ingredients: decision.ingredients, decision };
+
+  if (task.recipe === "") {
+    const cached = deps.filter((d) => d.state === "cached");
+    if (cached.length === 0) return { ...known, state: "fresh", outputs: [] };
+    return { ...known, state: "cached", outputs: [], reason: { kind: "deps-restored", names: cached.map((d) => nameOf(graph, d.id)) } };
+  }
+  // A stale task's outputs are not known until it has run.
+  const outputs = decision.verdict === "run" ? {} : { outputs: decision.outputs };
+  return { ...known, state: STATE_OF[decision.verdict], ...outputs, ...(decision.reason ? { reason: decision.reason } : {}) };
+}
+
+const STATE_OF: Readonly<Record<Verdict, PlanState>> = { fresh: "fresh", restore: "cached", run: "stale" };
+
+/** What a fresh or cached task hands its dependents, as a finished one would in the build. */
+export function plannedDone(p: PlannedTask): DoneTask {
+  return { result: { status: p.state === "fresh" ? "up-to-date" : "restored", key: p.key as string, durationMs: 0 }, outputs: p.outputs ?? [] };
+}
+
+function nameOf(graph: TaskGraph, id: number): string {
+  return (graph.tasks[id] as Task).name;
+}

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Command, Option } from "./clipanion.js";
-import { ProjectCommand } from "./project-command.js";
+import { RemoteCommand } from "./remote-command.js";
 import { formatDiagnostic, selectTasks, type BuildEvent, type Task, type TaskResult } from "@flow/graph";
 import { afterBuild } from "../run/cache-upkeep.js";
 import { unknownTagMessage } from "./tag-message.js";
@@ -10,8 +10,10 @@ import { loadProjectBuildingIncludes } from "../project/load-project.js";
 import { WhyLines } from "../render/plan-render-why.js";
 import { TextRenderer } from "../render/render.js";
 import { EXIT } from "../exit-codes.js";
+import { remoteSummary } from "../render/remote-summary.js";
+import type { RemoteReport } from "../run/remote-settings.js";
 
-export class BuildCommand extends ProjectCommand {
+export class BuildCommand extends RemoteCommand {
   static override paths = [["build"]];
 
   static override usage = Command.Usage({
@@ -48,6 +50,11 @@ export class BuildCommand extends ProjectCommand {
     const jobs = this.jobs === undefined ? availableParallelism() : /^[0-9]+$/.test(this.jobs) ? Number(this.jobs) : NaN;
     if (!Number.isInteger(jobs) || jobs < 1) {
       err.write(`flow: -j needs a whole number of at least 1, got ${this.jobs}\n`);
+      return EXIT.usage;
+    }
+    const remote = this.remoteSetup();
+    if (!remote.ok) {
+      err.write(`flow: ${remote.message}\n`);
       return EXIT.usage;
     }
     const progress = this.json ? err : this.context.stdout;
@@ -94,8 +101,10 @@ export class BuildCommand extends ProjectCommand {
       noWait: this.noWait,
       stat: (p) => project.value.host.takeStat(p),
       logNotes: true,
+      ...(remote.settings ? { remote: remote.settings } : {}),
     });
     if (session === undefined) return EXIT.taskFailed;
+    if (remote.warning) renderer.warning(remote.warning);
     for (const w of project.value.warnings) renderer.warning(w);
     // --explain: the reason each run's decision carries, printed as it starts (see plan-render-why.ts).
     const why = this.explain ? new WhyLines(progress) : undefined;
@@ -104,18 +113,20 @@ export class BuildCommand extends ProjectCommand {
       renderer.handle(e);
     };
     let outcome;
+    let remoteReport: RemoteReport | undefined;
     try {
       outcome = await session.build({ graph, roots: selection.roots, emit, concurrency: jobs, keepGoing: this.keepGoing, force: this.force });
       if (!session.interrupted) await afterBuild(session.cache, graph, outcome, progress, process.env);
     } finally {
-      await session.close();
+      remoteReport = await session.close();
     }
+    if (remoteReport !== undefined && !this.json) progress.write(remoteSummary(remoteReport));
     const interrupted = session.interrupted;
     const whyTexts = why?.texts;
     if (this.json) {
       const tasks = outcome.order.map((id) => jsonTask(graph.tasks[id] as Task, outcome.results.get(id) as TaskResult, whyTexts?.get(id)));
       // `includes`: the tasks that made generated includes, per round (only when the Flowfile has some).
-      const doc = { ok: outcome.ok && !interrupted, tasks, ...(includeTasks.length > 0 ? { includes: includeTasks } : {}) };
+      const doc = { ok: outcome.ok && !interrupted, tasks, ...(includeTasks.length > 0 ? { includes: includeTasks } : {}), ...(remoteReport ? { remote: remoteReport } : {}) };
       this.context.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     }
     if (interrupted) return EXIT.interrupted;

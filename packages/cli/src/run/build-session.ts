@@ -8,6 +8,7 @@ import { runBuild, type BuildEvent, type BuildHost, type BuildOutcome, type Task
 import { logDirOf } from "./cache-dir.js";
 import { onInterrupt } from "./interrupt.js";
 import { localBuildHost } from "./local-build-host.js";
+import { closeRemoteTier, openRemoteTier, type RemoteReport, type RemoteSettings } from "./remote-settings.js";
 import { recipeBaseEnv } from "./recipe-env.js";
 import type { Output, TextRenderer } from "../render/render.js";
 import { ShellRunner } from "./shell-runner.js";
@@ -27,6 +28,8 @@ export interface BuildSessionOptions {
   readonly stat?: (absPath: string) => StatLike | undefined;
   /** Show the runner's notes on logs (the build proper; include rounds stay quiet). */
   readonly logNotes?: boolean;
+  /** A remote cache behind the local one (the build proper; include rounds stay local). */
+  readonly remote?: RemoteSettings;
 }
 
 export interface SessionBuild {
@@ -46,8 +49,11 @@ export interface BuildSession {
   readonly interrupted: boolean;
   /** Runs a build on this session's host and runner, stopped by its interrupt. */
   build(b: SessionBuild): Promise<BuildOutcome>;
-  /** Stops listening for interrupts, closes the cache, releases the lock. */
-  close(): Promise<void>;
+  /**
+   * Stops listening for interrupts, waits (bounded) for remote uploads,
+   * closes the cache, releases the lock. Says what the remote did, when there is one.
+   */
+  close(): Promise<RemoteReport | undefined>;
 }
 
 /**
@@ -77,7 +83,9 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
     else abort.abort();
   });
   const runner = new ShellRunner({ graceMs: 5000, forceSignal: force.signal, ...(o.logNotes ? { logNotes: o.renderer.logNotes } : {}) });
-  const host = localBuildHost({ root: o.root, cache, hasher, logDir: logDirOf(o.root), onWarning: (w) => o.renderer.warning(w) });
+  const onWarning = (w: { code: string; message: string }) => o.renderer.warning(w);
+  const remote = o.remote === undefined ? undefined : openRemoteTier(o.remote, { hasher, cacheDir: o.cacheDir, onWarning });
+  const host = localBuildHost({ root: o.root, cache, hasher, logDir: logDirOf(o.root), onWarning, ...(remote ? { further: [remote] } : {}) });
   const baseEnv = recipeBaseEnv(o.env);
   let closed = false;
   return {
@@ -103,13 +111,18 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
         env: o.env,
       }),
     async close() {
-      if (closed) return;
+      if (closed) return undefined;
       closed = true;
       stopListening();
       try {
-        await cache.close();
+        // Uploads read their blobs from the local cache: they finish (or are abandoned) before it closes.
+        return remote === undefined || o.remote === undefined ? undefined : await closeRemoteTier(remote, o.remote.flushTimeoutMs, onWarning);
       } finally {
-        lock.release();
+        try {
+          await cache.close();
+        } finally {
+          lock.release();
+        }
       }
     },
   };

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { localTier, TieredCache, type CacheWarning, type FileState, type Hasher, type LocalCache, type OutputEntry } from "@flow/cache";
+import { localTier, TieredCache, type CacheTier, type CacheWarning, type FileState, type Hasher, type LocalCache, type OutputEntry } from "@flow/cache";
 import type { BuildHost, OutputDecl, RestoreResult, SaveResult, Workspace } from "@flow/graph";
 import { absPath } from "../project/node-project-host.js";
 
@@ -13,19 +13,22 @@ export interface LocalHostOptions {
   readonly onWarning?: (w: CacheWarning) => void;
   /** Reads only, not counted as uses (flow status, flow explain). */
   readonly peek?: boolean;
+  /** Tiers behind the local cache, in look-up order (the remote cache). */
+  readonly further?: readonly CacheTier[];
 }
 
 /**
  * The engine's host for a real build: the project's files (LocalWorkspace)
- * and the action cache, tiered inside @flow/cache (the local tier today; a
- * remote tier joins as a further tier of the TieredCache, here, without
- * touching the graph package).
+ * and the action cache, tiered inside @flow/cache: the local tier, then the
+ * remote one when there is one (`further`), without the graph package
+ * knowing.
  */
 export function localBuildHost(o: LocalHostOptions): BuildHost {
   return {
     workspace: new LocalWorkspace(o.root, o.cache, o.hasher, o.logDir),
     cache: new TieredCache({
       home: localTier(o.cache),
+      ...(o.further ? { further: o.further } : {}),
       scope: checkoutScope(o.hasher, o.root),
       clock: { now: () => Date.now() },
       onWarning: o.onWarning ?? (() => undefined),

@@ -119,5 +119,6 @@ export function flowAsync(args: string[], opts: { cwd: string; env?: NodeJS.Proc
 function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env["FLOW_CACHE_DIR"];
+  for (const name of Object.keys(env)) if (name.startsWith("FLOW_REMOTE_")) delete env[name];
   return env;
 }

@@ -155,8 +155,9 @@ export function encodeArtifact(record: unknown, blobs: ReadonlyMap<string, Buffe
 }
 
 /** PUTs a body under `key` as any client could (no signature). */
-export async function putArtifact(url: string, key: string, body: Buffer): Promise<void> {
-  const res = await fetch(`${url}/v8/artifacts/${key}?slug=e2e`, { method: "PUT", headers: { authorization: `Bearer ${REMOTE_TOKEN}`, "content-type": "application/octet-stream" }, body });
+export async function putArtifact(url: string, key: string, body: Buffer, tag?: string): Promise<void> {
+  const headers: Record<string, string> = { authorization: `Bearer ${REMOTE_TOKEN}`, "content-type": "application/octet-stream", ...(tag !== undefined ? { "x-artifact-tag": tag } : {}) };
+  const res = await fetch(`${url}/v8/artifacts/${key}?slug=e2e`, { method: "PUT", headers, body });
   if (!res.ok) throw new Error(`PUT ${key}: HTTP ${res.status}`);
 }
 

@@ -25,7 +25,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type 
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { createReadStream } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { CircuitBreaker } from "./circuit-breaker.js";
+import type { CircuitBreaker, RequestKind } from "./circuit-breaker.js";
 import { RemoteFailed, RemoteUnavailable, RetryableFailure } from "./remote-errors.js";
 
 export interface ArtifactsClientOptions {
@@ -123,11 +123,12 @@ export class ArtifactsClient {
 
   private async withRetries<T>(what: string, attempt: () => Promise<T>): Promise<T> {
     const { breaker } = this.opts;
+    const kind: RequestKind = what.startsWith("PUT") ? "write" : "read";
     for (let i = 1; ; i++) {
       if (breaker.isOpen) throw new RemoteUnavailable(`${what}: the remote cache is not used any more in this build (${breaker.openReason ?? ""})`);
       try {
         const value = await attempt();
-        breaker.success();
+        breaker.success(kind);
         return value;
       } catch (err) {
         if (err instanceof RetryableFailure) {
@@ -135,14 +136,14 @@ export class ArtifactsClient {
             await sleep(this.backoff(i, err.retryAfterMs));
             continue;
           }
-          breaker.failure(err.message);
+          breaker.failure(kind, err.message);
           throw new RemoteFailed(`${what}: ${err.message} (${i} attempts)`, { cause: err });
         }
         if (err instanceof RemoteUnavailable) {
           breaker.trip(err.message);
           throw err;
         }
-        if (err instanceof RemoteFailed) breaker.failure(err.message);
+        if (err instanceof RemoteFailed) breaker.failure(kind, err.message);
         throw err;
       }
     }

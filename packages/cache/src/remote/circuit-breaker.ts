@@ -11,13 +11,20 @@
 // hung server again would cost another timeout (Turborepo also gives up on
 // its remote for the rest of a run). Requests already in flight when it opens
 // run out their own timeout, in parallel, so the loss is about one timeout.
+//
+// Failures in a row are counted per kind of request (reads, writes): a
+// server whose reads all fail while its writes succeed would otherwise never
+// open the breaker, each successful upload resetting the count, and every
+// task would pay its lookup's retries.
+export type RequestKind = "read" | "write";
+
 export type BreakerListener = (reason: string) => void;
 
 /** Consecutive retried-and-failed requests that open the breaker. */
 export const BREAKER_THRESHOLD = 3;
 
 export class CircuitBreaker {
-  private consecutive = 0;
+  private readonly consecutive: Record<RequestKind, number> = { read: 0, write: 0 };
   private openedWith: string | undefined;
 
   constructor(
@@ -34,13 +41,13 @@ export class CircuitBreaker {
     return this.openedWith !== undefined;
   }
 
-  success(): void {
-    this.consecutive = 0;
+  success(kind: RequestKind): void {
+    this.consecutive[kind] = 0;
   }
 
-  /** A failure that may pass: opens the breaker after `threshold` in a row. */
-  failure(reason: string): void {
-    if (++this.consecutive >= this.threshold) this.trip(reason);
+  /** A failure that may pass: opens the breaker after `threshold` of one kind in a row. */
+  failure(kind: RequestKind, reason: string): void {
+    if (++this.consecutive[kind] >= this.threshold) this.trip(reason);
   }
 
   /** A failure that will not pass within this build: opens the breaker now. */

@@ -4,8 +4,17 @@ import assert from "node:assert/strict";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { buildJson, cleanup, copyRecipe, flow, withStatus } from "./support.js";
-import { REMOTE_TOKEN, remoteEnv, startRemoteServer, type RemoteServer } from "./remote-support.js";
+import { buildJson, cleanup, copyRecipe, flow, withStatus, writeProject } from "./support.js";
+import { freePort, REMOTE_TOKEN, remoteEnv, startRemoteServer, type RemoteServer } from "./remote-support.js";
+
+/** Three independent tasks and an aggregate, with content no other test shares (so no other test's artifacts match). */
+function uniqueProject(tag: string, failing = false): string {
+  const files: Record<string, string> = {
+    Flowfile: `.PHONY: all\nall: out/a.txt out/b.txt out/c.txt\nout/%.txt: src/%.txt\n\t@mkdir -p $(@D)\n\t${failing ? "exit 3" : "cat $< > $@"}\n`,
+  };
+  for (const n of ["a", "b", "c"]) files[`src/${n}.txt`] = `${tag} ${n} ${process.pid} ${Date.now()}\n`;
+  return writeProject(files);
+}
 
 /** Every regular file under `dir`, relative path -> bytes (the project's outputs and sources). */
 function files(dir: string, under: string): Map<string, Buffer> {
@@ -101,6 +110,69 @@ describe("remote cache, end to end", () => {
       assert.equal(server.artifacts().size, before, "no artifact was added");
     } finally {
       cleanup(dir);
+    }
+  });
+
+  test("flow cache warm uploads what the remote lacks; a second run uploads nothing and says so; read-only uploads nothing; only a failed build fails it", async () => {
+    const dir = uniqueProject("warm");
+    const ro = uniqueProject("warm-ro");
+    const failing = uniqueProject("warm-fail", true);
+    try {
+      const env = remoteEnv(server.url);
+      const first = flow(["cache", "warm"], { cwd: dir, env });
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, /flow cache warm: 3 tasks: 0 found in the remote cache, 3 uploaded, 0 could not be uploaded\n/);
+      const second = flow(["cache", "warm"], { cwd: dir, env });
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stdout, /flow cache warm: 3 tasks: 3 found in the remote cache, 0 uploaded, 0 could not be uploaded; the remote cache already had everything, nothing uploaded/);
+      // A fresh checkout now restores all three.
+      const fresh = writeProject({ Flowfile: readFileSync(join(dir, "Flowfile"), "utf8"), ...Object.fromEntries(["a", "b", "c"].map((n) => [`src/${n}.txt`, readFileSync(join(dir, `src/${n}.txt`), "utf8")])) });
+      try {
+        assert.deepEqual(withStatus(buildJson([], { cwd: fresh, env }).summary, "restored"), ["out/a.txt", "out/b.txt", "out/c.txt"]);
+      } finally {
+        cleanup(fresh);
+      }
+
+      const count = server.artifacts().size;
+      const readOnly = flow(["cache", "warm", "--remote-read-only"], { cwd: ro, env });
+      assert.equal(readOnly.code, 0, readOnly.stderr);
+      assert.match(readOnly.stdout, /0 uploaded, 3 could not be uploaded \(read-only: nothing is uploaded\)/);
+      assert.equal(server.artifacts().size, count, "read-only uploaded nothing");
+
+      const down = flow(["cache", "warm", "--force"], { cwd: ro, env: remoteEnv(`http://127.0.0.1:${await freePort()}`) });
+      assert.equal(down.code, 0, "a server that is down does not fail warm");
+      assert.match(down.stdout, /0 uploaded, 3 could not be uploaded/);
+
+      assert.equal(flow(["cache", "warm"], { cwd: failing, env }).code, 1, "a failed build does");
+      assert.equal(flow(["cache", "warm", "--no-remote"], { cwd: dir, env }).code, 2, "no remote: a usage error");
+    } finally {
+      cleanup(dir);
+      cleanup(ro);
+      cleanup(failing);
+    }
+  });
+
+  test("flow status marks the stale tasks whose results the remote cache has (one HEAD each)", () => {
+    const a = uniqueProject("status");
+    try {
+      const env = remoteEnv(server.url);
+      const b = writeProject(Object.fromEntries(["Flowfile", "src/a.txt", "src/b.txt", "src/c.txt"].map((p) => [p, readFileSync(join(a, p), "utf8")])));
+      try {
+        const before = flow(["status"], { cwd: b, env });
+        assert.match(before.stdout, /3 stale \(0 in the remote cache\)/);
+        assert.equal(buildJson([], { cwd: a, env }).code, 0);
+        const after = flow(["status"], { cwd: b, env });
+        assert.equal(after.code, 1, "something would still be done");
+        assert.match(after.stdout, /3 stale \(3 in the remote cache\)/);
+        assert.equal((after.stdout.match(/in the remote cache: a build restores it/g) ?? []).length, 3);
+        const plan = JSON.parse(flow(["status", "--plan", "json"], { cwd: b, env }).stdout) as { tasks: { name: string; remote?: boolean }[] };
+        assert.deepEqual(plan.tasks.filter((t) => t.remote === true).map((t) => t.name).sort(), ["out/a.txt", "out/b.txt", "out/c.txt"]);
+        assert.doesNotMatch(flow(["status", "--no-remote"], { cwd: b, env }).stdout, /remote/);
+      } finally {
+        cleanup(b);
+      }
+    } finally {
+      cleanup(a);
     }
   });
 });

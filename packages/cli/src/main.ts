@@ -2,6 +2,7 @@ import { Builtins, Cli } from "./commands/clipanion.js";
 import { BuildCommand } from "./commands/build-command.js";
 import { CacheGcCommand, CacheStatsCommand, CacheVerifyCommand } from "./commands/cache-command.js";
 import { CleanCommand } from "./commands/clean-command.js";
+import { CacheWarmCommand } from "./commands/cache-warm-command.js";
 import { EXIT } from "./exit-codes.js";
 import { listenForInterrupts } from "./run/interrupt.js";
 import { makeStyleArgs } from "./commands/make-style-args.js";
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   cli.register(CacheStatsCommand);
   cli.register(CacheGcCommand);
   cli.register(CacheVerifyCommand);
+  cli.register(CacheWarmCommand);
   cli.register(StatusCommand);
   cli.register(ExplainCommand);
   cli.register(Builtins.HelpCommand);

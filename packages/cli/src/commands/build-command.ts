@@ -12,6 +12,7 @@ import { TextRenderer } from "../render/render.js";
 import { EXIT } from "../exit-codes.js";
 import { remoteSummary } from "../render/remote-summary.js";
 import type { RemoteReport } from "../run/remote-settings.js";
+import { warmRemote, warmSummary, type WarmReport } from "../run/cache-warm.js";
 
 export class BuildCommand extends RemoteCommand {
   static override paths = [["build"]];
@@ -44,6 +45,9 @@ export class BuildCommand extends RemoteCommand {
   noWait = Option.Boolean("--no-wait", false, { description: "Fail at once if another build or clean holds the workspace lock" });
   words = Option.Rest({ name: "targets and VAR=value" });
 
+  /** `flow cache warm`: the build restores from the remote read-only, then uploads what it lacks (cache-warm.ts). */
+  protected readonly warming: boolean = false;
+
   override async execute(): Promise<number> {
     const err = this.context.stderr;
     // Validated here rather than with typanion: importing typanion as ESM costs ~200 ms of start-up.
@@ -55,6 +59,11 @@ export class BuildCommand extends RemoteCommand {
     const remote = this.remoteSetup();
     if (!remote.ok) {
       err.write(`flow: ${remote.message}\n`);
+      return EXIT.usage;
+    }
+    if (this.warming && remote.settings === undefined) {
+      if (remote.warning) err.write(`flow: ${remote.warning.message}\n`);
+      err.write("flow: cache warm needs a remote cache: set FLOW_REMOTE_URL (or --remote-url) and FLOW_REMOTE_TOKEN\n");
       return EXIT.usage;
     }
     const progress = this.json ? err : this.context.stdout;
@@ -101,7 +110,8 @@ export class BuildCommand extends RemoteCommand {
       noWait: this.noWait,
       stat: (p) => project.value.host.takeStat(p),
       logNotes: true,
-      ...(remote.settings ? { remote: remote.settings } : {}),
+      // Warm uploads after the build, itself, so that nothing is uploaded twice and its counts are exact.
+      ...(remote.settings ? { remote: this.warming ? { ...remote.settings, config: { ...remote.settings.config, readOnly: true } } : remote.settings } : {}),
     });
     if (session === undefined) return EXIT.taskFailed;
     if (remote.warning) renderer.warning(remote.warning);
@@ -114,19 +124,24 @@ export class BuildCommand extends RemoteCommand {
     };
     let outcome;
     let remoteReport: RemoteReport | undefined;
+    let warm: WarmReport | undefined;
     try {
       outcome = await session.build({ graph, roots: selection.roots, emit, concurrency: jobs, keepGoing: this.keepGoing, force: this.force });
+      if (this.warming && remote.settings !== undefined && !session.interrupted) {
+        warm = await warmRemote({ cache: session.cache, hasher: session.hasher, cacheDir: this.cacheDirFor(root), settings: remote.settings, onWarning: (w) => renderer.warning(w) }, graph, outcome);
+      }
       if (!session.interrupted) await afterBuild(session.cache, graph, outcome, progress, process.env);
     } finally {
       remoteReport = await session.close();
     }
-    if (remoteReport !== undefined && !this.json) progress.write(remoteSummary(remoteReport));
+    if (remoteReport !== undefined && !this.json && !this.warming) progress.write(remoteSummary(remoteReport));
+    if (warm !== undefined && !this.json) progress.write(warmSummary(warm));
     const interrupted = session.interrupted;
     const whyTexts = why?.texts;
     if (this.json) {
       const tasks = outcome.order.map((id) => jsonTask(graph.tasks[id] as Task, outcome.results.get(id) as TaskResult, whyTexts?.get(id)));
       // `includes`: the tasks that made generated includes, per round (only when the Flowfile has some).
-      const doc = { ok: outcome.ok && !interrupted, tasks, ...(includeTasks.length > 0 ? { includes: includeTasks } : {}), ...(remoteReport ? { remote: remoteReport } : {}) };
+      const doc = { ok: outcome.ok && !interrupted, tasks, ...(includeTasks.length > 0 ? { includes: includeTasks } : {}), ...(remoteReport ? { remote: remoteReport } : {}), ...(warm ? { warm } : {}) };
       this.context.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     }
     if (interrupted) return EXIT.interrupted;

@@ -1,5 +1,5 @@
 import { Command, Option } from "./clipanion.js";
-import { ProjectCommand } from "./project-command.js";
+import { RemoteCommand } from "./remote-command.js";
 import { t } from "./typanion.js";
 import {
   formatDiagnostic,
@@ -20,6 +20,7 @@ import { drawPlan } from "../render/plan-render-ascii.js";
 import { planDot, planMermaid } from "../render/plan-render-graph.js";
 import { includesInfo, planJson, type IncludesJson } from "../render/plan-render-json.js";
 import { reasonText } from "../render/plan-render-reason.js";
+import { remoteHas } from "../run/remote-status.js";
 
 const FORMATS = ["ascii", "unicode", "json", "dot", "mermaid"] as const;
 type PlanFormat = (typeof FORMATS)[number];
@@ -34,7 +35,7 @@ interface PendingIncludes {
 /** Width of a drawing when stdout is not a terminal and no --width is given. */
 export const DEFAULT_WIDTH = 100;
 
-export class StatusCommand extends ProjectCommand {
+export class StatusCommand extends RemoteCommand {
   static override paths = [["status"]];
 
   static override usage = Command.Usage({
@@ -52,6 +53,10 @@ export class StatusCommand extends ProjectCommand {
       Generated includes (included files a rule makes) come first, as in the build: when a task that
       makes one is not fresh, status shows those tasks and says the rest is unknown until they are
       made (the build reads the Flowfile again then).
+
+      With a remote cache (FLOW_REMOTE_URL), each stale task is asked about with one HEAD (a few at a
+      time) and marked when the remote cache has its result: a build would restore it instead of running
+      it. Tasks waiting for others are not asked: their keys are known only once those are restored.
 
       Runs nothing and writes nothing but the stat memo.
       Exit codes: 0 nothing would run, 1 something would, 2 a bad Flowfile or usage.
@@ -72,6 +77,12 @@ export class StatusCommand extends ProjectCommand {
 
   override async execute(): Promise<number> {
     const err = this.context.stderr;
+    const remote = this.remoteSetup();
+    if (!remote.ok) {
+      err.write(`flow: ${remote.message}\n`);
+      return EXIT.usage;
+    }
+    if (remote.warning) err.write(`flow: warning ${remote.warning.code}: ${remote.warning.message}\n`);
     if (this.width !== undefined && (!Number.isInteger(this.width) || this.width < 40)) {
       err.write(`flow: --width needs a whole number of at least 40, got ${this.width}\n`);
       return EXIT.usage;
@@ -123,7 +134,11 @@ export class StatusCommand extends ProjectCommand {
         return EXIT.usage;
       }
       const plan = await planBuild({ graph, roots: selection.roots, host: cache.host, env: process.env });
-      this.context.stdout.write(this.render(graph, plan, selection.roots, this.plan, settled));
+      const inRemote =
+        remote.settings === undefined
+          ? undefined
+          : await remoteHas(plan, { settings: remote.settings, cacheDir: cache.dir, onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`) });
+      this.context.stdout.write(this.render(graph, plan, selection.roots, this.plan, settled, inRemote));
       return planIsNoop(plan) ? EXIT.ok : EXIT.taskFailed;
     } finally {
       await cache.close();
@@ -153,16 +168,16 @@ export class StatusCommand extends ProjectCommand {
   }
 
   /** `includes`: the generated includes, all up to date (only `--plan json` shows them). */
-  private render(graph: TaskGraph, plan: Plan, roots: readonly number[], format: PlanFormat | undefined, includes: IncludesJson | undefined): string {
+  private render(graph: TaskGraph, plan: Plan, roots: readonly number[], format: PlanFormat | undefined, includes: IncludesJson | undefined, inRemote?: ReadonlySet<number>): string {
     const names = roots.map((id) => (graph.tasks[id] as Task).name);
     switch (format) {
       case undefined:
-        return statusText(graph, plan);
+        return statusText(graph, plan, inRemote);
       case "ascii":
       case "unicode":
         return drawPlan(graph, plan, { width: this.width ?? terminalWidth(), expand: this.expand, charset: format, roots: names });
       case "json":
-        return `${JSON.stringify(planJson(graph, plan, roots, includes ? { includes } : {}), null, 2)}\n`;
+        return `${JSON.stringify(planJson(graph, plan, roots, { ...(includes ? { includes } : {}), ...(inRemote ? { inRemote } : {}) }), null, 2)}\n`;
       case "dot":
         return planDot(graph, plan, this.expand);
       case "mermaid":
@@ -184,16 +199,18 @@ export function terminalWidth(): number {
  *     stale    build/words.o  input changed: src/words.c
  *     waiting  build/app      waits for build/words.o
  */
-export function statusText(graph: TaskGraph, plan: Plan): string {
+export function statusText(graph: TaskGraph, plan: Plan, inRemote?: ReadonlySet<number>): string {
   const c = plan.counts;
   const n = plan.order.length;
   if (planIsNoop(plan)) return `flow status: ${n} task${n === 1 ? "" : "s"}, all fresh: nothing to do\n`;
-  const lines = [`flow status: ${n} task${n === 1 ? "" : "s"}: ${c.stale} stale, ${c.waiting} waiting, ${c.cached} cached, ${c.fresh} fresh`];
+  const remote = inRemote === undefined ? "" : ` (${inRemote.size} in the remote cache)`;
+  const lines = [`flow status: ${n} task${n === 1 ? "" : "s"}: ${c.stale} stale${remote}, ${c.waiting} waiting, ${c.cached} cached, ${c.fresh} fresh`];
   const shown = plan.order.map((id) => plan.tasks.get(id) as PlannedTask).filter((p) => p.state !== "fresh");
   const nameWidth = Math.min(40, Math.max(...shown.map((p) => (graph.tasks[p.id] as Task).name.length)));
   for (const p of shown) {
     const name = (graph.tasks[p.id] as Task).name;
-    lines.push(`  ${p.state.padEnd(8)} ${name.padEnd(nameWidth)}  ${p.reason ? reasonText(p.reason) : ""}`.trimEnd());
+    const mark = inRemote?.has(p.id) === true ? "; in the remote cache: a build restores it" : "";
+    lines.push(`  ${p.state.padEnd(8)} ${name.padEnd(nameWidth)}  ${p.reason ? reasonText(p.reason) : ""}${mark}`.trimEnd());
   }
   return `${lines.join("\n")}\n`;
 }

@@ -44,6 +44,8 @@ export interface PlanJsonTask {
   readonly orderOnly: readonly string[];
   readonly tags: readonly string[];
   readonly reason: (Record<string, unknown> & { readonly kind: PlanReason["kind"]; readonly text: string }) | null;
+  /** Only with a remote cache: a stale task whose result the remote cache has (a build restores it). */
+  readonly remote?: boolean;
 }
 
 /** `opts.roots`: names to show as roots instead of `roots`' (pending includes: the targets as given). */
@@ -51,7 +53,7 @@ export function planJson(
   graph: TaskGraph,
   plan: Plan,
   roots: readonly number[],
-  opts: { readonly roots?: readonly string[]; readonly includes?: IncludesJson } = {},
+  opts: { readonly roots?: readonly string[]; readonly includes?: IncludesJson; readonly inRemote?: ReadonlySet<number> } = {},
 ): PlanJson {
   const name = (id: number) => (graph.tasks[id] as Task).name;
   const tasks: PlanJsonTask[] = [];
@@ -70,6 +72,7 @@ export function planJson(
       orderOnly: t.orderOnly.map(name),
       tags: t.tags,
       reason: p.reason ? reasonJson(p.reason) : null,
+      ...(opts.inRemote ? { remote: opts.inRemote.has(id) } : {}),
     });
     for (const d of t.deps) edges.push({ from: name(d), to: t.name, orderOnly: false });
     for (const d of t.orderOnly) edges.push({ from: name(d), to: t.name, orderOnly: true });

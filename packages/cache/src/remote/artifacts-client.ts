@@ -11,7 +11,8 @@
 //
 // Failure policy (RELIABILITY 31-34), one request at a time:
 // - every request has an idle timeout (no response, or no body byte, for
-//   `timeoutMs`): a hung server costs one timeout, then the breaker is open;
+//   `timeoutMs`; after an upload's last byte, plus its size at STORE_BYTES_PER_MS):
+//   a hung server costs one timeout, then the breaker is open;
 // - refused, unreachable, timed out, or the token refused (401/403): the
 //   breaker opens at once and the request is a RemoteUnavailable;
 // - 5xx, 429, a reset connection, a body cut short: retried after a backoff
@@ -47,6 +48,9 @@ export interface ArtifactsClientOptions {
 
 /** A Retry-After longer than this is cut short: a build does not wait minutes for its cache. */
 export const RETRY_AFTER_MAX_MS = 2000;
+
+/** The slowest a server is assumed to store an uploaded body (32 MiB/s), for the wait for its answer. */
+export const STORE_BYTES_PER_MS = 32 * 1024;
 
 /** Errors that say the server is not there (or not reachable) at all. */
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ECONNABORTED"]);
@@ -109,7 +113,7 @@ export class ArtifactsClient {
         "x-artifact-duration": String(Math.max(0, Math.round(meta.durationMs))),
         ...(meta.tag !== undefined ? { "x-artifact-tag": meta.tag } : {}),
       };
-      const res = await this.send("PUT", hash, headers, file.path);
+      const res = await this.send("PUT", hash, headers, file);
       res.resume();
       if (res.statusCode === 413) throw new RemoteFailed(`the server refused an artifact of ${file.size} bytes as too large (HTTP 413; turborepo-remote-cache's BODY_LIMIT)`);
       if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) throw this.failureOf(res);
@@ -156,7 +160,7 @@ export class ArtifactsClient {
   }
 
   /** One request; resolves with the response (its body unread), rejects with a classified error. */
-  private send(method: string, hash: string, headers: OutgoingHttpHeaders = {}, bodyPath?: string): Promise<IncomingMessage> {
+  private send(method: string, hash: string, headers: OutgoingHttpHeaders = {}, body?: { path: string; size: number }): Promise<IncomingMessage> {
     const url = new URL(`${this.base.pathname.replace(/\/+$/, "")}/v8/artifacts/${encodeURIComponent(hash)}`, this.base);
     url.searchParams.set(this.teamParam[0], this.teamParam[1]);
     const request = url.protocol === "https:" ? httpsRequest : httpRequest;
@@ -178,13 +182,16 @@ export class ArtifactsClient {
         }
         resolve(res);
       });
-      if (bodyPath === undefined) {
+      if (body === undefined) {
         req.end();
         return;
       }
-      const body = createReadStream(bodyPath);
-      body.on("error", (err) => req.destroy(err));
-      body.pipe(req);
+      const stream = createReadStream(body.path);
+      stream.on("error", (err) => req.destroy(err));
+      // Servers answer a PUT once the body is stored, and some (turborepo-remote-cache)
+      // hold it whole first: a large body's answer takes time that is not a hang.
+      req.on("finish", () => req.setTimeout(this.opts.timeoutMs + Math.ceil(body.size / STORE_BYTES_PER_MS)));
+      stream.pipe(req);
     });
   }
 

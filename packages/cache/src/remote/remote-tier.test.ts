@@ -295,6 +295,24 @@ describe("RemoteTier when the server misbehaves (RELIABILITY 31-34)", () => {
     assert.ok(await m.local.peekAction("k1"), "the home tier holds the entry");
   });
 
+  test("a large upload's answer may take longer than the idle timeout: the server is storing it", async (t) => {
+    // Like turborepo-remote-cache, which holds the body whole and answers once it is stored.
+    const fake = await fakeServer(t, (req, res) => {
+      if (req.method !== "PUT") return void res.writeHead(404).end();
+      req.resume();
+      req.on("end", () => setTimeout(() => res.writeHead(200).end("{}"), 400));
+    });
+    const m = await machine(t, { ...fake, timeoutMs: 200 });
+    writeFileSync(join(m.root, "big"), Buffer.alloc(32 * 1024 * 1024, 1));
+    const saved = await m.local.saveOutputs(m.root, [{ path: "big", isDir: false }]);
+    assert.ok(saved.ok);
+    m.cache.commit({ key: "k1", canonical: "c", outputs: saved.entries, durationMs: 1 });
+    await m.cache.flush();
+    assert.deepEqual(await m.tier.drain(60_000), { unfinished: 0 });
+    assert.deepEqual(m.codes(), []);
+    assert.equal(m.tier.counts.uploaded, 1);
+  });
+
   test("drain is bounded: an upload to a server that never answers is counted as unfinished", async (t) => {
     const fake = await fakeServer(t, () => undefined);
     const m = await machine(t, { ...fake, timeoutMs: 60_000 });

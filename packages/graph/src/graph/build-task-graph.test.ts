@@ -422,6 +422,23 @@ describe("graph errors", () => {
     assert.equal(d.message, "dependency cycle: a -> a");
   });
 
+  // zstd's Makefile idiom, reduced: GNU make runs `echo b` then `echo a`.
+  // flow groups `a b:` (issue 17 changes that); a group that needs its own
+  // member must be a cycle error. It made the group again for `b`, forever,
+  // because a phony group claims no file (the builder ran out of memory).
+  test("FLOW005: a phony group needing its own member is a cycle, not a hang", () => {
+    const d = graphErr(".PHONY: a b\na: b\na b:\n\techo $@\n");
+    assert.equal(d.code, "FLOW005");
+    assert.equal(d.message, "dependency cycle: a -> a");
+  });
+
+  test("a phony group's second member names the group's task", () => {
+    const g = graphOk(".PHONY: a b\nall: b c\nc: a\n\ttouch c\na b:\n\techo $@\n");
+    assert.deepEqual(depNames(g, taskNamed(g, "all")).sort(), ["a", "c"]);
+    assert.deepEqual(depNames(g, taskNamed(g, "c")), ["a"]);
+    assert.equal(g.tasks.length, 3);
+  });
+
   test("FLOW005 through order-only prerequisites", () => {
     const d = graphErr("a: | b\n\tx\nb: a\n\tx\n");
     assert.equal(d.message, "dependency cycle: a -> b -> a");

@@ -105,6 +105,8 @@ class GraphBuilder {
   /** The rule each task was made from, by task id. */
   private readonly ruleOf: RuleDef[] = [];
   private readonly byName = new Map<string, number>();
+  /** The task of a group, by each of its targets after the first (which names it in byName). */
+  private readonly groupMembers = new Map<string, number>();
   private readonly byOutput = new Map<string, number>();
   private readonly warnings: Diagnostic[] = [];
   /** Explicit (non-pattern) rules by normalized target. */
@@ -433,7 +435,7 @@ class GraphBuilder {
       } else if (this.kind(path, known) !== "missing") return undefined;
       return this.noRule(path, neededBy, loc);
     }
-    const made = this.byOutput.get(path) ?? this.byName.get(path);
+    const made = this.byOutput.get(path) ?? this.byName.get(path) ?? this.groupMembers.get(path);
     if (made !== undefined) return made;
     const src = this.sourceFor(path, chain);
     if (src) return this.create(src);
@@ -566,6 +568,11 @@ class GraphBuilder {
     this.ruleOf.push(src.rule);
     this.byName.set(name, id);
     this.markNamed(name);
+    // Every target of a group names this task, outputs or not: a phony group
+    // (`.PHONY: a b` + `a b:`) claims no file, and a prerequisite naming its
+    // second member must find this task, not make the group again (it did,
+    // forever, when the group depended on its own member: now that is a cycle).
+    for (let i = 1; i < src.targets.length; i++) this.groupMembers.set(src.targets[i] as string, id);
     this.pending.push({ taskId: id, src });
     // A phony target is a name, not a file; a rule without a recipe (like `all: app`) makes no file either.
     const noFile = src.targets.every((t) => this.phony.has(t)) || src.rule.recipe.length === 0;

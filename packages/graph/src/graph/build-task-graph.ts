@@ -315,10 +315,10 @@ class GraphBuilder {
     return st !== undefined && st.rule.recipe.length > 0 ? st.rule : undefined;
   }
 
-  /** Which task makes `path`, as far as the rules tell: the rule making it with others (one task), or the path itself. */
+  /** Which task makes `path`, as far as the rules tell: the grouped rule (`&:`) making it with others (one task), or the path itself. */
   private taskOf(path: string): RuleDef | string {
     const r = this.recipeRule(path);
-    return r !== undefined && r.staticPattern === undefined && r.targets.length > 1 ? r : path;
+    return r !== undefined && r.grouped && r.targets.length > 1 ? r : path;
   }
 
   /** FLOW006, naming both declarations; the caret is at `second`. */
@@ -484,8 +484,20 @@ class GraphBuilder {
         };
       }
       const main = withRecipe[withRecipe.length - 1];
+      if (main && !main.grouped && main.targets.length > 1) {
+        // `a b: c` is GNU Make's shorthand for one rule per target: this
+        // target's own task, its own `$@`; only `a b &: c` is one task.
+        const others = (rules as RuleDef[]).filter((r) => r !== main);
+        return {
+          rule: main,
+          targets: [path],
+          stem: "",
+          prereqs: others.length === 0 ? main.prereqs : [...main.prereqs, ...others.flatMap((r) => r.prereqs)],
+          orderOnly: others.length === 0 ? main.orderOnly : [...main.orderOnly, ...others.flatMap((r) => r.orderOnly)],
+        };
+      }
       if (main) {
-        // One rule naming a path twice (`a ./a:`) declares it once.
+        // One rule naming a path twice (`a ./a &:`) declares it once.
         const targets = [...new Set(main.targets.map((t) => this.norm(t.text, t.loc, "output")))];
         // Recipe-less rules for any of the grouped targets add their prerequisites (`a b: c` + `b: d`).
         const others = [...new Set(targets.flatMap((t) => this.explicit.get(t) ?? []))].filter((r) => r !== main && r.recipe.length === 0);

@@ -158,6 +158,23 @@ export function renderMarkdown(r: BenchResults): string {
       );
     }
   }
+  const remote = r.sizes.filter((s) => s.remote !== undefined && !("skipped" in s.remote));
+  if (remote.length > 0) {
+    out.push(
+      "",
+      "Remote cache (turborepo-remote-cache, local storage, on loopback): a fresh checkout at another path with an empty local cache, every task restored from the remote, against the same checkout built with nothing cached and against `cp -a` of the outputs:",
+      "",
+      "| tasks | pre-warm, once | restored from the remote | full build, nothing cached | `cp -a` of out/ | remote/full build | remote/`cp -a` |",
+      "|---|---:|---:|---:|---:|---:|---:|",
+    );
+    for (const s of remote) {
+      const f = s.remote as Exclude<SizeResult["remote"], { skipped: string } | undefined>;
+      out.push(
+        `| ${n(s.size)} | ${formatMs(f.warmMs)} | ${cell(f.fromRemote)} (${f.fromRemote.tasksRun ?? "?"} restored) | ${cell(f.fullBuild)} (${f.fullBuild.tasksRun ?? "?"} ran) | ${cell(f.cp)} | ` +
+          `${formatRatio(median(f.fromRemote), median(f.fullBuild))} | ${formatRatio(median(f.fromRemote), median(f.cp))} |`,
+      );
+    }
+  }
   const profiled = r.sizes.filter((s) => s.profiles);
   for (const s of profiled) {
     for (const [scenario, p] of Object.entries(s.profiles!)) {

@@ -4,6 +4,7 @@ import type { HashFigures } from "./hashThroughput.js";
 import type { HyperfineMedians } from "./hyperfineNoop.js";
 import type { Machine } from "./machine.js";
 import type { ProfileSummary } from "./profileFlow.js";
+import type { RemoteRestoreFigures } from "./remoteRestore.js";
 import type { ToolFigures } from "./runPlan.js";
 import type { Shape } from "./shape.js";
 import type { ToolName } from "./tools.js";
@@ -19,6 +20,8 @@ export interface SizeResult {
   comparison: Comparison;
   hyperfine?: HyperfineMedians;
   flowOnly?: FlowOnlyFigures;
+  /** A fresh checkout restoring from a remote cache on loopback (remoteRestore.ts), or why not measured. */
+  remote?: RemoteRestoreFigures | { skipped: string };
   /** CPU profiles of flow, by scenario ("noop", "edit"). */
   profiles?: Record<string, ProfileSummary>;
 }

@@ -19,6 +19,7 @@ import { hyperfineNoop } from "./hyperfineNoop.js";
 import { describeMachine } from "./machine.js";
 import { measure } from "./measure.js";
 import { profileFlow } from "./profileFlow.js";
+import { remoteRestoreFigures } from "./remoteRestore.js";
 import { renderMarkdown } from "./renderMarkdown.js";
 import type { BenchResults, SizeResult } from "./results.js";
 import { runPlan, type Runner } from "./runPlan.js";
@@ -47,6 +48,8 @@ const USAGE = `usage: npm run bench -- [options]
   --no-install          never apt-get install missing tools; fail instead
   --skip-flow-only      skip restore, status, overhead and hashing figures
   --skip-hashing        skip the 1 GiB hashing figure
+  --skip-remote         skip the remote-cache restore (a fresh checkout restoring every task from
+                        turborepo-remote-cache on loopback, against a full build and cp -a)
   --skip-make-implicit  skip the once-only no-op of plain make (about 35 s at 10,000 tasks)
   --skip-hyperfine      skip the hyperfine cross-check of the no-op
 `;
@@ -99,6 +102,7 @@ function main(argv: string[]): void {
       "no-install": { type: "boolean" },
       "skip-flow-only": { type: "boolean" },
       "skip-hashing": { type: "boolean" },
+      "skip-remote": { type: "boolean" },
       "skip-make-implicit": { type: "boolean" },
       "skip-hyperfine": { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -214,6 +218,20 @@ function main(argv: string[]): void {
         cacheDir: join(sizeDir, "flow-cache"),
         log,
       });
+    }
+    if (flow && !values["skip-flow-only"] && !values["skip-remote"]) {
+      log(`  remote cache: pre-warm, then a fresh checkout restoring from it`);
+      try {
+        sr.remote = remoteRestoreFigures(flow, { runs: fastRuns, budgetMs, minRuns, logDir, label: String(size), scratchDir: sizeDir, log });
+      } catch (err) {
+        sr.remote = { skipped: `failed: ${err instanceof Error ? err.message : String(err)}` };
+      }
+      if ("skipped" in sr.remote) {
+        log(`    skipped: ${sr.remote.skipped}`);
+        results.notes.push(`${size}: remote restore skipped: ${sr.remote.skipped}`);
+      } else {
+        for (const f of [sr.remote.fromRemote, sr.remote.fullBuild, sr.remote.cp]) log(`    ${f.error ?? `median ${f.time.median.toFixed(0)} ms over ${f.time.n} runs, count ${f.tasksRun ?? "?"}`}`);
+      }
     }
     if (flow && values.profile) {
       sr.profiles = {};

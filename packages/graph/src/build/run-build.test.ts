@@ -247,7 +247,7 @@ describe("runBuild", () => {
   });
 
   test("a missing output of a multi-output rule is named", async () => {
-    const g = graphOk("a b:\n\tgen\n");
+    const g = graphOk("a b &:\n\tgen\n");
     const host = new MemoryBuildHost();
     const runner = new FakeRunner(host, { a: writes({ a: "A" }) });
     const b = await build(g, host, runner);

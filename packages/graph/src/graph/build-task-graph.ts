@@ -105,6 +105,8 @@ class GraphBuilder {
   /** The rule each task was made from, by task id. */
   private readonly ruleOf: RuleDef[] = [];
   private readonly byName = new Map<string, number>();
+  /** The task of a group, by each of its targets after the first (which names it in byName). */
+  private readonly groupMembers = new Map<string, number>();
   private readonly byOutput = new Map<string, number>();
   private readonly warnings: Diagnostic[] = [];
   /** Explicit (non-pattern) rules by normalized target. */
@@ -313,10 +315,10 @@ class GraphBuilder {
     return st !== undefined && st.rule.recipe.length > 0 ? st.rule : undefined;
   }
 
-  /** Which task makes `path`, as far as the rules tell: the rule making it with others (one task), or the path itself. */
+  /** Which task makes `path`, as far as the rules tell: the grouped rule (`&:`) making it with others (one task), or the path itself. */
   private taskOf(path: string): RuleDef | string {
     const r = this.recipeRule(path);
-    return r !== undefined && r.staticPattern === undefined && r.targets.length > 1 ? r : path;
+    return r !== undefined && r.grouped && r.targets.length > 1 ? r : path;
   }
 
   /** FLOW006, naming both declarations; the caret is at `second`. */
@@ -433,7 +435,7 @@ class GraphBuilder {
       } else if (this.kind(path, known) !== "missing") return undefined;
       return this.noRule(path, neededBy, loc);
     }
-    const made = this.byOutput.get(path) ?? this.byName.get(path);
+    const made = this.byOutput.get(path) ?? this.byName.get(path) ?? this.groupMembers.get(path);
     if (made !== undefined) return made;
     const src = this.sourceFor(path, chain);
     if (src) return this.create(src);
@@ -482,8 +484,20 @@ class GraphBuilder {
         };
       }
       const main = withRecipe[withRecipe.length - 1];
+      if (main && !main.grouped && main.targets.length > 1) {
+        // `a b: c` is GNU Make's shorthand for one rule per target: this
+        // target's own task, its own `$@`; only `a b &: c` is one task.
+        const others = (rules as RuleDef[]).filter((r) => r !== main);
+        return {
+          rule: main,
+          targets: [path],
+          stem: "",
+          prereqs: others.length === 0 ? main.prereqs : [...main.prereqs, ...others.flatMap((r) => r.prereqs)],
+          orderOnly: others.length === 0 ? main.orderOnly : [...main.orderOnly, ...others.flatMap((r) => r.orderOnly)],
+        };
+      }
       if (main) {
-        // One rule naming a path twice (`a ./a:`) declares it once.
+        // One rule naming a path twice (`a ./a &:`) declares it once.
         const targets = [...new Set(main.targets.map((t) => this.norm(t.text, t.loc, "output")))];
         // Recipe-less rules for any of the grouped targets add their prerequisites (`a b: c` + `b: d`).
         const others = [...new Set(targets.flatMap((t) => this.explicit.get(t) ?? []))].filter((r) => r !== main && r.recipe.length === 0);
@@ -566,6 +580,11 @@ class GraphBuilder {
     this.ruleOf.push(src.rule);
     this.byName.set(name, id);
     this.markNamed(name);
+    // Every target of a group names this task, outputs or not: a phony group
+    // (`.PHONY: a b` + `a b:`) claims no file, and a prerequisite naming its
+    // second member must find this task, not make the group again (it did,
+    // forever, when the group depended on its own member: now that is a cycle).
+    for (let i = 1; i < src.targets.length; i++) this.groupMembers.set(src.targets[i] as string, id);
     this.pending.push({ taskId: id, src });
     // A phony target is a name, not a file; a rule without a recipe (like `all: app`) makes no file either.
     const noFile = src.targets.every((t) => this.phony.has(t)) || src.rule.recipe.length === 0;

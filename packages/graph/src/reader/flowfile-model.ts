@@ -29,7 +29,7 @@ export interface RuleDef {
   readonly orderOnly: readonly Word[];
   readonly recipe: RecipeLine[];
   readonly loc: SourceLocation;
-  /** Written `&:`; flow treats every multi-target rule as grouped anyway. */
+  /** Written `&:`: one task makes every target in one run. Without it, `a b: c` is one task per target, as in GNU Make. */
   readonly grouped: boolean;
   readonly staticPattern?: StaticPattern;
   /** At least one target contains `%` (and it is not a static pattern rule). */

@@ -170,7 +170,6 @@ class Reader {
   finish(): FlowfileModel {
     // $(eval) belongs to reading; in a recipe (expanded while the graph is built) it is an error.
     this.expander.evaluate = undefined;
-    for (const r of this.rules) this.checkMultiTarget(r);
     return {
       rules: this.rules,
       globals: this.globals,
@@ -713,25 +712,6 @@ class Reader {
       this.targetVars.set(t, list);
     }
     // flow's leniency: a target-specific assignment does not end the rule context for recipes.
-  }
-
-  /**
-   * GNU Make runs `a b: c` once per target; flow runs it once for both (a
-   * grouped rule). A recipe that names `$@` was most likely written for
-   * Make's meaning: say so (FLOW019).
-   */
-  private checkMultiTarget(r: RuleDef): void {
-    if (r.targets.length < 2 || r.grouped || r.isPattern || r.staticPattern) return;
-    if (!r.recipe.some((l) => /\$(@|\(@[DF]?\)|\{@[DF]?\})/.test(l.text))) return;
-    const names = r.targets.map((t) => t.text);
-    this.host.warn(
-      warningAt(
-        "FLOW019",
-        `flow runs this recipe once for all of ${names.map((n) => `'${n}'`).join(" ")}, with $@ = '${names[0]}' (GNU Make runs it once per target)`,
-        r.loc,
-        `for one run per target write a static pattern rule ('${names.join(" ")}: %: ...') or one rule each; write '&:' when one run makes them all`,
-      ),
-    );
   }
 
   /** `.c.o` → `%.o: %.c`; `.sh` → `%: %.sh`; only for known suffixes, as in Make. */

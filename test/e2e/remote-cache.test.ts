@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { buildJson, cleanup, copyRecipe, flow, withStatus, writeProject } from "./support.js";
-import { freePort, REMOTE_TOKEN, remoteEnv, startRemoteServer, type RemoteServer } from "./remote-support.js";
+import { buildJson, cleanup, copyRecipe, flow, flowAsync, withStatus, writeProject } from "./support.js";
+import { fakeServer, freePort, REMOTE_TOKEN, remoteEnv, startRemoteServer, type RemoteServer } from "./remote-support.js";
 
 /** Three independent tasks and an aggregate, with content no other test shares (so no other test's artifacts match). */
 function uniqueProject(tag: string, failing = false): string {
@@ -173,6 +173,45 @@ describe("remote cache, end to end", () => {
       }
     } finally {
       cleanup(a);
+    }
+  });
+});
+
+describe("remote cache, the end of a build", () => {
+  test("uploads still running at the end are waited for at most FLOW_REMOTE_FLUSH_TIMEOUT_MS, then counted as abandoned; exit 0", async () => {
+    // Lookups miss; uploads are accepted and never answered.
+    const server = await fakeServer((req, res) => (req.method === "PUT" ? req.resume() : res.writeHead(404).end()));
+    const dir = uniqueProject("flush");
+    try {
+      const env = remoteEnv(server.url, { FLOW_REMOTE_TIMEOUT_MS: "120000", FLOW_REMOTE_FLUSH_TIMEOUT_MS: "1000" });
+      const r = await flowAsync(["build", "-j", "1"], { cwd: dir, env }).done;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /flow: waiting up to 1s for [1-3] uploads? to the remote cache/);
+      assert.match(r.stdout, /warning REMOTE_UPLOAD_FAILED: 3 uploads to the remote cache abandoned: they did not finish within 1s \(FLOW_REMOTE_FLUSH_TIMEOUT_MS\)/);
+      assert.match(r.stdout, /remote cache http:\/\/127\.0\.0\.1:\d+: 0 restored, 0 uploaded, 3 uploads unfinished/);
+    } finally {
+      await server.close();
+      cleanup(dir);
+    }
+  });
+
+  test("Ctrl-C while the build waits for its uploads abandons them at once: exit 130", async () => {
+    const server = await fakeServer((req, res) => (req.method === "PUT" ? req.resume() : res.writeHead(404).end()));
+    const dir = uniqueProject("flush-sigint");
+    try {
+      const env = remoteEnv(server.url, { FLOW_REMOTE_TIMEOUT_MS: "120000", FLOW_REMOTE_FLUSH_TIMEOUT_MS: "120000" });
+      const run = flowAsync(["build", "-j", "1"], { cwd: dir, env });
+      let out = "";
+      run.child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      while (!/waiting up to 120s/.test(out)) await new Promise((r) => setTimeout(r, 20));
+      run.child.kill("SIGINT");
+      const r = await run.done;
+      assert.equal(r.code, 130, r.stdout + r.stderr);
+      assert.match(r.stdout, /REMOTE_UPLOAD_FAILED: 3 uploads to the remote cache abandoned: the build was interrupted/);
+      assert.equal(flow(["build", "--no-wait"], { cwd: dir }).code, 0, "the lock was released and the local cache closed");
+    } finally {
+      await server.close();
+      cleanup(dir);
     }
   });
 });

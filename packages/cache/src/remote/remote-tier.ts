@@ -193,9 +193,14 @@ export class RemoteTier implements CacheTier {
     return ok ? "uploaded" : "failed";
   }
 
+  /** Uploads queued or running. */
+  get pendingUploads(): number {
+    return this.queue.size;
+  }
+
   /** Waits for the queued uploads, at most `timeoutMs`; what is left is counted (and abandoned at exit). */
-  drain(timeoutMs: number): Promise<DrainReport> {
-    return this.queue.drain(timeoutMs);
+  drain(timeoutMs: number, signal?: AbortSignal): Promise<DrainReport> {
+    return this.queue.drain(timeoutMs, signal);
   }
 
   /** Closes the sockets and removes the staging directory. Call after drain. */

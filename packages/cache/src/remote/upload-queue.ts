@@ -23,20 +23,26 @@ export class UploadQueue {
     this.pump();
   }
 
-  /** Resolves when the queue is empty or `timeoutMs` has passed, whichever is first; jobs left keep running until the process exits. */
-  async drain(timeoutMs: number): Promise<DrainReport> {
-    if (this.size === 0) return { unfinished: 0 };
+  /** Resolves when the queue is empty, `timeoutMs` has passed or `signal` aborts, whichever is first; jobs left keep running until the process exits. */
+  async drain(timeoutMs: number, signal?: AbortSignal): Promise<DrainReport> {
+    if (this.size === 0 || signal?.aborted === true) return { unfinished: this.size };
     let timer: NodeJS.Timeout | undefined;
     let resolveIdle: () => void = () => undefined;
     const empty = new Promise<void>((resolve) => {
       resolveIdle = resolve;
       this.idle.add(resolve);
     });
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    let onAbort: () => void = () => undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      onAbort = resolve;
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
     try {
       await Promise.race([empty, timeout]);
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       this.idle.delete(resolveIdle);
     }
     return { unfinished: this.size };

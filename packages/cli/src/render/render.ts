@@ -44,6 +44,11 @@ export class TextRenderer {
     }
   }
 
+  /** A line of its own that is neither an event nor a warning (the wait for remote uploads). */
+  note(line: string): void {
+    this.out.write(`${line}\n`);
+  }
+
   warning(w: Diagnostic | { code: string; message: string }): void {
     if ("severity" in w) this.out.write(`${formatDiagnostic(w)}\n`);
     else this.out.write(`flow: warning ${w.code}: ${w.message}\n`);

@@ -113,11 +113,13 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
     async close() {
       if (closed) return undefined;
       closed = true;
-      stopListening();
       try {
         // Uploads read their blobs from the local cache: they finish (or are abandoned) before it closes.
-        return remote === undefined || o.remote === undefined ? undefined : await closeRemoteTier(remote, o.remote.flushTimeoutMs, onWarning);
+        if (remote === undefined || o.remote === undefined) return undefined;
+        // Still listening for Ctrl-C: an interrupt (before or during the wait) abandons the uploads at once.
+        return await closeRemoteTier(remote, { flushTimeoutMs: o.remote.flushTimeoutMs, interrupted: () => interrupted, signal: abort.signal, say: (line) => o.renderer.note(line) }, onWarning);
       } finally {
+        stopListening();
         try {
           await cache.close();
         } finally {

@@ -88,13 +88,18 @@ export interface RemoteReport {
 }
 
 /** Waits (bounded) for the uploads, says what did not finish, closes the tier. */
-export async function closeRemoteTier(tier: RemoteTier, flushTimeoutMs: number, onWarning: (w: CacheWarning) => void): Promise<RemoteReport> {
-  const { unfinished } = await tier.drain(flushTimeoutMs);
+export async function closeRemoteTier(
+  tier: RemoteTier,
+  o: { flushTimeoutMs: number; interrupted: () => boolean; signal: AbortSignal; say: (line: string) => void },
+  onWarning: (w: CacheWarning) => void,
+): Promise<RemoteReport> {
+  const waiting = tier.pendingUploads;
+  // A wait the user can see the reason for: a slow server holds the end of the build.
+  if (waiting > 0 && o.flushTimeoutMs > 0) o.say(`flow: waiting up to ${o.flushTimeoutMs / 1000}s for ${waiting} upload${waiting === 1 ? "" : "s"} to the remote cache`);
+  const { unfinished } = await tier.drain(o.flushTimeoutMs, o.signal);
   if (unfinished > 0) {
-    onWarning({
-      code: "REMOTE_UPLOAD_FAILED",
-      message: `${unfinished} upload${unfinished === 1 ? "" : "s"} to the remote cache did not finish within ${flushTimeoutMs / 1000}s and ${unfinished === 1 ? "was" : "were"} abandoned (FLOW_REMOTE_FLUSH_TIMEOUT_MS)`,
-    });
+    const why = o.interrupted() ? "the build was interrupted" : `they did not finish within ${o.flushTimeoutMs / 1000}s (FLOW_REMOTE_FLUSH_TIMEOUT_MS)`;
+    onWarning({ code: "REMOTE_UPLOAD_FAILED", message: `${unfinished} upload${unfinished === 1 ? "" : "s"} to the remote cache abandoned: ${why}` });
   }
   tier.close();
   const c = tier.counts;

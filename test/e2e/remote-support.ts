@@ -34,7 +34,7 @@ export interface RemoteServer {
 }
 
 /** Starts turborepo-remote-cache; `signatures`: it keeps x-artifact-tag only with TURBO_REMOTE_CACHE_SIGNATURE_KEY set. */
-export async function startRemoteServer(o: { signatures?: boolean } = {}): Promise<RemoteServer> {
+export async function startRemoteServer(o: { signatures?: boolean; bodyLimit?: number } = {}): Promise<RemoteServer> {
   const cli = join(dirname(createRequire(import.meta.url).resolve("turborepo-remote-cache/package.json")), "dist", "cli.js");
   const storage = mkdtempSync(join(tmpdir(), "flow-remote-storage-"));
   const port = await freePort();
@@ -49,6 +49,7 @@ export async function startRemoteServer(o: { signatures?: boolean } = {}): Promi
       STORAGE_PATH_USE_TMP_FOLDER: "false",
       LOG_LEVEL: "warn",
       ...(o.signatures ? { TURBO_REMOTE_CACHE_SIGNATURE_KEY: "server-keeps-tags" } : {}),
+      ...(o.bodyLimit !== undefined ? { BODY_LIMIT: String(o.bodyLimit) } : {}),
     },
     stdio: ["ignore", "ignore", "pipe"],
   });

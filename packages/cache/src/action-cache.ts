@@ -62,7 +62,8 @@ export interface ActionCache {
  * Where a blob another tier holds can be streamed from: a file holding its
  * bytes, or undefined when the tier lacks it. A path, not the bytes, so a
  * multi-GiB output crosses tiers in bounded memory. Untrusted: whoever copies
- * it checks the bytes against the hash.
+ * it checks the bytes against the hash. Never written again once handed
+ * over: the home tier may hard-link it rather than copy it.
  */
 export type BlobReader = (hash: ContentHash) => Promise<string | undefined>;
 

@@ -30,7 +30,7 @@
 // Within a process a blob is written once: a put of a hash already on disk,
 // pending or being written is dropped. Reads always re-hash: a blob that does
 // not match its name is deleted and reported, and the caller treats it as a miss.
-import { close, closeSync, existsSync, fchmodSync, fstatSync, fsync, mkdir, open, openSync, readFileSync, readSync, rename, rm, rmSync, write, writeSync } from "node:fs";
+import { close, closeSync, existsSync, fchmodSync, fstatSync, fsync, linkSync, mkdir, open, openSync, readFileSync, readSync, rename, rm, rmSync, write, writeSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
@@ -174,10 +174,43 @@ export class BlobStore {
         const hash = this.hasher.hashBytes(data);
         return hash === expected ? this.putBytes(data) : hash;
       }
-      return this.streamToBlob(fd, new Uint8Array(0), expected).hash;
+      return this.linkToBlob(path, fd, expected) ?? this.streamToBlob(fd, new Uint8Array(0), expected).hash;
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * A large file on the cache's own disk (a remote tier stages its downloads
+   * in tmp/) becomes a blob by a hard link instead of a copy: one write of a
+   * multi-GiB output fewer. It is hashed in place first; the link is then
+   * fsync'ed and renamed like any temp blob. Undefined when it cannot be
+   * linked (another file system, links not allowed): the caller copies.
+   * Sound because a tier never writes a file again once it has handed it
+   * over (BlobReader); the read-only mode applies to both names.
+   */
+  private linkToBlob(path: string, fd: number, expected: ContentHash): ContentHash | undefined {
+    const tmpPath = this.tmpName();
+    try {
+      linkSync(path, tmpPath);
+    } catch (err) {
+      if (["EXDEV", "EPERM", "EMLINK", "ENOTSUP", "EOPNOTSUPP"].includes(errnoCode(err) ?? "")) return undefined;
+      throw new BlobWriteError(err);
+    }
+    let linkFd: number | undefined;
+    try {
+      const { hash } = this.hashFd(fd);
+      if (hash !== expected || this.known(hash)) {
+        rmSync(tmpPath, { force: true });
+        return hash;
+      }
+      linkFd = openSync(tmpPath, "r");
+    } catch (err) {
+      rmSync(tmpPath, { force: true });
+      throw err;
+    }
+    this.addTmp(expected, tmpPath, linkFd);
+    return expected;
   }
 
   /** Verified read of a whole blob (logs). Corrupt -> removed, warned, undefined. */

@@ -334,5 +334,9 @@ test("putBlobFile: another tier's copy enters the store only if it hashes to its
     await cache.putBlobFile(good, hash);
     assert.equal(await cache.blobPath(hash), blobPath(cacheDir, hash));
     assert.ok(readFileSync(blobPath(cacheDir, hash)).equals(bytes));
+    const stored = statSync(blobPath(cacheDir, hash));
+    assert.equal(stored.mode & 0o777, 0o444);
+    // A large file on the cache's disk is linked, not copied (one write fewer); a small one is copied.
+    assert.equal(stored.ino === statSync(good).ino, bytes.length > 1024 * 1024);
   }
 });

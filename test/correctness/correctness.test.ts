@@ -1,13 +1,20 @@
 // The differential correctness test (issue 7), as part of `npm test`:
 // every regression fixture under test/correctness/regressions/ replays
-// clean, and 5 random sequences of 8 steps find nothing. Few: each step
-// runs flow status, flow build and make (about 1 s unloaded, 5-7 s on a
-// loaded 2-core machine); `npm run test:correctness -- --runs 1000` is the
-// long run, and FLOW_CORRECTNESS_RUNS / FLOW_CORRECTNESS_STEPS raise these.
+// clean, and 50 random sequences of 3 steps (projects of 4-10 tasks) find
+// nothing. Every step of every sequence runs flow status (before each
+// incremental build), flow build and make; one sequence in five also builds
+// in a fresh directory (clean flow build), one in a fresh checkout sharing the
+// cache, one runs status before its first build (README.md, "In npm test").
+// A step costs two Node start-ups (~0.35 CPU-s each) and make: the 50
+// sequences took 299 s at load 7-8 and 417 s at load 10-12 on the shared
+// 2-core machine (318-371 CPU-s; the old 5 sequences of 8 steps: 92 CPU-s,
+// 102 s), an estimated 90-120 s quiet. `npm run test:correctness -- --runs
+// 1000` is the long run (10 steps, 5-15 tasks, the clean build at every
+// step); FLOW_CORRECTNESS_RUNS / _STEPS / _JOBS change these.
 //
-// The seeds are random on every run (FLOW_CORRECTNESS_SEED=N fixes them)
-// and printed with any failure; reproduce, shrink and keep a failure with
-//   npm run test:correctness -- --runs 1 --seed SEED --steps 8
+// The seeds are random on every run (FLOW_CORRECTNESS_SEED=N fixes them);
+// a failure is printed at once with its seed and the command that replays
+// that sequence exactly, shrinks it and keeps it as a fixture.
 import { existsSync } from "node:fs";
 import assert from "node:assert/strict";
 import { test } from "node:test";

@@ -1,41 +1,60 @@
 // The differential correctness test (issue 7), as part of `npm test`:
 // every regression fixture under test/correctness/regressions/ replays
-// clean, and 5 random sequences of 8 steps find nothing. Few: each step
-// runs flow status, flow build and make (about 1 s unloaded, 5-7 s on a
-// loaded 2-core machine); `npm run test:correctness -- --runs 1000` is the
-// long run, and FLOW_CORRECTNESS_RUNS / FLOW_CORRECTNESS_STEPS raise these.
+// clean, and 50 random sequences of 3 steps (projects of 4-10 tasks) find
+// nothing. Every step of every sequence runs flow status (before each
+// incremental build), flow build and make; one sequence in five also builds
+// in a fresh directory (clean flow build), one in a fresh checkout sharing the
+// cache, one runs status before its first build (README.md, "In npm test").
+// A step costs two Node start-ups (~0.35 CPU-s each) and make: the 50
+// sequences took 299 s at load 7-8 and 417 s at load 10-12 on the shared
+// 2-core machine (318-371 CPU-s; the old 5 sequences of 8 steps: 92 CPU-s,
+// 102 s), an estimated 90-120 s quiet. `npm run test:correctness -- --runs
+// 1000` is the long run (10 steps, 5-15 tasks, the clean build at every
+// step); FLOW_CORRECTNESS_RUNS / _STEPS / _JOBS change these.
 //
-// The seeds are random on every run (FLOW_CORRECTNESS_SEED=N fixes them)
-// and printed with any failure; reproduce, shrink and keep a failure with
-//   npm run test:correctness -- --runs 1 --seed SEED --steps 8
+// The seeds are random on every run (FLOW_CORRECTNESS_SEED=N fixes them);
+// a failure is printed at once with its seed and the command that replays
+// that sequence exactly, shrinks it and keeps it as a fixture.
 import { existsSync } from "node:fs";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { defaultTmpRoot, flowBin, regressionsDir } from "./paths.js";
-import { formatCounts, runMany } from "./runner.js";
+import { formatCounts, reproduceCommand, runMany } from "./runner.js";
 import { loadFixtures } from "./shrink.js";
-import { runSequence, type Failure, type RunOptions } from "./sequence.js";
+import { runSequence, type RunOptions } from "./sequence.js";
 
-const RUNS = Number(process.env["FLOW_CORRECTNESS_RUNS"] ?? 5);
-const STEPS = Number(process.env["FLOW_CORRECTNESS_STEPS"] ?? 8);
+const RUNS = Number(process.env["FLOW_CORRECTNESS_RUNS"] ?? 50);
+const STEPS = Number(process.env["FLOW_CORRECTNESS_STEPS"] ?? 3);
 const JOBS = Number(process.env["FLOW_CORRECTNESS_JOBS"] ?? 2);
 const BASE_SEED = Number(process.env["FLOW_CORRECTNESS_SEED"] ?? Math.floor(Math.random() * 2 ** 31));
+const GEN = { minTasks: 4, maxTasks: 10 };
+const EXTRA_EVERY = 5;
 
 const opts: RunOptions = {
   flowBin,
   tmpRoot: defaultTmpRoot,
-  // A clean flow build in a fresh directory (fresh cache) and one in a fresh
-  // checkout sharing the cache, at the last step of each sequence (the first
-  // build of a sequence is a clean build already). `npm run
-  // test:correctness` does the clean build at every step.
-  cleanFlow: "last",
-  checkout: "last",
+  cleanFlow: "never",
+  checkout: "never",
+  status: "incremental",
   timeoutMs: 120_000,
   keepOnFailure: false,
   log: (line) => console.log(line),
   verbose: false,
   exclude: new Set(),
 };
+
+// Every sequence checks status against the build and the build against make
+// at every step, and its step 0 is a clean build. The builds in other
+// directories at the last step (a clean flow build, same keys as the
+// workspace; a fresh checkout sharing the cache, everything restored) cost a
+// build each and check one thing more per sequence: some sequences do them
+// (`npm run test:correctness` does the clean build at every step).
+const optsFor = (_seed: number, k: number): RunOptions => ({
+  ...opts,
+  cleanFlow: k % EXTRA_EVERY === 0 ? "last" : "never",
+  checkout: k % EXTRA_EVERY === 2 ? "last" : "never",
+  status: k % EXTRA_EVERY === 1 ? "every" : "incremental",
+});
 
 test("the flow binary is built", () => {
   assert.ok(existsSync(flowBin), `${flowBin} is missing: run npm run build`);
@@ -44,7 +63,7 @@ test("the flow binary is built", () => {
 const fixtures = loadFixtures(regressionsDir);
 for (const fx of fixtures) {
   test(`regression ${fx.name} replays clean`, { timeout: 300_000 }, async () => {
-    const r = await runSequence(structuredClone(fx.c), "replay", opts);
+    const r = await runSequence(structuredClone(fx.c), "replay", { ...opts, cleanFlow: "last", checkout: "last", status: "every" });
     if (r.failure !== null) {
       assert.fail(`${fx.dir} fails again (${r.failure.kind}) at step ${r.failure.step}:\n${r.failure.message}`);
     }
@@ -53,19 +72,23 @@ for (const fx of fixtures) {
 
 test(`${RUNS} random sequences of ${STEPS} steps (seeds ${BASE_SEED}..${BASE_SEED + RUNS - 1})`, { timeout: 900_000 }, async () => {
   const seeds = Array.from({ length: RUNS }, (_, k) => (BASE_SEED + k) >>> 0);
-  const failures: Array<{ seed: number; failure: Failure }> = [];
+  const failures: string[] = [];
   const totals: Record<string, number> = {};
-  await runMany(seeds, STEPS, JOBS, { minTasks: 5, maxTasks: 15 }, opts, (seed, r) => {
+  const start = Date.now();
+  await runMany(seeds, STEPS, JOBS, GEN, optsFor, (seed, r) => {
     for (const [k, v] of Object.entries(r.counts)) totals[k] = (totals[k] ?? 0) + v;
-    if (r.failure !== null) failures.push({ seed, failure: r.failure });
+    if (r.failure === null) return;
+    const f = r.failure;
+    const report =
+      `seed ${seed}: ${f.kind} at step ${f.step}\n${f.message}\n` +
+      `  reproduce and shrink: ${reproduceCommand(seed, STEPS, GEN, optsFor(seed, seeds.indexOf(seed)))}`;
+    // Printed at once too: a run cut short by the test's timeout still names its failures.
+    console.log(`correctness: ${report}`);
+    failures.push(report);
   });
-  console.log(`correctness: ${RUNS - failures.length}/${RUNS} sequences clean; task statuses: ${formatCounts(totals)}`);
-  const report = failures
-    .map(
-      ({ seed, failure }) =>
-        `seed ${seed}: ${failure.kind} at step ${failure.step}\n${failure.message}\n` +
-        `  reproduce and shrink: npm run test:correctness -- --runs 1 --seed ${seed} --steps ${STEPS}`,
-    )
-    .join("\n\n");
-  if (failures.length > 0) assert.fail(`${failures.length} of ${RUNS} sequences failed:\n${report}`);
+  console.log(
+    `correctness: ${RUNS - failures.length}/${RUNS} sequences clean in ${((Date.now() - start) / 1000).toFixed(0)}s; ` +
+      `task statuses: ${formatCounts(totals)}`,
+  );
+  if (failures.length > 0) assert.fail(`${failures.length} of ${RUNS} sequences failed:\n${failures.join("\n\n")}`);
 });

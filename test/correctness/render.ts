@@ -85,7 +85,9 @@ export function renderFlowfile(p: Project, s: State, d: Dialect, seed: number | 
     const hasFiles = r.prereqs.some((q) => q.k !== "phony");
     const inText = !hasFiles ? "/dev/null" : phonyDeps.length > 0 ? `$(filter-out ${phonyDeps.join(" ")},$^)` : "$^";
     const phonyRule = r.kind === "phonyOut" || r.kind === "phonyCheck";
-    const head = phonyRule ? r.id : r.targets.join(" ");
+    // Several file targets made by one run: GNU Make's grouped targets (`&:`),
+    // which flow reads the same way; `a b:` would be one run per target.
+    const head = phonyRule ? r.id : r.targets.length > 1 ? `${r.targets.join(" ")} &` : r.targets.join(" ");
     const name = phonyRule ? r.id : (r.targets[0] ?? r.id);
     L.push(`${head}:${renderPrereqs(p, r.prereqs, d, r.split)}`);
     L.push("\t" + renderTokens(ruleRecipe(r, recipe), inText));

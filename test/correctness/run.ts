@@ -9,6 +9,7 @@
 // Other flags:
 //   --clean every|last|never  clean flow build in a fresh dir: at every step (default), the last, never
 //   --checkout every|last|never  also build in a fresh dir sharing the cache: all restored (default: last step)
+//   --status every|incremental|never  flow status --plan json before every build (default), all but the first, none
 //   --tasks MIN-MAX           project size in tasks (default 5-15)
 //   --dry                     no flow: check the generator and the edits against GNU make only
 //   --replay DIR              replay one fixture (a dir with case.json) and report
@@ -21,7 +22,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { defaultTmpRoot, flowBin, regressionsDir } from "./paths.js";
-import { formatCounts, runMany } from "./runner.js";
+import { formatCounts, reproduceCommand, runMany } from "./runner.js";
 import { shrink, writeFixture, type Fixture } from "./shrink.js";
 import { runSequence, type Failure, type RunOptions } from "./sequence.js";
 import type { Case } from "./project.js";
@@ -34,6 +35,7 @@ interface Args {
   jobs: number;
   clean: RunOptions["cleanFlow"];
   checkout: RunOptions["checkout"];
+  status: RunOptions["status"];
   minTasks: number;
   maxTasks: number;
   dry: boolean;
@@ -56,6 +58,7 @@ function parseArgs(argv: string[]): Args {
     jobs: 2,
     clean: "every",
     checkout: "last",
+    status: "every",
     minTasks: 5,
     maxTasks: 15,
     dry: false,
@@ -100,6 +103,12 @@ function parseArgs(argv: string[]): Args {
         const c = v();
         if (c !== "every" && c !== "last" && c !== "never") throw new Error("--checkout every|last|never");
         a.checkout = c;
+        break;
+      }
+      case "--status": {
+        const c = v();
+        if (c !== "every" && c !== "incremental" && c !== "never") throw new Error("--status every|incremental|never");
+        a.status = c;
         break;
       }
       case "--tasks": {
@@ -150,6 +159,7 @@ async function main(): Promise<number> {
     tmpRoot: defaultTmpRoot,
     cleanFlow: args.clean,
     checkout: args.checkout,
+    status: args.status,
     timeoutMs: 120_000,
     keepOnFailure: args.keep,
     log: (line) => console.log(line),
@@ -224,7 +234,9 @@ async function main(): Promise<number> {
   for (const f of failures) {
     console.log(`  seed ${f.seed}: ${f.failure.kind} at step ${f.failure.step}${f.fixture ? ` -> ${f.fixture}` : ""}`);
   }
-  if (failures.length > 0) console.log(`reproduce one: npm run test:correctness -- --runs 1 --seed SEED --steps ${args.steps}`);
+  if (failures.length > 0) {
+    console.log(`reproduce one: ${reproduceCommand("SEED", args.steps, { minTasks: args.minTasks, maxTasks: args.maxTasks }, opts)}`);
+  }
   return failures.length > 0 ? 1 : 0;
 }
 

@@ -1,15 +1,17 @@
 // One sequence: an initial build, then steps of edits, each followed by
-//   1. `flow build` in the workspace (persistent cache),
+//   1. `flow status --plan json` then `flow build` in the workspace
+//      (persistent cache): the plan, then what the build did;
 //   2. GNU make in a fresh directory (the reference clean build: the bytes
-//      and modes every output must have, and the contents the oracle uses),
+//      and modes every output must have, and the contents the oracle uses;
+//      the previous step's, when nothing make reads has changed),
 //   3. optionally `flow build` in another fresh directory with a fresh cache
 //      (a clean flow build: all tasks ran, same keys as the workspace).
-// and, at the last step, `flow build` in a fresh directory sharing the
-// workspace's cache (everything restored).
+// and, optionally at the last step, `flow build` in a fresh directory
+// sharing the workspace's cache (everything restored).
 // Then the checks: outputs equal the reference; every task's status is the
-// oracle's; flow's keys and the model's keys are in one-to-one
-// correspondence over the whole sequence (two states share a flow key iff
-// they share a model key).
+// oracle's; the plan is the build; flow's keys and the model's keys are in
+// one-to-one correspondence over the whole sequence (two states share a flow
+// key iff they share a model key).
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { applyEdit, randomStep } from "./edits.js";
@@ -66,8 +68,11 @@ export interface RunOptions {
   verbose: boolean;
   /** Edit kinds not to generate. */
   exclude: ReadonlySet<string>;
-  /** Run `flow status --plan json` before each workspace build and check it against the build (default: on). */
-  statusCheck?: boolean;
+  /** Run `flow status --plan json` before each workspace build and check it
+   * against the build: before every build, or every build but the first (a
+   * fresh workspace, where every task is stale). Status writes the stat memo,
+   * so this is part of what reproduces a sequence. */
+  status: "every" | "incremental" | "never";
 }
 
 export interface SequenceResult {
@@ -362,6 +367,8 @@ export async function runSequence(c: Case, steps: number | "replay", opts: RunOp
   let lastOutputs = new Map<string, string>();
   let prevIngredients = new Map<string, Ingredients>();
   let graph: Graph | null = null;
+  /** The last reference build: its inputs (hashed), directory and make's result. */
+  let ref0: { key: string; dir: string; make: ProcResult } | null = null;
   const flowKeyOf = new Map<string, string>(); // model key -> flow key
   const modelKeyOf = new Map<string, { model: string; task: string; step: number }>();
   const ingredientsByKey = new Map<string, Ingredients>();
@@ -416,14 +423,7 @@ export async function runSequence(c: Case, steps: number | "replay", opts: RunOp
     const srcSha = new Map(sources.map((p) => [p, sha256(readFileSync(join(work, p)))]));
     const disk = snapOutputs(work, g);
 
-    const refDir = join(dir, `ref-${i}`);
-    mkdirSync(refDir);
-    copyFiles(work, refDir, sources);
-    writeFileSync(join(refDir, "Flowfile.mk"), renderFlowfile(c.project, state, "make", c.seed));
-    const doClean =
-      opts.flowBin !== null && (opts.cleanFlow === "every" || (opts.cleanFlow === "last" && i === total));
-    const cleanDir = join(dir, `clean-${i}`);
-    if (doClean) copyFiles(work, cleanDir, [...sources, "Flowfile"]);
+    const makefile = renderFlowfile(c.project, state, "make", c.seed);
     const makeArgs = [
       "-r",
       "-R",
@@ -436,18 +436,47 @@ export async function runSequence(c: Case, steps: number | "replay", opts: RunOp
         .map(([k, v]) => `${k}=${v}`),
       ...b.goals,
     ];
-    // What status says the build will do, before it does it (sequentially: status reads the cache the build writes).
-    const statusRun =
-      opts.flowBin !== null && opts.statusCheck !== false
-        ? await runStatus(opts, work, cache, state, b, join(dir, "logs", `${i}-status.txt`))
-        : null;
-    const [inc, mk, clean] = await Promise.all([
-      runFlow(opts, work, cache, state, b, join(dir, "logs", `${i}-work.txt`)),
-      run("make", makeArgs, { cwd: refDir, env: buildEnv(state.env), timeoutMs: opts.timeoutMs }),
+    // make's clean build is a function of the makefile, its command line, the
+    // environment and the sources: a step that changed none of them (an edit
+    // of outputs or of the cache, a touch, a same-bytes edit) has the previous
+    // step's reference, and its directory serves again instead of a new make.
+    const refKey = sha256(JSON.stringify([makefile, makeArgs, Object.entries(state.env).sort(), [...srcSha]]));
+    if (ref0 !== null && ref0.key !== refKey) {
+      rmSync(ref0.dir, { recursive: true, force: true });
+      ref0 = null;
+    }
+    const refDir: string = ref0?.dir ?? join(dir, `ref-${i}`);
+    let makeRun: Promise<ProcResult>;
+    if (ref0 !== null) {
+      makeRun = Promise.resolve(ref0.make);
+      counts["make:reused"] = (counts["make:reused"] ?? 0) + 1;
+    } else {
+      mkdirSync(refDir);
+      copyFiles(work, refDir, sources);
+      writeFileSync(join(refDir, "Flowfile.mk"), makefile);
+      makeRun = run("make", makeArgs, { cwd: refDir, env: buildEnv(state.env), timeoutMs: opts.timeoutMs });
+    }
+    const doClean =
+      opts.flowBin !== null && (opts.cleanFlow === "every" || (opts.cleanFlow === "last" && i === total));
+    const cleanDir = join(dir, `clean-${i}`);
+    if (doClean) copyFiles(work, cleanDir, [...sources, "Flowfile"]);
+    // make and the clean flow build run in directories of their own, beside
+    // status and then the workspace build (in that order: status reads the
+    // cache the build writes, and must say what the build will do before it
+    // does it).
+    const statusDone =
+      opts.flowBin !== null && (opts.status === "every" || (opts.status === "incremental" && i > 0))
+        ? runStatus(opts, work, cache, state, b, join(dir, "logs", `${i}-status.txt`))
+        : Promise.resolve(null);
+    const [statusRun, inc, mk, clean] = await Promise.all([
+      statusDone,
+      statusDone.then(() => runFlow(opts, work, cache, state, b, join(dir, "logs", `${i}-work.txt`))),
+      makeRun,
       doClean
         ? runFlow(opts, cleanDir, join(dir, `clean-cache-${i}`), state, b, join(dir, "logs", `${i}-clean.txt`))
         : Promise.resolve(null),
     ]);
+    ref0 = { key: refKey, dir: refDir, make: mk };
     flowMs += inc?.proc.ms ?? 0;
     const header = `step ${i}: ${stepLog.join("; ")}`;
     if (opts.verbose) opts.log(`  [seed ${c.seed}] ${header}`);
@@ -612,7 +641,6 @@ export async function runSequence(c: Case, steps: number | "replay", opts: RunOp
     }
     lastOutputs = flattenOutputs(ref);
     prevIngredients = keyed.ingredients;
-    rmSync(refDir, { recursive: true, force: true });
     if (doClean) {
       rmSync(cleanDir, { recursive: true, force: true });
       rmSync(join(dir, `clean-cache-${i}`), { recursive: true, force: true });

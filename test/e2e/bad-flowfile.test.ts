@@ -36,7 +36,7 @@ const cases: { name: string; flowfile: string; expect: RegExp[] }[] = [
   },
   {
     name: "a cycle through a multi-output rule",
-    flowfile: `${MARK}x.h x.c: gen.in\n\ttouch x.h x.c\ngen.in: x.c\n\ttouch $@\n`,
+    flowfile: `${MARK}x.h x.c &: gen.in\n\ttouch x.h x.c\ngen.in: x.c\n\ttouch $@\n`,
     expect: [/error FLOW005: dependency cycle: (x\.h -> gen\.in -> x\.h|gen\.in -> x\.h -> gen\.in)/],
   },
   {

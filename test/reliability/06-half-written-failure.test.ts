@@ -17,7 +17,7 @@ import { buildJson, cleanup, withStatus, writeProject } from "../e2e/support.js"
 const FLOWFILE = [
   ".PHONY: all",
   "all: user.txt side.txt",
-  "gen.h gen.c: schema.txt",
+  "gen.h gen.c &: schema.txt",
   "\tcat schema.txt > gen.h",
   "\tmkdir -p parts && echo one > parts/one && printf half > parts/two",
   "\tprintf 'int half' > gen.c",

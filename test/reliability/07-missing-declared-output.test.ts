@@ -13,7 +13,7 @@ import { buildJson, cleanup, withStatus, writeProject } from "../e2e/support.js"
 const FLOWFILE = [
   ".PHONY: all docs",
   "all: app docs",
-  "api.h api.c: api.idl",
+  "api.h api.c &: api.idl",
   "\tcat api.idl > api.h",
   "app: api.c",
   "\tcat api.c > $@",

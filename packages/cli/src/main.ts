@@ -1,13 +1,33 @@
-import { Builtins, Cli } from "./commands/clipanion.js";
-import { BuildCommand } from "./commands/build-command.js";
-import { CacheGcCommand, CacheStatsCommand, CacheVerifyCommand } from "./commands/cache-command.js";
-import { CleanCommand } from "./commands/clean-command.js";
-import { CacheWarmCommand } from "./commands/cache-warm-command.js";
+import { Builtins, Cli, type CommandClass } from "./commands/clipanion.js";
 import { EXIT } from "./exit-codes.js";
 import { listenForInterrupts } from "./run/interrupt.js";
 import { makeStyleArgs } from "./commands/make-style-args.js";
-import { ExplainCommand } from "./commands/explain-command.js";
-import { StatusCommand } from "./commands/status-command.js";
+
+/**
+ * Each command's module, loaded only when its name is the first word: a
+ * build need not load the plan renderers, clean's planner and explain (17
+ * modules, part of every no-op's start-up). Any other first word (none,
+ * `--help`, a typo) loads them all, so help and "did you mean" see every
+ * command.
+ */
+const COMMANDS: Record<string, () => Promise<CommandClass[]>> = {
+  build: async () => [(await import("./commands/build-command.js")).BuildCommand],
+  clean: async () => [(await import("./commands/clean-command.js")).CleanCommand],
+  status: async () => [(await import("./commands/status-command.js")).StatusCommand],
+  explain: async () => [(await import("./commands/explain-command.js")).ExplainCommand],
+  cache: async () => {
+    const m = await import("./commands/cache-command.js");
+    return [m.CacheStatsCommand, m.CacheGcCommand, m.CacheVerifyCommand, (await import("./commands/cache-warm-command.js")).CacheWarmCommand];
+  },
+};
+
+/** The command classes `args` may need, in registration order. */
+async function commandsFor(args: readonly string[]): Promise<CommandClass[]> {
+  const first = args[0];
+  const one = first !== undefined && Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
+  const loaders = one !== undefined ? [one] : Object.values(COMMANDS);
+  return (await Promise.all(loaders.map((load) => load()))).flat();
+}
 
 /** Entry point of the `flow` binary; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -16,19 +36,13 @@ export async function main(argv: string[]): Promise<number> {
   // lmdb-js's unreachable commit promises (a full disk, a damaged page) are
   // routed to the open cache by @flow/cache's commit guard (lmdb-commit-guard.ts).
   const cli = new Cli({ binaryLabel: "flow", binaryName: "flow", binaryVersion: "0.1.0" });
-  cli.register(BuildCommand);
-  cli.register(CleanCommand);
-  cli.register(CacheStatsCommand);
-  cli.register(CacheGcCommand);
-  cli.register(CacheVerifyCommand);
-  cli.register(CacheWarmCommand);
-  cli.register(StatusCommand);
-  cli.register(ExplainCommand);
+  const args = makeStyleArgs(argv);
+  for (const c of await commandsFor(args)) cli.register(c);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   let command;
   try {
-    command = cli.process(makeStyleArgs(argv), Cli.defaultContext);
+    command = cli.process(args, Cli.defaultContext);
   } catch (e) {
     process.stderr.write(cli.error(e));
     return EXIT.usage;

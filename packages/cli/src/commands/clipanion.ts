@@ -10,3 +10,4 @@ const clipanion = createRequire(import.meta.url)("clipanion") as typeof import("
 
 export const { Builtins, Cli, Command, Option } = clipanion;
 export type Command<Context extends import("clipanion").BaseContext = import("clipanion").BaseContext> = import("clipanion").Command<Context>;
+export type CommandClass = import("clipanion").CommandClass;

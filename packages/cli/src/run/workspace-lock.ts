@@ -25,11 +25,12 @@
 // Rejected: flock(2) (not in Node's standard library, and unreliable on NFS);
 // a lock in the cache directory (the cache may be shared by several
 // checkouts, which may build at once).
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { ensureStateDir } from "./state-dir.js";
 
 export interface LockHolder {
   readonly pid: number;
@@ -75,7 +76,7 @@ export class WorkspaceLock {
 
   static async acquire(root: string, opts: LockOptions): Promise<LockResult> {
     const path = WorkspaceLock.pathFor(root);
-    mkdirSync(join(root, ".flow"), { recursive: true });
+    ensureStateDir(root);
     const me: LockHolder = {
       pid: process.pid,
       host: hostname(),

@@ -24,8 +24,8 @@
  */
 import type { ActionCache, FileState, OutputEntry } from "@flow/cache";
 import type { Workspace } from "./build-host.js";
-import { depOutputValues } from "./link-input.js";
-import { KEY_SCHEMA, keyIngredients, recordMatches, type Ingredients } from "./key.js";
+import { depOutputValues, hasLinkOutput, plainOutputValues } from "./link-input.js";
+import { KEY_SCHEMA, keyIngredients, recordMatches, type Ingredients, type Keyed } from "./key.js";
 import { outputsReason, reasonSinceLastRun, uncachedReason, type PlanReason } from "./plan-reason.js";
 import type { Task } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
@@ -84,26 +84,52 @@ export async function decideTask(task: Task, deps: readonly (readonly [Task, Don
   if ("failed" in ing) return { ok: false, missingInput: task.inputs.find((p) => ws.inputState(p).kind === "missing") ?? "", failed: ing.failed };
   const { ingredients, inputStates } = ing;
   const keyed = keyIngredients(ingredients, (s) => host.hashString(s));
-  const base = { key: keyed.key, canonical: keyed.canonical, ingredients, inputStates };
-  const decided = (verdict: Verdict, outputs: readonly OutputEntry[], reason?: PlanReason, collision?: boolean): Decided => ({
-    ok: true,
-    decision: { verdict, ...base, outputs, ...(reason ? { reason } : {}), ...(collision ? { collision: true } : {}) },
-  });
 
   // A task without a recipe (an aggregate like `all`) does no work; its key stands for its deps.
-  if (task.recipe === "") return decided("fresh", []);
-  if (task.always) return decided("run", [], { kind: "always" });
-  if (ctx.force) return decided("run", [], { kind: "forced" });
+  if (task.recipe === "") return decided("fresh", keyed, ingredients, inputStates, NO_OUTPUTS);
+  if (task.always) return decided("run", keyed, ingredients, inputStates, NO_OUTPUTS, ALWAYS);
+  if (ctx.force) return decided("run", keyed, ingredients, inputStates, NO_OUTPUTS, FORCED);
 
   const hit = await host.cache.lookup(keyed.key);
   const collision = hit !== undefined && !recordMatches(hit.canonical, keyed);
   if (hit !== undefined && !collision) {
-    if (ws.outputsMatch(hit.outputs)) return decided("fresh", hit.outputs);
+    if (ws.outputsMatch(hit.outputs)) return decided("fresh", keyed, ingredients, inputStates, hit.outputs);
     const since = reasonSinceLastRun(keyed.key, ingredients, await host.cache.lastRun(task.name));
-    return decided("restore", hit.outputs, since ?? outputsReason(hit.outputs, ws));
+    return decided("restore", keyed, ingredients, inputStates, hit.outputs, since ?? outputsReason(hit.outputs, ws));
   }
   const since = reasonSinceLastRun(keyed.key, ingredients, await host.cache.lastRun(task.name));
-  return decided("run", [], since ?? uncachedReason(task, ws), collision);
+  return decided("run", keyed, ingredients, inputStates, NO_OUTPUTS, since ?? uncachedReason(task, ws), collision);
+}
+
+const NO_OUTPUTS: readonly OutputEntry[] = [];
+const ALWAYS: PlanReason = { kind: "always" };
+const FORCED: PlanReason = { kind: "forced" };
+
+/**
+ * A decision, always built with the same shape (absent fields undefined, no
+ * spreads): one is made per task on every build, and one object layout keeps
+ * the code that makes and reads them monomorphic.
+ */
+function decided(
+  verdict: Verdict,
+  keyed: Keyed,
+  ingredients: Ingredients,
+  inputStates: readonly FileState[],
+  outputs: readonly OutputEntry[],
+  reason?: PlanReason,
+  collision?: boolean,
+): Decided {
+  const decision: Decision = {
+    verdict,
+    key: keyed.key,
+    canonical: keyed.canonical,
+    ingredients,
+    inputStates,
+    outputs,
+    reason,
+    collision: collision === true ? true : undefined,
+  };
+  return { ok: true, decision };
 }
 
 /**
@@ -127,13 +153,17 @@ export function collectIngredients(
     inputs.push([path, st.kind === "file" ? st.hash : st.kind === "dir" ? "dir" : `link:${st.target}`]);
   }
   const depList: [string, [string, string, number][] | string][] = [];
-  // Links among the dependencies' outputs are followed (link-input.ts); the map they resolve against is built on first need.
+  // Links among the dependencies' outputs are followed (link-input.ts); the map they resolve
+  // against is built on first need. A dependency without links takes the plain path, which
+  // allocates no closure: this loop runs for every task of every build.
   let recorded: Map<string, OutputEntry> | undefined;
-  const allRecorded = () => (recorded ??= new Map(deps.flatMap(([, done]) => done.outputs.map((o) => [o.path, o] as const))));
-  const state = (p: string) => ctx.host.inputState(p);
   for (const [dt, done] of deps) {
     if (dt.outputs.length === 0) depList.push([dt.name, done.result.key ?? ""]);
-    else depList.push([dt.name, depOutputValues(done.outputs, allRecorded, state)]);
+    else if (!hasLinkOutput(done.outputs)) depList.push([dt.name, plainOutputValues(done.outputs)]);
+    else {
+      const all = (recorded ??= new Map(deps.flatMap(([, d]) => d.outputs.map((o) => [o.path, o] as const))));
+      depList.push([dt.name, depOutputValues(done.outputs, () => all, (p) => ctx.host.inputState(p))]);
+    }
   }
   depList.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return {

@@ -112,7 +112,7 @@ async function run(task: Task, decision: Decision, ctx: ExecuteContext): Promise
   if (!saved.ok) {
     const msg =
       saved.reason === "missing-output"
-        ? `the recipe succeeded but did not create its declared output '${saved.path}'`
+        ? `the recipe succeeded but did not create its declared output '${saved.path}'${saved.path === task.name ? missingTargetHint(task.name) : ""}`
         : `output '${saved.path}' cannot be cached: ${saved.message}`;
     return failed("failed", saved.reason === "missing-output" ? "missing-output" : saved.reason === "io" ? "io" : "unsafe-output", msg);
   }
@@ -136,4 +136,13 @@ async function run(task: Task, decision: Decision, ctx: ExecuteContext): Promise
   host.cache.commit({ key, canonical: decision.canonical, outputs: saved.entries, durationMs, logPath });
   host.cache.recordLastRun(task.name, key);
   return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
+}
+
+/**
+ * A rule's own target that its recipe never makes is most often an action
+ * (`run:`, `deploy:`), which GNU Make runs every time only because no such
+ * file appears: say how to tell flow so.
+ */
+function missingTargetHint(name: string): string {
+  return `; if '${name}' names an action rather than a file, declare it phony: add '.PHONY: ${name}' to the Flowfile`;
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ContentHash, FileState, OutputEntry } from "@flow/cache";
 import { collectIngredients, type DoneTask } from "./decide-task.js";
-import { depOutputValues, linkKeyValue, resolveLink } from "./link-input.js";
+import { depOutputValues, hasLinkOutput, linkKeyValue, plainOutputValues, resolveLink } from "./link-input.js";
 import type { Task } from "../graph/task-graph.js";
 import { mkTask } from "../test-support.js";
 
@@ -78,6 +78,15 @@ test("depOutputValues: files and directories as before; a link as its text and r
   assert.equal(built, 0);
   assert.deepEqual(depOutputValues([link("l", "real.txt")], all, d.state), [["l", linkKeyValue("real.txt", H2), 0o777]]);
   assert.equal(linkKeyValue("real.txt", H2), `real.txt -> ${H2}`);
+});
+
+test("plainOutputValues is depOutputValues for outputs without links; hasLinkOutput tells which applies", () => {
+  const d = disk({ "real.txt": H2 });
+  const outs = [file("a", H1), dir("d"), file("b", H2)];
+  assert.equal(hasLinkOutput(outs), false);
+  assert.deepEqual(plainOutputValues(outs), depOutputValues(outs, byPath, d.state));
+  assert.equal(hasLinkOutput([file("a", H1), link("l", "real.txt")]), true);
+  assert.equal(hasLinkOutput([]), false);
 });
 
 test("collectIngredients: a dependent of a link output has another key when the link's target changes", () => {

@@ -98,3 +98,20 @@ export function depOutputValues(
     return [o.path, o.hash ?? o.target ?? "dir", o.mode];
   });
 }
+
+/** Whether a dependency recorded a link among its outputs: only then is there anything to resolve. */
+export function hasLinkOutput(outputs: readonly OutputEntry[]): boolean {
+  for (const o of outputs) if (o.kind === "symlink") return true;
+  return false;
+}
+
+/**
+ * depOutputValues for outputs without links (hasLinkOutput false), the
+ * common case: no closures and none of the resolution code, so that the
+ * per-task code that calls it stays small when optimized.
+ */
+export function plainOutputValues(outputs: readonly OutputEntry[]): [string, string, number][] {
+  const values: [string, string, number][] = [];
+  for (const o of outputs) values.push([o.path, o.hash ?? o.target ?? "dir", o.mode]);
+  return values;
+}

@@ -240,7 +240,10 @@ describe("runBuild", () => {
     const r = b.result("out/a.txt");
     assert.equal(r.status, "failed");
     assert.equal(r.reason, "missing-output");
-    assert.equal(r.message, "the recipe succeeded but did not create its declared output 'out/a.txt'");
+    assert.equal(
+      r.message,
+      "the recipe succeeded but did not create its declared output 'out/a.txt'; if 'out/a.txt' names an action rather than a file, declare it phony: add '.PHONY: out/a.txt' to the Flowfile",
+    );
     assert.deepEqual(b.puts, []);
     assert.equal(b.status("all"), "cannot-run");
     assert.equal(b.outcome.ok, false);

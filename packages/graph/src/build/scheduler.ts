@@ -47,8 +47,17 @@ export async function schedule(graph: TaskGraph, selected: readonly number[], ex
 
   const finish = (id: number, d: DoneTask) => {
     if (done.has(id)) return;
-    done.set(id, d);
-    opts.emit({ type: "task-end", task: graph.tasks[id] as Task, result: d.result, ...(d.decision ? { decision: d.decision } : {}) });
+    const task = graph.tasks[id] as Task;
+    if (d.decision === undefined) {
+      done.set(id, d);
+      opts.emit({ type: "task-end", task, result: d.result });
+    } else {
+      // Dependents need only the result and the outputs: the decision (ingredients, canonical
+      // text) goes out on the event and is not kept for the rest of the build, where every
+      // task's would survive into the old generation and slow each scavenge.
+      done.set(id, { result: d.result, outputs: d.outputs });
+      opts.emit({ type: "task-end", task, result: d.result, decision: d.decision });
+    }
     outstanding--;
     if (!SUCCESS.has(d.result.status)) {
       if (d.result.status === "failed" && !opts.keepGoing) stopping = true;

@@ -11,7 +11,7 @@ import { WhyLines } from "../render/plan-render-why.js";
 import { TextRenderer } from "../render/render.js";
 import { EXIT } from "../exit-codes.js";
 import { remoteSummary } from "../render/remote-summary.js";
-import type { RemoteReport } from "../run/remote-settings.js";
+import type { RemoteReport } from "../render/remote-summary.js";
 import { warmRemote, warmSummary, type WarmReport } from "../run/cache-warm.js";
 
 export class BuildCommand extends RemoteCommand {

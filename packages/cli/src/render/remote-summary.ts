@@ -1,6 +1,18 @@
 // The line a build ends with when a remote cache is set: what it restored
 // and uploaded. The server is named without credentials (describeUrl).
-import type { RemoteReport } from "../run/remote-settings.js";
+
+/** What the remote did in one build, for the summary and --json (never the token). */
+export interface RemoteReport {
+  readonly url: string;
+  readonly readOnly: boolean;
+  readonly unavailable: boolean;
+  readonly hits: number;
+  readonly rejected: number;
+  readonly uploaded: number;
+  readonly uploadFailed: number;
+  /** Uploads still queued or running when the flush timed out. */
+  readonly unfinished: number;
+}
 
 export function remoteSummary(r: RemoteReport): string {
   const parts = [`${r.hits} restored`];

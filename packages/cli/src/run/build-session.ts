@@ -8,7 +8,8 @@ import { runBuild, type BuildEvent, type BuildHost, type BuildOutcome, type Task
 import { logDirOf } from "./cache-dir.js";
 import { onInterrupt } from "./interrupt.js";
 import { localBuildHost } from "./local-build-host.js";
-import { closeRemoteTier, openRemoteTier, type RemoteReport, type RemoteSettings } from "./remote-settings.js";
+import { closeRemoteTier, openRemoteTier, type RemoteSettings } from "./remote-settings.js";
+import type { RemoteReport } from "../render/remote-summary.js";
 import { recipeBaseEnv } from "./recipe-env.js";
 import type { Output, TextRenderer } from "../render/render.js";
 import { ShellRunner } from "./shell-runner.js";

@@ -16,6 +16,7 @@
 import { asIngredients } from "@flow/graph";
 import { describeUrl, RemoteTier, type ActionRecord, type CacheWarning, type Hasher, type RemoteConfig } from "@flow/cache";
 import { join } from "node:path";
+import type { RemoteReport } from "../render/remote-summary.js";
 
 export interface RemoteFlags {
   readonly url: string | undefined;
@@ -72,19 +73,6 @@ export function remoteSetup(flags: RemoteFlags, env: NodeJS.ProcessEnv): RemoteS
 /** The remote tier of a cache directory: downloads go to its tmp/ (the same disk as the blobs, swept at open). */
 export function openRemoteTier(s: RemoteSettings, o: { hasher: Hasher; cacheDir: string; onWarning: (w: CacheWarning) => void }): RemoteTier {
   return new RemoteTier(s.config, { hasher: o.hasher, tmpDir: join(o.cacheDir, "tmp"), onWarning: o.onWarning, checkRecord: outputsWithinDeclared });
-}
-
-/** What the remote did in one build, for the summary and --json (never the token). */
-export interface RemoteReport {
-  readonly url: string;
-  readonly readOnly: boolean;
-  readonly unavailable: boolean;
-  readonly hits: number;
-  readonly rejected: number;
-  readonly uploaded: number;
-  readonly uploadFailed: number;
-  /** Uploads still queued or running when the flush timed out. */
-  readonly unfinished: number;
 }
 
 /** Waits (bounded) for the uploads, says what did not finish, closes the tier. */

@@ -10,14 +10,17 @@ import { makeStyleArgs } from "./commands/make-style-args.js";
  * `--help`, a typo) loads them all, so help and "did you mean" see every
  * command.
  */
-const COMMANDS: Record<string, () => Promise<CommandClass[]>> = {
+const COMMANDS: Record<string, (args: readonly string[]) => Promise<CommandClass[]>> = {
   build: async () => [(await import("./commands/build-command.js")).BuildCommand],
   clean: async () => [(await import("./commands/clean-command.js")).CleanCommand],
   status: async () => [(await import("./commands/status-command.js")).StatusCommand],
   explain: async () => [(await import("./commands/explain-command.js")).ExplainCommand],
-  cache: async () => {
+  cache: async (args) => {
     const m = await import("./commands/cache-command.js");
-    return [m.CacheStatsCommand, m.CacheGcCommand, m.CacheVerifyCommand, (await import("./commands/cache-warm-command.js")).CacheWarmCommand];
+    const classes: CommandClass[] = [m.CacheStatsCommand, m.CacheGcCommand, m.CacheVerifyCommand];
+    // `cache warm` is a build: its module (the build's) only when it may be the one asked for.
+    if (!["stats", "gc", "verify"].includes(args[1] ?? "")) classes.push((await import("./commands/cache-warm-command.js")).CacheWarmCommand);
+    return classes;
   },
 };
 
@@ -26,7 +29,7 @@ async function commandsFor(args: readonly string[]): Promise<CommandClass[]> {
   const first = args[0];
   const one = first !== undefined && Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
   const loaders = one !== undefined ? [one] : Object.values(COMMANDS);
-  return (await Promise.all(loaders.map((load) => load()))).flat();
+  return (await Promise.all(loaders.map((load) => load(args)))).flat();
 }
 
 /** Entry point of the `flow` binary; returns the exit code. */

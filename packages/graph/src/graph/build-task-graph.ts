@@ -3,6 +3,7 @@ import type { FlowfileModel, RuleDef, TargetVar, Word } from "../reader/flowfile
 import { hasGlobChars, isPlainInput, isPlainProjectPath, normalizeProjectPath, type Normalized } from "../project-path.js";
 import { fail, ok, type Result } from "../result.js";
 import { findCycle, type OutputDecl, type Task, type TaskGraph } from "./task-graph.js";
+import { closestName } from "./closest-name.js";
 import { ruleScope } from "./rule-scope.js";
 import type { Scope } from "../reader/variables.js";
 import { matchPattern, splitWords, substitutePattern } from "../reader/words.js";
@@ -449,9 +450,10 @@ class GraphBuilder {
 
   private noRule(path: string, neededBy: string | undefined, loc: SourceLocation | undefined): never {
     if (neededBy === undefined) {
-      throw new DiagnosticError(
-        errorAt("FLOW012", `no rule to make target '${path}'`, loc, `name a target of the Flowfile ('flow status --plan ascii --expand' lists them all) or an existing file`),
-      );
+      // A goal: most often a typo of a target (`flow build biuld`), so name the nearest one.
+      const near = closestName(path, [...this.explicit.keys(), ...this.statics.keys(), ...this.phony]);
+      const listHint = `name a target of the Flowfile ('flow status --plan ascii --expand' lists them all) or an existing file`;
+      throw new DiagnosticError(errorAt("FLOW012", `no rule to make target '${path}'`, loc, near !== undefined ? `did you mean '${near}'? Or ${listHint}` : listHint));
     }
     // A dangling or looping link is missing too (inputs follow links): say so, or "create it" would puzzle.
     const link = this.opts.fs.brokenLink?.(path);

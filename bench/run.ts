@@ -48,6 +48,7 @@ const USAGE = `usage: npm run bench -- [options]
   --no-install          never apt-get install missing tools; fail instead
   --skip-flow-only      skip restore, status, overhead and hashing figures
   --skip-hashing        skip the 1 GiB hashing figure
+  --remote-only         measure only the remote-cache restore (one round, no untimed first run)
   --skip-remote         skip the remote-cache restore (a fresh checkout restoring every task from
                         turborepo-remote-cache on loopback, against a full build and cp -a)
   --skip-make-implicit  skip the once-only no-op of plain make (about 35 s at 10,000 tasks)
@@ -103,6 +104,7 @@ function main(argv: string[]): void {
       "skip-flow-only": { type: "boolean" },
       "skip-hashing": { type: "boolean" },
       "skip-remote": { type: "boolean" },
+      "remote-only": { type: "boolean" },
       "skip-make-implicit": { type: "boolean" },
       "skip-hyperfine": { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -185,6 +187,19 @@ function main(argv: string[]): void {
     log(`${size} tasks: ${graph.tasks} rules over ${graph.sources} sources, generated in ${(generateMs / 1000).toFixed(1)} s`);
 
     waitForQuiet(quietLoad, quietWaitMs);
+    const flowTool0 = made.find((t) => t.name === "flow");
+    if (values["remote-only"] && flowTool0) {
+      // The remote scenario alone (its own pre-warm builds the project): at 10,000 tasks the
+      // whole harness takes hours on a loaded machine; this takes one pre-warm, one restore,
+      // one full build and one cp -a.
+      const remote = remoteRestoreFigures(flowTool0, { runs: 1, budgetMs, minRuns: 1, logDir, label: String(size), scratchDir: sizeDir, log, countFirst: false });
+      const empty = { scenarios: [], outputs: {}, outputsAgree: true, notes: [`${size}: --remote-only: the tools were not compared`] };
+      results.sizes.push({ size, shape: graph.shape, editFile: graph.editFile, dependentsOfEdit: graph.dependentsOfEdit, generateMs, comparison: empty, remote });
+      if ("skipped" in remote) log(`    skipped: ${remote.skipped}`);
+      else for (const f of [remote.fromRemote, remote.fullBuild, remote.cp]) log(`    ${f.error ?? `median ${f.time.median.toFixed(0)} ms over ${f.time.n} runs, count ${f.tasksRun ?? "?"}`}`);
+      if (!values.keep) rmSync(sizeDir, { recursive: true, force: true });
+      continue;
+    }
     const comparison = compareTools(made, graph, { buildRuns, fastRuns, budgetMs, minRuns, logDir, label: String(size), log });
     const sr: SizeResult = {
       size,

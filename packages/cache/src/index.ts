@@ -24,7 +24,7 @@ export type { SaveOutputsResult, StoreFailure } from "./save-outputs.js";
 export type { RestoreOutputsResult } from "./restore-outputs.js";
 export type { CacheWarning, CacheWarningCode } from "./cache-warning.js";
 export { comparePaths, isSafeRelativePath, isSafeSymlinkTarget } from "./output-path.js";
-export { RemoteTier, REMOTE_DEFAULTS } from "./remote/remote-tier.js";
+// The remote tier is the entry point @flow/cache/remote (loaded only when a remote cache is set).
 export type { RemoteConfig, RemoteCounts, RemoteTierOptions, EnsureResult } from "./remote/remote-tier.js";
 export type { DrainReport } from "./remote/upload-queue.js";
-export { describeUrl } from "./remote/artifacts-client.js";
+export { describeUrl } from "./remote/describe-url.js";

@@ -26,6 +26,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type 
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { createReadStream } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { describeUrl } from "./describe-url.js";
 import type { CircuitBreaker, RequestKind } from "./circuit-breaker.js";
 import { RemoteFailed, RemoteUnavailable, RetryableFailure } from "./remote-errors.js";
 
@@ -216,14 +217,4 @@ function retryAfterOf(res: IncomingMessage): number | undefined {
   if (typeof v !== "string") return undefined;
   const seconds = Number(v);
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
-}
-
-/** A URL for messages: scheme, host, port and path; never user, password or query. */
-export function describeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname === "/" ? "" : u.pathname}`;
-  } catch {
-    return "the remote cache URL";
-  }
 }

@@ -85,7 +85,7 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
   });
   const runner = new ShellRunner({ graceMs: 5000, forceSignal: force.signal, ...(o.logNotes ? { logNotes: o.renderer.logNotes } : {}) });
   const onWarning = (w: { code: string; message: string }) => o.renderer.warning(w);
-  const remote = o.remote === undefined ? undefined : openRemoteTier(o.remote, { hasher, cacheDir: o.cacheDir, onWarning });
+  const remote = o.remote === undefined ? undefined : await openRemoteTier(o.remote, { hasher, cacheDir: o.cacheDir, onWarning });
   const host = localBuildHost({ root: o.root, cache, hasher, logDir: logDirOf(o.root), onWarning, ...(remote ? { further: [remote] } : {}) });
   const baseEnv = recipeBaseEnv(o.env);
   let closed = false;

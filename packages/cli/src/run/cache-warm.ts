@@ -8,7 +8,8 @@
 // so it waits for each one (bounded by the request timeout). The build
 // itself ran with the remote read-only, so nothing is uploaded twice and
 // the counts are exact.
-import type { LocalCache, Hasher, RemoteTier } from "@flow/cache";
+import type { LocalCache, Hasher } from "@flow/cache";
+import type { RemoteTier } from "@flow/cache/remote";
 import type { BuildOutcome, Task, TaskGraph } from "@flow/graph";
 import { openRemoteTier, type RemoteSettings } from "./remote-settings.js";
 
@@ -36,7 +37,7 @@ export async function warmRemote(
     if (task.recipe === "" || r?.key === undefined) continue;
     if (r.status === "ran" || r.status === "restored" || r.status === "up-to-date") keys.push(r.key);
   }
-  const tier = openRemoteTier(o.settings, { hasher: o.hasher, cacheDir: o.cacheDir, onWarning: o.onWarning });
+  const tier = await openRemoteTier(o.settings, { hasher: o.hasher, cacheDir: o.cacheDir, onWarning: o.onWarning });
   const counts = { found: 0, uploaded: 0, failed: 0 };
   try {
     await forEachLimited(keys, WARM_CONCURRENCY, async (key) => {

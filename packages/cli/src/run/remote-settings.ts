@@ -14,7 +14,8 @@
 // would put them in process listings and shell history. Neither is ever
 // printed: messages name the server by describeUrl (no credentials, no query).
 import { asIngredients } from "@flow/graph";
-import { describeUrl, RemoteTier, type ActionRecord, type CacheWarning, type Hasher, type RemoteConfig } from "@flow/cache";
+import { describeUrl, type ActionRecord, type CacheWarning, type Hasher, type RemoteConfig } from "@flow/cache";
+import type { RemoteTier } from "@flow/cache/remote";
 import { join } from "node:path";
 import type { RemoteReport } from "../render/remote-summary.js";
 
@@ -71,7 +72,9 @@ export function remoteSetup(flags: RemoteFlags, env: NodeJS.ProcessEnv): RemoteS
 }
 
 /** The remote tier of a cache directory: downloads go to its tmp/ (the same disk as the blobs, swept at open). */
-export function openRemoteTier(s: RemoteSettings, o: { hasher: Hasher; cacheDir: string; onWarning: (w: CacheWarning) => void }): RemoteTier {
+export async function openRemoteTier(s: RemoteSettings, o: { hasher: Hasher; cacheDir: string; onWarning: (w: CacheWarning) => void }): Promise<RemoteTier> {
+  // Loaded here, not at the top: a build without a remote cache never pays for node:http and node:crypto.
+  const { RemoteTier } = await import("@flow/cache/remote");
   return new RemoteTier(s.config, { hasher: o.hasher, tmpDir: join(o.cacheDir, "tmp"), onWarning: o.onWarning, checkRecord: outputsWithinDeclared });
 }
 

@@ -20,7 +20,7 @@ export async function remoteHas(plan: Plan, o: { settings: RemoteSettings; cache
   }
   const found = new Set<number>();
   if (asked.size === 0) return found;
-  const tier = openRemoteTier(o.settings, { hasher: await createHasher(), cacheDir: o.cacheDir, onWarning: o.onWarning });
+  const tier = await openRemoteTier(o.settings, { hasher: await createHasher(), cacheDir: o.cacheDir, onWarning: o.onWarning });
   try {
     const has = await tier.hasMany([...asked.keys()], STATUS_CONCURRENCY);
     for (const [key, ids] of asked) if (has.get(key) === true) for (const id of ids) found.add(id);

@@ -77,19 +77,29 @@ export interface DecideContext {
   readonly force: boolean;
 }
 
-export async function decideTask(task: Task, deps: readonly (readonly [Task, DoneTask])[], ctx: DecideContext): Promise<Decided> {
-  const { host } = ctx;
-  const ws = host.workspace;
+export function decideTask(task: Task, deps: readonly (readonly [Task, DoneTask])[], ctx: DecideContext): Promise<Decided> {
+  const ws = ctx.host.workspace;
   const ing = collectIngredients(task, deps, { host: ws, env: ctx.env });
-  if ("failed" in ing) return { ok: false, missingInput: task.inputs.find((p) => ws.inputState(p).kind === "missing") ?? "", failed: ing.failed };
+  if ("failed" in ing) return Promise.resolve({ ok: false, missingInput: task.inputs.find((p) => ws.inputState(p).kind === "missing") ?? "", failed: ing.failed });
   const { ingredients, inputStates } = ing;
-  const keyed = keyIngredients(ingredients, (s) => host.hashString(s));
+  const keyed = keyIngredients(ingredients, (s) => ctx.host.hashString(s));
 
   // A task without a recipe (an aggregate like `all`) does no work; its key stands for its deps.
-  if (task.recipe === "") return decided("fresh", keyed, ingredients, inputStates, NO_OUTPUTS);
-  if (task.always) return decided("run", keyed, ingredients, inputStates, NO_OUTPUTS, ALWAYS);
-  if (ctx.force) return decided("run", keyed, ingredients, inputStates, NO_OUTPUTS, FORCED);
+  if (task.recipe === "") return Promise.resolve(decided("fresh", keyed, ingredients, inputStates, NO_OUTPUTS));
+  if (task.always) return Promise.resolve(decided("run", keyed, ingredients, inputStates, NO_OUTPUTS, ALWAYS));
+  if (ctx.force) return Promise.resolve(decided("run", keyed, ingredients, inputStates, NO_OUTPUTS, FORCED));
+  return consultCache(task, keyed, ingredients, inputStates, ctx.host);
+}
 
+/**
+ * The cache's verdict on a computed key. Apart from decideTask, which stays
+ * synchronous: the optimizing compiler compiles an async function whole, and
+ * one that also held the ingredients and the key cost ~2x executeTask's
+ * compile time before the split (--trace-opt), on every build's main thread
+ * (flow runs with --no-concurrent-recompilation).
+ */
+async function consultCache(task: Task, keyed: Keyed, ingredients: Ingredients, inputStates: readonly FileState[], host: DecideHost): Promise<Decided> {
+  const ws = host.workspace;
   const hit = await host.cache.lookup(keyed.key);
   const collision = hit !== undefined && !recordMatches(hit.canonical, keyed);
   if (hit !== undefined && !collision) {

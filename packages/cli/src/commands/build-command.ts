@@ -153,6 +153,8 @@ function jsonTask(task: Task, r: TaskResult, why: string | undefined): Record<st
   return {
     name: task.name,
     status: r.status,
+    // Phony tasks run on every build (unless .CACHED): a tool checking "the second build did nothing" skips them.
+    phony: task.phony,
     durationMs: r.durationMs,
     key: r.key ?? null,
     ...(r.reason ? { reason: r.reason } : {}),

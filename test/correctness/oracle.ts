@@ -11,6 +11,7 @@
 // directory), never from flow. The model keeps the set of keys it believes
 // are cached and the set of blob contents it believes are stored; a task is
 //   ran        iff its key is not cached (or a blob it must restore is gone),
+//              or it is phony with a recipe and no outputs (runs every time),
 //   up-to-date iff its key is cached and its outputs on disk are the cached ones,
 //   restored   otherwise.
 import { blobShas, contentId, describeSnapDiff, sha256, type Snap } from "./fsutil.js";
@@ -182,6 +183,11 @@ export function expectStatuses(
     if (t.recipe === "" && t.outputs.length === 0) {
       // `all:` with no recipe: nothing to run, ever.
       out.set(name, { key, allowed: ["up-to-date"], why: "no recipe and no outputs" });
+      continue;
+    }
+    if (t.phony && t.outputs.length === 0) {
+      // A phony task with a recipe and no outputs is an action: it runs every time, as in make.
+      out.set(name, { key, allowed: ["ran"], why: "phony without outputs: runs every time" });
       continue;
     }
     if (!cache.keys.has(key)) {

@@ -31,6 +31,7 @@ export class TextRenderer {
         return;
       case "task-end":
         this.taskEnd(e.task.name, e.result);
+        if (e.task.phony && e.result.logPath !== undefined && (e.result.status === "ran" || e.result.status === "up-to-date" || e.result.status === "restored")) this.phonyOutput(e.result.logPath);
         return;
       case "warning":
         this.warning(e.warning);
@@ -78,6 +79,22 @@ export class TextRenderer {
         if (this.verbose) this.out.write(`  skipped   ${name}\n`);
         return;
     }
+  }
+
+  /**
+   * What a phony task printed, as it printed it: a phony task is an action
+   * (`help`, `test`, `deploy`), run for its output as much as its effects.
+   * A `.CACHED` one's stored log comes back on a hit (execute-task.ts).
+   */
+  private phonyOutput(logPath: string): void {
+    let text: string;
+    try {
+      text = readFileSync(logPath, "utf8");
+    } catch {
+      return; // the log is gone: nothing to show
+    }
+    if (text === "") return;
+    this.out.write(text.endsWith("\n") ? text : `${text}\n`);
   }
 
   private showLog(name: string, logPath: string): void {

@@ -121,6 +121,11 @@ export function computeKeys(
   return { keys, ingredients };
 }
 
+/** A phony task with a recipe and no outputs: an action, run on every build and never cached (as make runs it). */
+function runsEveryTime(t: MTask): boolean {
+  return t.phony && t.outputs.length === 0 && t.recipe !== "";
+}
+
 export interface Expectation {
   key: string;
   allowed: Status[];
@@ -185,7 +190,7 @@ export function expectStatuses(
       out.set(name, { key, allowed: ["up-to-date"], why: "no recipe and no outputs" });
       continue;
     }
-    if (t.phony && t.outputs.length === 0) {
+    if (runsEveryTime(t)) {
       // A phony task with a recipe and no outputs is an action: it runs every time, as in make.
       out.set(name, { key, allowed: ["ran"], why: "phony without outputs: runs every time" });
       continue;
@@ -228,7 +233,7 @@ export function expectStatuses(
   }
   for (const name of g.order) {
     const e = out.get(name) as Expectation;
-    if (e.allowed.includes("up-to-date") || !cache.keys.has(e.key) || fail.failed.has(name) || fail.blocked.has(name)) {
+    if (e.allowed.includes("up-to-date") || !cache.keys.has(e.key) || fail.failed.has(name) || fail.blocked.has(name) || runsEveryTime(g.tasks.get(name) as MTask)) {
       continue;
     }
     const anc = ancestors.get(name) as Set<string>;
@@ -269,6 +274,7 @@ export function advanceCache(
     const t = g.tasks.get(name) as MTask;
     const st = observed.get(name);
     if (st === undefined || !DONE.has(st)) continue; // failed, cannot-run, skipped: nothing cached
+    if (runsEveryTime(t)) continue; // never cached
     cache.keys.add(keyed.keys.get(name) as string);
     for (const o of t.outputs) {
       for (const s of blobShas(outSnap(ref, o.path))) {

@@ -22,6 +22,8 @@ export class TextRenderer {
     private readonly out: Output,
     private readonly cwd: string,
     private readonly verbose: boolean,
+    /** make's -s: no line per task that ran or was restored, no summary of a build that succeeded. */
+    private readonly silent = false,
   ) {}
 
   handle(e: BuildEvent): void {
@@ -60,10 +62,10 @@ export class TextRenderer {
     const dur = `${(r.durationMs / 1000).toFixed(2)}s`;
     switch (r.status) {
       case "ran":
-        this.out.write(`  ran       ${name} (${dur})\n`);
+        if (!this.silent) this.out.write(`  ran       ${name} (${dur})\n`);
         return;
       case "restored":
-        this.out.write(`  restored  ${name}\n`);
+        if (!this.silent) this.out.write(`  restored  ${name}\n`);
         return;
       case "up-to-date":
         if (this.verbose) this.out.write(`  fresh     ${name}\n`);
@@ -117,6 +119,7 @@ export class TextRenderer {
   }
 
   private summary(ok: boolean, durationMs: number): void {
+    if (this.silent && ok) return;
     const order: [TaskStatus, string][] = [
       ["ran", "ran"],
       ["restored", "restored"],

@@ -88,6 +88,7 @@ export function readableUsage(text: string): string {
       // The option list pads each name to one column: give back what the longer name took.
       return `${name} ${value}${pad.length > 0 ? " ".repeat(Math.max(1, pad.length - (value.length - 2))) : ""}`;
     })
+    // eslint-disable-next-line no-control-regex -- clipanion colours its help with ANSI escapes
     .replace(/ \.\.\.((?:\x1b\[[0-9;]*m)*)$/gm, " [TARGET...] [VAR=value...]$1");
 }
 

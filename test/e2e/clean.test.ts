@@ -119,7 +119,7 @@ test("with nothing selected clean removes every recorded output and the director
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(removedBetween(before, snapshot(dir)), ["build/app", "build/greet.o", "build/main.o", "build/test.log", "build/words.o"]);
     assert.ok(!existsSync(join(dir, "build")), "build/ held only outputs and no rule names it: emptied, it goes too");
-    assert.match(r.stdout, /^ {2}removed {6} build\/$/m);
+    assert.match(r.stdout, /^ {2}removed {6}build\/$/m);
     const again = flow(["clean"], { cwd: dir });
     assert.equal(again.stdout, "flow: clean: nothing to remove\n");
     const next = buildJson(["all", "test"], { cwd: dir });

@@ -11,6 +11,7 @@
 // directory), never from flow. The model keeps the set of keys it believes
 // are cached and the set of blob contents it believes are stored; a task is
 //   ran        iff its key is not cached (or a blob it must restore is gone),
+//              or it is phony with a recipe and no outputs (runs every time),
 //   up-to-date iff its key is cached and its outputs on disk are the cached ones,
 //   restored   otherwise.
 import { blobShas, contentId, describeSnapDiff, sha256, type Snap } from "./fsutil.js";
@@ -120,6 +121,11 @@ export function computeKeys(
   return { keys, ingredients };
 }
 
+/** A phony task with a recipe and no outputs: an action, run on every build and never cached (as make runs it). */
+function runsEveryTime(t: MTask): boolean {
+  return t.phony && t.outputs.length === 0 && t.recipe !== "";
+}
+
 export interface Expectation {
   key: string;
   allowed: Status[];
@@ -184,6 +190,11 @@ export function expectStatuses(
       out.set(name, { key, allowed: ["up-to-date"], why: "no recipe and no outputs" });
       continue;
     }
+    if (runsEveryTime(t)) {
+      // A phony task with a recipe and no outputs is an action: it runs every time, as in make.
+      out.set(name, { key, allowed: ["ran"], why: "phony without outputs: runs every time" });
+      continue;
+    }
     if (!cache.keys.has(key)) {
       out.set(name, { key, allowed: ["ran"], why: whyNew(keyed.ingredients.get(name), previous.get(name)) });
       continue;
@@ -222,7 +233,7 @@ export function expectStatuses(
   }
   for (const name of g.order) {
     const e = out.get(name) as Expectation;
-    if (e.allowed.includes("up-to-date") || !cache.keys.has(e.key) || fail.failed.has(name) || fail.blocked.has(name)) {
+    if (e.allowed.includes("up-to-date") || !cache.keys.has(e.key) || fail.failed.has(name) || fail.blocked.has(name) || runsEveryTime(g.tasks.get(name) as MTask)) {
       continue;
     }
     const anc = ancestors.get(name) as Set<string>;
@@ -263,6 +274,7 @@ export function advanceCache(
     const t = g.tasks.get(name) as MTask;
     const st = observed.get(name);
     if (st === undefined || !DONE.has(st)) continue; // failed, cannot-run, skipped: nothing cached
+    if (runsEveryTime(t)) continue; // never cached
     cache.keys.add(keyed.keys.get(name) as string);
     for (const o of t.outputs) {
       for (const s of blobShas(outSnap(ref, o.path))) {

@@ -110,7 +110,7 @@ test("a tag nobody uses removes nothing, says so and exits 2, even next to a rea
   }
 });
 
-test("with nothing selected clean removes every recorded output; sources and undeclared directories stay", () => {
+test("with nothing selected clean removes every recorded output and the directories it emptied; sources stay", () => {
   const dir = cProjectWithTestLog();
   try {
     assert.equal(buildJson(["all", "test"], { cwd: dir }).code, 0);
@@ -118,7 +118,8 @@ test("with nothing selected clean removes every recorded output; sources and und
     const r = flow(["clean"], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(removedBetween(before, snapshot(dir)), ["build/app", "build/greet.o", "build/main.o", "build/test.log", "build/words.o"]);
-    assert.ok(existsSync(join(dir, "build")), "build/ is no declared output directory: it stays, empty");
+    assert.ok(!existsSync(join(dir, "build")), "build/ held only outputs and no rule names it: emptied, it goes too");
+    assert.match(r.stdout, /^ {2}removed {6}build\/$/m);
     const again = flow(["clean"], { cwd: dir });
     assert.equal(again.stdout, "flow: clean: nothing to remove\n");
     const next = buildJson(["all", "test"], { cwd: dir });

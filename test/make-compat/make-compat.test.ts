@@ -3,14 +3,24 @@
 // files, byte for byte, with the same modes.
 //
 // A case is a directory with a Makefile and its sources, plus optionally:
-//   ARGS  one line of words given to both (goals, VAR=value)
-//   ENV   KEY=VALUE lines added to both environments
+//   ARGS   one line of words given to both (goals, VAR=value, flags)
+//   ENV    KEY=VALUE lines added to both environments
+//   AGAIN  task names (one a line) that flow's second build runs although
+//          they are not phony (a case built with -B); default none
+//   EDIT   lines `append PATH TEXT`, `write PATH TEXT`, `rm PATH`, applied to
+//          both copies after the second build; then both build a third time
+//   RERUN  the non-phony tasks flow's third build must run (after EDIT),
+//          one a line, exactly
+// Every case is built twice by each: the second build must leave the same
+// files as make's, and flow (with --json) may run or restore only phony
+// tasks (and those in AGAIN) then: make's "nothing to be done".
+// These files are not copied into the build directories.
 // Recipes must be deterministic, and give the same result whether each line
 // runs in its own shell (make) or the whole recipe runs as one `sh -e`
 // script (flow): see "Differences from GNU Make" in docs/flowfile.md.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { describe, test } from "node:test";
@@ -45,6 +55,29 @@ interface CaseSpec {
   readonly dir: string;
   readonly args: string[];
   readonly env: Record<string, string>;
+  readonly again: string[];
+  readonly edits: Edit[];
+  readonly rerun: string[];
+}
+
+type Edit = { readonly op: "append" | "write"; readonly path: string; readonly text: string } | { readonly op: "rm"; readonly path: string };
+
+/** The case's control files: never copied into a build directory. */
+const CONTROL_FILES = /[/\\](ARGS|ENV|AGAIN|EDIT|RERUN)$/;
+
+/** Non-empty lines of a control file; [] when it does not exist. */
+function lines(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "") : [];
+}
+
+function parseEdits(file: string): Edit[] {
+  return lines(file).map((line) => {
+    const m = /^(append|write|rm)\s+(\S+)(?:\s(.*))?$/.exec(line);
+    if (!m) throw new Error(`${file}: cannot read edit line: ${line}`);
+    const [, op, path, text] = m as unknown as [string, "append" | "write" | "rm", string, string | undefined];
+    if (op === "rm") return { op, path };
+    return { op, path, text: text ?? "" };
+  });
 }
 
 function loadCases(): CaseSpec[] {
@@ -64,7 +97,7 @@ function loadCases(): CaseSpec[] {
           if (m) env[m[1] as string] = m[2] as string;
         }
       }
-      return { name, dir, args, env };
+      return { name, dir, args, env, again: lines(join(dir, "AGAIN")), edits: parseEdits(join(dir, "EDIT")), rerun: lines(join(dir, "RERUN")) };
     });
 }
 
@@ -74,18 +107,73 @@ function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+interface Ran {
+  readonly code: number | null;
+  /** stdout and stderr as they came. */
+  readonly out: string;
+  /** stdout alone (flow's --json document). */
+  readonly stdout: string;
+}
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Ran> {
   return new Promise((resolvePromise) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      stdout += d.toString();
+    });
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolvePromise({ code, out });
+      resolvePromise({ code, out, stdout });
     });
   });
+}
+
+/** Applies a case's EDIT lines to one copy; never through a link (lstat first). */
+function applyEdits(dir: string, edits: readonly Edit[]): void {
+  for (const e of edits) {
+    const p = join(dir, e.path);
+    if (relative(dir, p).startsWith("..")) throw new Error(`EDIT path ${e.path} is outside the case`);
+    const st = existsSync(p) ? lstatSync(p) : undefined;
+    if (st?.isSymbolicLink()) throw new Error(`EDIT path ${e.path} is a link: not followed`);
+    if (e.op === "rm") rmSync(p, { force: true });
+    else if (e.op === "append") appendFileSync(p, `${e.text}\n`);
+    else writeFileSync(p, `${e.text}\n`);
+  }
+}
+
+/** The files of both copies, compared; the differences, one entry per path. */
+function compareCopies(byMake: string, byFlow: string): { diffs: string[]; size: number } {
+  const want = snapshot(byMake);
+  const got = snapshot(byFlow);
+  const diffs: string[] = [];
+  for (const [p, v] of want) if (got.get(p) !== v) diffs.push(`${p}:\n    make: ${v}\n    flow: ${got.get(p) ?? "(missing)"}`);
+  for (const [p, v] of got) if (!want.has(p)) diffs.push(`${p}:\n    make: (missing)\n    flow: ${v}`);
+  return { diffs, size: want.size };
+}
+
+interface JsonTask {
+  readonly name: string;
+  readonly status: string;
+  readonly phony?: boolean;
+}
+
+/** The non-phony tasks a `flow build --json` ran or restored (work done), sorted. */
+function workDone(f: Ran): string[] {
+  let doc: { tasks?: JsonTask[] };
+  try {
+    doc = JSON.parse(f.stdout) as { tasks?: JsonTask[] };
+  } catch {
+    throw new Error(`flow build --json printed no JSON document:\n${f.out}`);
+  }
+  return (doc.tasks ?? [])
+    .filter((t) => (t.status === "ran" || t.status === "restored") && t.phony !== true)
+    .map((t) => t.name)
+    .sort();
 }
 
 /** Every file, directory and link under `dir` (but flow's .flow/), with mode and content. */
@@ -127,21 +215,29 @@ describe("make-compat: GNU make and flow build make the same files", { concurren
       try {
         const byMake = join(tmp, "make");
         const byFlow = join(tmp, "flow");
-        for (const d of [byMake, byFlow]) cpSync(c.dir, d, { recursive: true, filter: (src) => !/[/\\](ARGS|ENV)$/.test(src) });
+        for (const d of [byMake, byFlow]) cpSync(c.dir, d, { recursive: true, filter: (src) => !CONTROL_FILES.test(src) });
         const env = baseEnv(c.env);
-        const [m, f] = await Promise.all([
-          run("make", ["-s", ...c.args], byMake, env),
-          run(process.execPath, ["--no-concurrent-recompilation", flowBin, "build", "-j", "2", ...c.args], byFlow, env),
-        ]);
-        assert.equal(m.code, 0, `make failed:\n${m.out}`);
-        assert.equal(f.code, 0, `flow build failed:\n${f.out}`);
-        const want = snapshot(byMake);
-        const got = snapshot(byFlow);
-        const diffs: string[] = [];
-        for (const [p, v] of want) if (got.get(p) !== v) diffs.push(`${p}:\n    make: ${v}\n    flow: ${got.get(p) ?? "(missing)"}`);
-        for (const [p, v] of got) if (!want.has(p)) diffs.push(`${p}:\n    make: (missing)\n    flow: ${v}`);
-        assert.equal(diffs.length, 0, `files differ:\n  ${diffs.join("\n  ")}\nflow's output:\n${f.out}`);
-        assert.ok(want.size > 0);
+        const build = async (step: string, json: boolean): Promise<Ran> => {
+          const [m, f] = await Promise.all([
+            run("make", ["-s", ...c.args], byMake, env),
+            run(process.execPath, ["--no-concurrent-recompilation", flowBin, "build", "-j", "2", ...(json ? ["--json"] : []), ...c.args], byFlow, env),
+          ]);
+          assert.equal(m.code, 0, `${step}: make failed:\n${m.out}`);
+          assert.equal(f.code, 0, `${step}: flow build failed:\n${f.out}`);
+          const { diffs, size } = compareCopies(byMake, byFlow);
+          assert.equal(diffs.length, 0, `${step}: files differ:\n  ${diffs.join("\n  ")}\nflow's output:\n${f.out}`);
+          assert.ok(size > 0);
+          return f;
+        };
+        await build("first build", false);
+        // make's "Nothing to be done": only phony tasks (which run every time) may run again.
+        const second = workDone(await build("second build", true));
+        assert.deepEqual(second, [...c.again].sort(), `second build ran ${second.join(", ") || "nothing"}; expected ${c.again.join(", ") || "nothing"} (non-phony tasks)`);
+        if (c.edits.length > 0) {
+          for (const d of [byMake, byFlow]) applyEdits(d, c.edits);
+          const third = workDone(await build("build after EDIT", true));
+          assert.deepEqual(third, [...c.rerun].sort(), `build after EDIT ran ${third.join(", ") || "nothing"}; RERUN lists ${c.rerun.join(", ") || "nothing"} (non-phony tasks)`);
+        }
       } finally {
         rmSync(tmp, { recursive: true, force: true });
       }

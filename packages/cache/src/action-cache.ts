@@ -19,6 +19,8 @@ export interface CacheHit {
   readonly outputs: readonly OutputEntry[];
   /** The canonical text the entry was stored with; untrusted (it comes from disk or the network). */
   readonly canonical: unknown;
+  /** The blob holding the run's log, when it printed anything. */
+  readonly log?: ContentHash;
 }
 
 export interface CacheEntry {

@@ -58,7 +58,7 @@ export class TieredCache implements ActionCache {
           await this.release(tier, key);
         }
       }
-      return { outputs: record.outputs, canonical: record.ingredients };
+      return record.log === undefined ? { outputs: record.outputs, canonical: record.ingredients } : { outputs: record.outputs, canonical: record.ingredients, log: record.log };
     }
     return undefined;
   }

@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
   listenForInterrupts();
   // lmdb-js's unreachable commit promises (a full disk, a damaged page) are
   // routed to the open cache by @flow/cache's commit guard (lmdb-commit-guard.ts).
-  const cli = new Cli({ binaryLabel: "flow", binaryName: "flow", binaryVersion: "0.1.0" });
+  const cli = new FlowCli({ binaryLabel: "flow", binaryName: "flow", binaryVersion: "0.1.0" });
   const args = makeStyleArgs(argv);
   for (const c of await commandsFor(args)) cli.register(c);
   cli.register(Builtins.HelpCommand);
@@ -52,6 +52,44 @@ export async function main(argv: string[]): Promise<number> {
   }
   const code = await cli.run(command, Cli.defaultContext);
   return code;
+}
+
+/** What an option's value is, in help: `-C,--directory DIR`, not clipanion's `#0`. */
+const PLACEHOLDERS: Readonly<Record<string, string>> = {
+  "--directory": "DIR",
+  "--file": "FILE",
+  "--cache-dir": "DIR",
+  "--jobs": "N",
+  "--load-average": "N",
+  "--tag": "T",
+  "--remote-url": "URL",
+  "--remote-team": "TEAM",
+  "--plan": "FORMAT",
+  "--width": "N",
+  "--max-size": "SIZE",
+  "--keep": "N",
+};
+
+/**
+ * clipanion's help, with names for values: an option's `#0` becomes DIR,
+ * FILE, N..., and a command's trailing `...` says what the words are
+ * (targets and VAR=value).
+ */
+class FlowCli extends Cli {
+  override usage(...args: Parameters<InstanceType<typeof Cli>["usage"]>): string {
+    return readableUsage(super.usage(...args));
+  }
+}
+
+export function readableUsage(text: string): string {
+  return text
+    .replace(/(--[a-z-]+) #0( *)/g, (_m, name: string, pad: string) => {
+      const value = PLACEHOLDERS[name] ?? name.slice(2).toUpperCase();
+      // The option list pads each name to one column: give back what the longer name took.
+      return `${name} ${value}${pad.length > 0 ? " ".repeat(Math.max(1, pad.length - (value.length - 2))) : ""}`;
+    })
+    // eslint-disable-next-line no-control-regex -- clipanion colours its help with ANSI escapes
+    .replace(/ \.\.\.((?:\x1b\[[0-9;]*m)*)$/gm, " [TARGET...] [VAR=value...]$1");
 }
 
 /**

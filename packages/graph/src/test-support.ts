@@ -162,6 +162,7 @@ export function mkTask(id: number, name: string, deps: readonly number[] = [], e
     recipe: `make ${name}`,
     phony: false,
     always: false,
+    cached: false,
     tags: [],
     env: [],
     exported: [],

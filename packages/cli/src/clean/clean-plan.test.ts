@@ -32,7 +32,7 @@ test("paths that are not canonical and relative are never removed, whatever the 
     undefined,
     false,
   );
-  assert.deepEqual(plan.remove.map((r) => r.path), ["build/x"]);
+  assert.deepEqual(plan.remove.map((r) => r.path), ["build/x", "build"], "build/ held only build/x: emptied, it goes too");
   assert.deepEqual(plan.kept.map((k) => [k.path, k.reason]), [["/etc/passwd", "unsafe-path"], ["../outside", "unsafe-path"]]);
 });
 
@@ -79,4 +79,30 @@ test("removal re-checks each path: a parent turned into a symlink after planning
   assert.equal(readFileSync(join(outside, "f"), "utf8"), "precious");
   assert.ok(existsSync(join(root, "out")));
   assert.throws(() => disk.abs("../x"), /outside the root/);
+});
+
+test("directories emptied by the removals go too, deepest first, unless the Flowfile names them or they are links", () => {
+  const disk = fakeDisk({
+    build: "dir",
+    "build/obj": "dir",
+    "build/obj/a.o": "file",
+    "build/app": "file",
+    keep: "dir",
+    "keep/x": "file",
+    linked: "symlink",
+    mixed: "dir",
+    "mixed/out": "file",
+    "mixed/source.c": "file",
+  });
+  const recs = [
+    rec("app", [{ path: "build/app", isDir: false }], [file("build/app")]),
+    rec("a.o", [{ path: "build/obj/a.o", isDir: false }], [file("build/obj/a.o")]),
+    rec("x", [{ path: "keep/x", isDir: false }], [file("keep/x")]),
+    rec("out", [{ path: "mixed/out", isDir: false }], [file("mixed/out")]),
+  ];
+  const plan = planClean(recs, disk, undefined, false, new Set(["keep"]));
+  assert.deepEqual(plan.remove.map((r) => `${r.kind}:${r.path}`), ["file:build/obj/a.o", "file:build/app", "file:mixed/out", "file:keep/x", "dir:build/obj", "dir:build"]);
+  assert.equal(plan.remove.find((r) => r.path === "build")?.task, "a.o");
+  // Without the name, keep/ is emptied like build/.
+  assert.ok(planClean(recs, disk, undefined, false).remove.some((r) => r.path === "keep"));
 });

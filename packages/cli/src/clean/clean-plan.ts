@@ -15,7 +15,12 @@
 //   first, with rmdir, never a recursive delete, so a file flow did not
 //   record survives (and keeps its directory);
 // - a file tracked by git is removed only when its own path is a declared
-//   output (not merely inside a declared directory).
+//   output (not merely inside a declared directory);
+// - a directory that held only what is removed (`build/` once its objects
+//   are gone) is removed too, up to the root, as make's `rm -rf build` would
+//   leave things, unless the Flowfile names it (a target, such as the
+//   order-only `build:` that makes it, or a declared output): it is lstat'ed
+//   and listed like the rest, and a link is never one.
 // Whatever breaks a rule is listed as kept, with the reason.
 import { posix } from "node:path";
 import { comparePaths, isSafeRelativePath, type OutputEntry } from "@flow/cache";
@@ -67,7 +72,18 @@ export interface CleanPlan {
   readonly cacheEntries: readonly { readonly task: string; readonly key: string }[];
 }
 
-export function planClean(records: readonly TaskRecord[], disk: CleanDisk, tracked: ReadonlySet<string> | undefined, withCache: boolean): CleanPlan {
+/**
+ * `keep`: paths the Flowfile names (every task's name and declared outputs,
+ * of the whole graph): a directory among them is never removed for being
+ * emptied.
+ */
+export function planClean(
+  records: readonly TaskRecord[],
+  disk: CleanDisk,
+  tracked: ReadonlySet<string> | undefined,
+  withCache: boolean,
+  keep: ReadonlySet<string> = new Set(),
+): CleanPlan {
   const files: Removal[] = [];
   const dirs: Removal[] = [];
   const kept: Kept[] = [];
@@ -117,7 +133,8 @@ export function planClean(records: readonly TaskRecord[], disk: CleanDisk, track
     }
     for (const [link, count] of belowLink) kept.push({ path: link, reason: "through-symlink", task: task.name, count });
   }
-  return { remove: [...files, ...emptiedDirs(dirs, files, disk, kept)], kept, unrecorded, cacheEntries };
+  const remove = [...files, ...emptiedDirs(dirs, files, disk, kept)];
+  return { remove: [...remove, ...emptiedParents(remove, disk, keep)], kept, unrecorded, cacheEntries };
 }
 
 /** Canonical, relative, inside: what the record decoder promises, checked again here (and again before each removal). */
@@ -155,6 +172,30 @@ function emptiedDirs(dirs: readonly Removal[], files: readonly Removal[], disk: 
       out.push(d);
     } else {
       kept.push({ path: d.path, reason: "not-empty", task: d.task });
+    }
+  }
+  return out;
+}
+
+/**
+ * The directories above what is removed that hold nothing else (deepest
+ * first, so `out/a/` empties `out/`), except those the Flowfile names; each
+ * is credited to the task whose output emptied it.
+ */
+function emptiedParents(remove: readonly Removal[], disk: CleanDisk, keep: ReadonlySet<string>): Removal[] {
+  const gone = new Set(remove.map((r) => r.path));
+  const above = new Map<string, string>();
+  for (const r of remove) {
+    for (let d = posix.dirname(r.path); d !== "." && d !== "/" && !above.has(d); d = posix.dirname(d)) above.set(d, r.task);
+  }
+  const out: Removal[] = [];
+  for (const d of [...above.keys()].sort((a, b) => depth(b) - depth(a) || comparePaths(a, b))) {
+    if (gone.has(d) || keep.has(d) || d === ".flow" || !isCanonical(d)) continue;
+    // lstat: a link (or anything but a real directory) is never removed for being "emptied".
+    if (disk.kind(d) !== "dir" || parentProblem(d, disk) !== undefined) continue;
+    if (disk.list(d).every((name) => gone.has(`${d}/${name}`))) {
+      gone.add(d);
+      out.push({ path: d, kind: "dir", task: above.get(d) as string });
     }
   }
   return out;

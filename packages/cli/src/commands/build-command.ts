@@ -1,7 +1,9 @@
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
+import { parseMakeflags } from "./makeflags.js";
+import { planOnly } from "./plan-only.js";
 import { Command, Option } from "./clipanion.js";
 import { RemoteCommand } from "./remote-command.js";
-import { formatDiagnostic, selectTasks, type BuildEvent, type Task, type TaskResult } from "@flow/graph";
+import { formatDiagnostic, selectTasks, type BuildEvent, type Task, type TaskGraph, type TaskResult } from "@flow/graph";
 import { afterBuild } from "../run/cache-upkeep.js";
 import { unknownTagMessage } from "./tag-message.js";
 import { includeBuilder, type IncludeTaskResult } from "../run/include-builder.js";
@@ -35,9 +37,15 @@ export class BuildCommand extends RemoteCommand {
     ],
   });
 
-  jobs = Option.String("-j,--jobs", { description: "Run at most N tasks at once (default: number of cores)" });
+  jobs = Option.String("-j,--jobs", { description: "Run at most N tasks at once (default: number of cores; -j alone: no limit)" });
+  loadAverage = Option.String("-l,--load-average", { description: "Start no new task while the load average is at or above N (one task still runs)" });
   keepGoing = Option.Boolean("-k,--keep-going", false, { description: "Go on with everything that does not depend on a failure" });
-  force = Option.Boolean("--force", false, { description: "Rerun the selected tasks even when cached" });
+  force = Option.Boolean("-B,--always-make,--force", false, { description: "Rerun the selected tasks even when cached" });
+  dryRun = Option.Boolean("-n,--dry-run,--just-print", false, { description: "Print the recipes that would run, expanded; run nothing" });
+  question = Option.Boolean("-q,--question", false, { description: "Run nothing, print nothing: exit 0 if nothing would run, else 1" });
+  silent = Option.Boolean("-s,--silent,--quiet", false, { description: "No line per task and no summary (failures, warnings and phony output still show)" });
+  ignoreErrors = Option.Boolean("-i,--ignore-errors", false, { description: "Ignore recipes' failing commands (each recipe runs with set +e)" });
+  environmentOverrides = Option.Boolean("-e,--environment-overrides", false, { description: "Environment values beat the Flowfile's assignments" });
   json = Option.Boolean("--json", false, { description: "Print the summary as one JSON document on stdout" });
   verbose = Option.Boolean("-v,--verbose", false, { description: "Also list tasks that were up to date" });
   explain = Option.Boolean("--explain", false, { description: "Say why each task that runs runs, one line each (see flow explain)" });
@@ -50,10 +58,27 @@ export class BuildCommand extends RemoteCommand {
 
   override async execute(): Promise<number> {
     const err = this.context.stderr;
+    // make's flags from an outer make (or the user's environment); the command line's win.
+    const mf = parseMakeflags(process.env["MAKEFLAGS"]);
+    const flag = (given: boolean, letter: string) => given || mf.letters.has(letter);
+    const keepGoing = flag(this.keepGoing, "k");
+    const force = flag(this.force, "B");
+    const dryRun = flag(this.dryRun, "n");
+    const question = flag(this.question, "q");
+    const silent = flag(this.silent, "s");
+    const ignoreErrors = flag(this.ignoreErrors, "i");
+    const environmentOverrides = flag(this.environmentOverrides, "e");
     // Validated here rather than with typanion: importing typanion as ESM costs ~200 ms of start-up.
-    const jobs = this.jobs === undefined ? availableParallelism() : /^[0-9]+$/.test(this.jobs) ? Number(this.jobs) : NaN;
-    if (!Number.isInteger(jobs) || jobs < 1) {
-      err.write(`flow: -j needs a whole number of at least 1, got ${this.jobs}\n`);
+    const jobsText = this.jobs ?? (mf.jobs === undefined ? undefined : String(mf.jobs));
+    const jobs = jobsText === undefined ? availableParallelism() : jobsText === "unlimited" ? Infinity : /^[0-9]+$/.test(jobsText) ? Number(jobsText) : NaN;
+    if (!(jobs === Infinity || (Number.isInteger(jobs) && jobs >= 1))) {
+      err.write(`flow: -j needs a whole number of at least 1 (or nothing: no limit), got ${jobsText}\n`);
+      return EXIT.usage;
+    }
+    const loadText = this.loadAverage ?? (mf.loadAverage === undefined ? undefined : String(mf.loadAverage));
+    const maxLoad = loadText === undefined || loadText === "unlimited" ? undefined : /^[0-9]+(\.[0-9]+)?$|^\.[0-9]+$/.test(loadText) ? Number(loadText) : NaN;
+    if (maxLoad !== undefined && Number.isNaN(maxLoad)) {
+      err.write(`flow: -l needs a number (a load average, e.g. 2.5), got ${loadText}\n`);
       return EXIT.usage;
     }
     const remote = this.remoteSetup();
@@ -66,8 +91,14 @@ export class BuildCommand extends RemoteCommand {
       err.write("flow: cache warm needs a remote cache: set FLOW_REMOTE_URL (or --remote-url) and FLOW_REMOTE_TOKEN\n");
       return EXIT.usage;
     }
+    if (dryRun || question) {
+      return planOnly(
+        { cwd: process.cwd(), ...(this.dir !== undefined ? { dir: this.dir } : {}), ...(this.file !== undefined ? { file: this.file } : {}), words: this.words, env: process.env, environmentOverrides },
+        { cacheDir: this.cacheDir, tags: this.tags, force, mode: question ? "question" : "dry-run", json: this.json, out: this.context.stdout, err },
+      );
+    }
     const progress = this.json ? err : this.context.stdout;
-    const renderer = new TextRenderer(progress, process.cwd(), this.verbose);
+    const renderer = new TextRenderer(progress, process.cwd(), this.verbose, silent);
     // Included files that a rule makes are built first, then the Flowfile is read again (see load-project.ts).
     const includeTasks: IncludeTaskResult[] = [];
     const includes = includeBuilder({
@@ -88,6 +119,7 @@ export class BuildCommand extends RemoteCommand {
         ...(this.file !== undefined ? { file: this.file } : {}),
         words: this.words,
         env: process.env,
+        environmentOverrides,
       },
       includes,
     );
@@ -95,7 +127,8 @@ export class BuildCommand extends RemoteCommand {
       if (project.error.diagnostic) err.write(`${formatDiagnostic(project.error.diagnostic)}\n`);
       return project.error.exitCode ?? EXIT.usage;
     }
-    const { root, graph } = project.value;
+    const { root } = project.value;
+    const graph = ignoreErrors ? ignoringErrors(project.value.graph) : project.value.graph;
     const selection = selectTasks(graph, { targetsGiven: project.value.targets.length > 0, tags: this.tags });
     if (selection.unknownTags.length > 0) {
       err.write(`${unknownTagMessage(graph, selection.unknownTags)}; nothing built\n`);
@@ -126,7 +159,15 @@ export class BuildCommand extends RemoteCommand {
     let remoteReport: RemoteReport | undefined;
     let warm: WarmReport | undefined;
     try {
-      outcome = await session.build({ graph, roots: selection.roots, emit, concurrency: jobs, keepGoing: this.keepGoing, force: this.force });
+      outcome = await session.build({
+        graph,
+        roots: selection.roots,
+        emit,
+        concurrency: jobs,
+        keepGoing,
+        force,
+        ...(maxLoad !== undefined ? { mayStart: () => (loadavg()[0] ?? 0) < maxLoad } : {}),
+      });
       if (this.warming && remote.settings !== undefined && !session.interrupted) {
         warm = await warmRemote({ cache: session.cache, hasher: session.hasher, cacheDir: this.cacheDirFor(root), settings: remote.settings, onWarning: (w) => renderer.warning(w) }, graph, outcome);
       }
@@ -149,10 +190,22 @@ export class BuildCommand extends RemoteCommand {
   }
 }
 
+/**
+ * make -i: every recipe runs with `set +e` (a failing command does not stop
+ * it, as each of make's lines would be ignored) and ends with `:` (its
+ * status is success). The recipe text is the key's, so these results are
+ * cached apart from the ones of a build without -i.
+ */
+function ignoringErrors(graph: TaskGraph): TaskGraph {
+  return { ...graph, tasks: graph.tasks.map((t) => (t.recipe === "" ? t : { ...t, recipe: `set +e\n${t.recipe}\n:` })) };
+}
+
 function jsonTask(task: Task, r: TaskResult, why: string | undefined): Record<string, unknown> {
   return {
     name: task.name,
     status: r.status,
+    // Phony tasks run on every build (unless .CACHED): a tool checking "the second build did nothing" skips them.
+    phony: task.phony,
     durationMs: r.durationMs,
     key: r.key ?? null,
     ...(r.reason ? { reason: r.reason } : {}),

@@ -68,6 +68,8 @@ export class CleanCommand extends ProjectCommand {
     }
     const selected = targets.length > 0 || this.tags.length > 0 ? selection.roots : graph.tasks.map((t) => t.id);
     const tasks = selected.map((id) => graph.tasks[id] as Task);
+    // Directories the Flowfile names (targets, declared outputs) stay even when clean empties them.
+    this.named = new Set(graph.tasks.flatMap((t) => [t.name, ...t.outputs.map((o) => o.path)]));
 
     const lock = await lockWorkspace(root, "flow clean", { noWait: this.noWait, err });
     if (lock === undefined) return EXIT.taskFailed;
@@ -84,6 +86,8 @@ export class CleanCommand extends ProjectCommand {
     }
   }
 
+  private named: ReadonlySet<string> = new Set();
+
   /** Under the lock: read the records, plan, then (unless --dry-run) remove and forget. */
   private async clean(root: string, tasks: readonly Task[], cacheDir: string, tracked: ReadonlySet<string> | undefined): Promise<number> {
     const hasher = await createHasher();
@@ -95,7 +99,7 @@ export class CleanCommand extends ProjectCommand {
       : undefined;
     try {
       const disk = new NodeCleanDisk(root);
-      const plan = planClean(await readRecords(tasks, cache, scope), disk, tracked, this.withCache && cache !== undefined);
+      const plan = planClean(await readRecords(tasks, cache, scope), disk, tracked, this.withCache && cache !== undefined, this.named);
       if (this.dryRun) {
         this.report(plan, plan.remove, [], []);
         return EXIT.ok;

@@ -30,6 +30,8 @@ export interface ProjectRequest {
   /** Positional words: targets and `VAR=value` overrides. */
   readonly words: readonly string[];
   readonly env: NodeJS.ProcessEnv;
+  /** `-e`: environment values beat the Flowfile's assignments (make's --environment-overrides). */
+  readonly environmentOverrides?: boolean;
   /** Select every explicit target instead of the default goal when no target is named. */
   readonly allTargets?: boolean;
   /**
@@ -98,7 +100,14 @@ function locate(req: ProjectRequest): Result<Located, Diagnostic> {
 /** One reading of the Flowfile, with a fresh host (so its warnings are this reading's). */
 function read(req: ProjectRequest, at: Located): { host: NodeProjectHost; model: Result<FlowfileModel, Diagnostic> } {
   const host = new NodeProjectHost(at.root, req.env);
-  const model = readFlowfile(host, { file: at.flowfile, overrides: at.overrides, env: req.env, goals: at.targets, missingIncludes: "defer" });
+  const model = readFlowfile(host, {
+    file: at.flowfile,
+    overrides: at.overrides,
+    env: req.env,
+    goals: at.targets,
+    missingIncludes: "defer",
+    ...(req.environmentOverrides === true ? { environmentOverrides: true } : {}),
+  });
   return { host, model };
 }
 

@@ -13,6 +13,8 @@ export function reasonText(r: PlanReason): string {
       return "forced (--force)";
     case "always":
       return "always runs (.ALWAYS)";
+    case "phony":
+      return "phony: runs every time (list it in .CACHED to cache it)";
     case "schema-changed":
       return "flow's key format changed since its last run";
     case "recipe-changed":

@@ -30,6 +30,7 @@ function planOf(specs: readonly Spec[]): { graph: TaskGraph; plan: Plan } {
     recipe: "x",
     phony: false,
     always: false,
+    cached: false,
     tags: [],
     env: [],
     exported: [],

@@ -22,6 +22,8 @@ export class TextRenderer {
     private readonly out: Output,
     private readonly cwd: string,
     private readonly verbose: boolean,
+    /** make's -s: no line per task that ran or was restored, no summary of a build that succeeded. */
+    private readonly silent = false,
   ) {}
 
   handle(e: BuildEvent): void {
@@ -31,6 +33,7 @@ export class TextRenderer {
         return;
       case "task-end":
         this.taskEnd(e.task.name, e.result);
+        if (e.task.phony && e.result.logPath !== undefined && (e.result.status === "ran" || e.result.status === "up-to-date" || e.result.status === "restored")) this.phonyOutput(e.result.logPath);
         return;
       case "warning":
         this.warning(e.warning);
@@ -59,10 +62,10 @@ export class TextRenderer {
     const dur = `${(r.durationMs / 1000).toFixed(2)}s`;
     switch (r.status) {
       case "ran":
-        this.out.write(`  ran       ${name} (${dur})\n`);
+        if (!this.silent) this.out.write(`  ran       ${name} (${dur})\n`);
         return;
       case "restored":
-        this.out.write(`  restored  ${name}\n`);
+        if (!this.silent) this.out.write(`  restored  ${name}\n`);
         return;
       case "up-to-date":
         if (this.verbose) this.out.write(`  fresh     ${name}\n`);
@@ -78,6 +81,22 @@ export class TextRenderer {
         if (this.verbose) this.out.write(`  skipped   ${name}\n`);
         return;
     }
+  }
+
+  /**
+   * What a phony task printed, as it printed it: a phony task is an action
+   * (`help`, `test`, `deploy`), run for its output as much as its effects.
+   * A `.CACHED` one's stored log comes back on a hit (execute-task.ts).
+   */
+  private phonyOutput(logPath: string): void {
+    let text: string;
+    try {
+      text = readFileSync(logPath, "utf8");
+    } catch {
+      return; // the log is gone: nothing to show
+    }
+    if (text === "") return;
+    this.out.write(text.endsWith("\n") ? text : `${text}\n`);
   }
 
   private showLog(name: string, logPath: string): void {
@@ -100,6 +119,7 @@ export class TextRenderer {
   }
 
   private summary(ok: boolean, durationMs: number): void {
+    if (this.silent && ok) return;
     const order: [TaskStatus, string][] = [
       ["ran", "ran"],
       ["restored", "restored"],

@@ -40,6 +40,8 @@ export interface SessionBuild {
   readonly concurrency: number;
   readonly keepGoing: boolean;
   readonly force: boolean;
+  /** `-l N`: whether a new task may start now (the load average is below N). */
+  readonly mayStart?: () => boolean;
 }
 
 export interface BuildSession {
@@ -107,6 +109,7 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
         concurrency: b.concurrency,
         keepGoing: b.keepGoing,
         force: b.force,
+        ...(b.mayStart ? { mayStart: b.mayStart } : {}),
         signal: abort.signal,
         baseEnv,
         env: o.env,

@@ -1,6 +1,6 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { localTier, TieredCache, type CacheTier, type CacheWarning, type FileState, type Hasher, type LocalCache, type OutputEntry } from "@flow/cache";
+import { isContentHash, localTier, TieredCache, type CacheTier, type CacheWarning, type FileState, type Hasher, type LocalCache, type OutputEntry } from "@flow/cache";
 import type { BuildHost, OutputDecl, RestoreResult, SaveResult, Workspace } from "@flow/graph";
 import { absPath } from "../project/node-project-host.js";
 
@@ -91,6 +91,16 @@ export class LocalWorkspace implements Workspace {
 
   restoreOutputs(entries: readonly OutputEntry[]): Promise<RestoreResult> {
     return this.cache.restoreOutputs(this.root, [...entries]);
+  }
+
+  async restoreLog(hash: string, logPath: string): Promise<boolean> {
+    // The hash came from a checked record; one that is not a hash names no blob.
+    const bytes = isContentHash(hash) ? await this.cache.readBlob(hash) : undefined;
+    if (bytes === undefined) return false;
+    // The log directory is flow's own (.flow/logs): a link there was not put by a recipe's output.
+    rmSync(logPath, { force: true });
+    writeFileSync(logPath, bytes);
+    return true;
   }
 
   logPath(taskName: string): string {

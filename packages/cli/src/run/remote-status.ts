@@ -15,7 +15,7 @@ export async function remoteHas(plan: Plan, o: { settings: RemoteSettings; cache
   const asked = new Map<string, number[]>();
   for (const id of plan.order) {
     const p = plan.tasks.get(id) as PlannedTask;
-    if (p.state !== "stale" || p.key === undefined || p.reason?.kind === "always" || p.reason?.kind === "forced") continue;
+    if (p.state !== "stale" || p.key === undefined || p.reason?.kind === "always" || p.reason?.kind === "phony" || p.reason?.kind === "forced") continue;
     asked.set(p.key, [...(asked.get(p.key) ?? []), id]);
   }
   const found = new Set<number>();

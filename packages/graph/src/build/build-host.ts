@@ -29,6 +29,8 @@ export interface Workspace {
   removeOutputs(outputs: readonly OutputDecl[]): void;
   /** Where a task's recipe output goes. */
   logPath(taskName: string): string;
+  /** Writes a cached run's log (a blob of the home tier) to `logPath`; false when the blob is gone. Optional: hosts without logs replay nothing. */
+  restoreLog?(hash: string, logPath: string): Promise<boolean>;
 }
 
 /**

@@ -46,6 +46,8 @@ export interface Decision {
   readonly reason?: PlanReason;
   /** The cache held an entry under the key with other ingredients (a hash collision or a forged record); it was ignored. */
   readonly collision?: true;
+  /** fresh or restore: the blob holding the cached run's log, when it printed something (a `.CACHED` phony task's is replayed). */
+  readonly log?: string;
 }
 
 export type Decided =
@@ -87,6 +89,7 @@ export function decideTask(task: Task, deps: readonly (readonly [Task, DoneTask]
   // A task without a recipe (an aggregate like `all`) does no work; its key stands for its deps.
   if (task.recipe === "") return Promise.resolve(decided("fresh", keyed, ingredients, inputStates, NO_OUTPUTS));
   if (task.always) return Promise.resolve(decided("run", keyed, ingredients, inputStates, NO_OUTPUTS, ALWAYS));
+  if (runsEveryTime(task)) return Promise.resolve(decided("run", keyed, ingredients, inputStates, NO_OUTPUTS, PHONY));
   if (ctx.force) return Promise.resolve(decided("run", keyed, ingredients, inputStates, NO_OUTPUTS, FORCED));
   return consultCache(task, keyed, ingredients, inputStates, ctx.host);
 }
@@ -103,9 +106,9 @@ async function consultCache(task: Task, keyed: Keyed, ingredients: Ingredients, 
   const hit = await host.cache.lookup(keyed.key);
   const collision = hit !== undefined && !recordMatches(hit.canonical, keyed);
   if (hit !== undefined && !collision) {
-    if (ws.outputsMatch(hit.outputs)) return decided("fresh", keyed, ingredients, inputStates, hit.outputs);
+    if (ws.outputsMatch(hit.outputs)) return decided("fresh", keyed, ingredients, inputStates, hit.outputs, undefined, false, hit.log);
     const since = reasonSinceLastRun(keyed.key, ingredients, await host.cache.lastRun(task.name));
-    return decided("restore", keyed, ingredients, inputStates, hit.outputs, since ?? outputsReason(hit.outputs, ws));
+    return decided("restore", keyed, ingredients, inputStates, hit.outputs, since ?? outputsReason(hit.outputs, ws), false, hit.log);
   }
   const since = reasonSinceLastRun(keyed.key, ingredients, await host.cache.lastRun(task.name));
   return decided("run", keyed, ingredients, inputStates, NO_OUTPUTS, since ?? uncachedReason(task, ws), collision);
@@ -113,6 +116,17 @@ async function consultCache(task: Task, keyed: Keyed, ingredients: Ingredients, 
 
 const NO_OUTPUTS: readonly OutputEntry[] = [];
 const ALWAYS: PlanReason = { kind: "always" };
+const PHONY: PlanReason = { kind: "phony" };
+
+/**
+ * A phony task with a recipe and no declared outputs is an action (clean,
+ * deploy, run, print): it runs on every build that selects it, as in Make,
+ * and its result is never cached, unless the Flowfile lists it in `.CACHED`.
+ * A phony task with `.OUTPUTS` is cached by them, like a file task.
+ */
+export function runsEveryTime(task: Task): boolean {
+  return task.phony && !task.cached && task.outputs.length === 0 && task.recipe !== "";
+}
 const FORCED: PlanReason = { kind: "forced" };
 
 /**
@@ -128,6 +142,7 @@ function decided(
   outputs: readonly OutputEntry[],
   reason?: PlanReason,
   collision?: boolean,
+  log?: string,
 ): Decided {
   const decision: Decision = {
     verdict,
@@ -138,6 +153,7 @@ function decided(
     outputs,
     reason,
     collision: collision === true ? true : undefined,
+    log,
   };
   return { ok: true, decision };
 }

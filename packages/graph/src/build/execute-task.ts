@@ -1,6 +1,6 @@
 import { sameFileState } from "@flow/cache";
 import type { BuildHost, TaskRunner } from "./build-host.js";
-import { decideTask, type Decision, type DoneTask } from "./decide-task.js";
+import { decideTask, runsEveryTime, type Decision, type DoneTask } from "./decide-task.js";
 import type { EmitEvent } from "./events.js";
 import type { Task } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
@@ -40,12 +40,14 @@ export async function executeTask(task: Task, deps: readonly (readonly [Task, Do
 
   if (decision.verdict === "fresh") {
     ctx.host.cache.recordLastRun(task.name, key);
-    return { result: { status: "up-to-date", key, durationMs: elapsed() }, outputs: decision.outputs, decision };
+    const logPath = await replayedLog(task, decision, ctx);
+    return { result: { status: "up-to-date", key, durationMs: elapsed(), ...(logPath ? { logPath } : {}) }, outputs: decision.outputs, decision };
   }
   if (decision.verdict === "restore") {
     if (await restore(task, decision, ctx)) {
       ctx.host.cache.recordLastRun(task.name, key);
-      return { result: { status: "restored", key, durationMs: elapsed() }, outputs: decision.outputs, decision };
+      const logPath = await replayedLog(task, decision, ctx);
+      return { result: { status: "restored", key, durationMs: elapsed(), ...(logPath ? { logPath } : {}) }, outputs: decision.outputs, decision };
     }
     // The entry is gone now: deciding again gives the run its reason.
     const again = await decideTask(task, deps, ctx);
@@ -56,6 +58,19 @@ export async function executeTask(task: Task, deps: readonly (readonly [Task, Do
   const ran = await run(task, decision, ctx);
   if ("failed" in ran) return { result: { ...ran.failed, key, durationMs: elapsed() }, outputs: [], decision };
   return { result: { ...ran.done.result, durationMs: elapsed() }, outputs: ran.done.outputs, decision };
+}
+
+/**
+ * A cached phony task (`.CACHED`) is an action whose output is what it is
+ * run for (a test's report): on a hit its stored log is written back to its
+ * log path, for the renderer to show as if it had run. Undefined when there
+ * is nothing to show.
+ */
+async function replayedLog(task: Task, decision: Decision, ctx: ExecuteContext): Promise<string | undefined> {
+  const ws = ctx.host.workspace;
+  if (!task.phony || decision.log === undefined || ws.restoreLog === undefined) return undefined;
+  const logPath = ws.logPath(task.name);
+  return (await ws.restoreLog(decision.log, logPath)) ? logPath : undefined;
 }
 
 /** Writes the recorded outputs back; false (with a warning, the entry dropped) when that fails. */
@@ -129,6 +144,8 @@ async function run(task: Task, decision: Decision, ctx: ExecuteContext): Promise
     const was = decision.inputStates[i];
     return was === undefined || !sameFileState(was, ws.recheckInput(p));
   });
+  // A phony task that runs every time has nothing to cache: its next build runs it again anyway.
+  if (runsEveryTime(task)) return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
   if (changed !== undefined) {
     ctx.emit({ type: "warning", warning: { code: "INPUT_CHANGED_DURING_RUN", message: `'${changed}' changed while '${task.name}' ran; its result is not cached and it will run again` } });
     return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };

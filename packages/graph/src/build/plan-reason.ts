@@ -22,6 +22,8 @@ export type PlanReason =
   | { readonly kind: "forced" }
   /** `.ALWAYS`: never cached. */
   | { readonly kind: "always" }
+  /** A phony task without outputs (and not `.CACHED`): runs every time, as in Make. */
+  | { readonly kind: "phony" }
   /** flow's key format changed since the last run. */
   | { readonly kind: "schema-changed" }
   | { readonly kind: "recipe-changed" }

@@ -17,6 +17,8 @@ export interface BuildRequest {
   readonly keepGoing: boolean;
   /** `--force`: rerun the selected tasks even when cached. */
   readonly force: boolean;
+  /** make's -l: asked before a task starts while another runs; false holds it back (see ScheduleOptions.mayStart). */
+  readonly mayStart?: () => boolean;
   readonly signal: AbortSignal;
   readonly baseEnv: Readonly<Record<string, string>>;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -40,6 +42,7 @@ export async function runBuild(req: BuildRequest): Promise<BuildOutcome> {
     keepGoing: req.keepGoing,
     signal: req.signal,
     emit: req.emit,
+    ...(req.mayStart ? { mayStart: req.mayStart } : {}),
   });
   // Results still being recorded in the background must be durable before the build reports its end.
   await req.host.cache.flush();

@@ -11,7 +11,16 @@ export interface ScheduleOptions {
   readonly keepGoing: boolean;
   readonly signal: AbortSignal;
   readonly emit: EmitEvent;
+  /**
+   * make's -l (load average): asked before a task starts while another is
+   * running; while it says no, the task waits (asked again every
+   * MAY_START_POLL_MS, or as soon as nothing else runs: one task always may).
+   */
+  readonly mayStart?: () => boolean;
 }
+
+/** How often a task held back by `mayStart` asks again (make checks the load once a second at most). */
+const MAY_START_POLL_MS = 200;
 
 /** Runs one task once its dependencies are done; given their results. */
 export type ExecuteFn = (task: Task, deps: readonly (readonly [Task, DoneTask])[]) => Promise<DoneTask>;
@@ -92,13 +101,24 @@ export async function schedule(graph: TaskGraph, selected: readonly number[], ex
   };
 
   const started = new Set<number>();
+  /** Tasks whose exec is under way (the -l gate lets one through when this is 0). */
+  let running = 0;
   const enqueue = (id: number) => {
     void queue.add(async () => {
       if (stopping || opts.signal.aborted) {
         skipRest();
         return;
       }
+      if (opts.mayStart !== undefined) {
+        // Until the gate opens or nothing else runs; an interrupt or a failure stops the wait.
+        while (running > 0 && !opts.mayStart() && !stopping && !opts.signal.aborted) await new Promise((r) => setTimeout(r, MAY_START_POLL_MS));
+        if (stopping || opts.signal.aborted) {
+          skipRest();
+          return;
+        }
+      }
       started.add(id);
+      running++;
       const t = graph.tasks[id] as Task;
       const deps = t.deps.filter((d) => inSel[d]).map((d) => [graph.tasks[d] as Task, done.get(d) as DoneTask] as const);
       let d: DoneTask;
@@ -109,6 +129,7 @@ export async function schedule(graph: TaskGraph, selected: readonly number[], ex
         const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
         d = { result: { status: "failed", reason: "io", message: `internal error: ${message}`, durationMs: 0 }, outputs: [] };
       }
+      running--;
       finish(id, d);
       if (stopping || opts.signal.aborted) skipRest();
     });

@@ -120,6 +120,7 @@ class GraphBuilder {
   private readonly dirOwners: { dir: string; target: string }[] = [];
   private readonly phony = new Set<string>();
   private readonly always = new Set<string>();
+  private readonly cachedPhony = new Set<string>();
   private readonly canMakeMemo = new Map<string, boolean>();
   private searchSteps = 0;
   private readonly normMemo = new Map<string, Normalized>();
@@ -217,7 +218,7 @@ class GraphBuilder {
     for (const rule of this.model.rules) {
       const first = rule.targets[0]?.text ?? "";
       if (SPECIAL.test(first)) {
-        const set = first === ".PHONY" ? this.phony : first === ".ALWAYS" ? this.always : undefined;
+        const set = first === ".PHONY" ? this.phony : first === ".ALWAYS" ? this.always : first === ".CACHED" ? this.cachedPhony : undefined;
         if (set) {
           for (const p of rule.prereqs) {
             const n = this.norm(p.text, p.loc, "target");
@@ -653,6 +654,7 @@ class GraphBuilder {
       recipe,
       phony: src.targets.every((t) => this.phony.has(t)),
       always: src.targets.some((t) => this.always.has(t)),
+      cached: src.targets.some((t) => this.cachedPhony.has(t)),
       tags: attrs.tags,
       env: attrs.env,
       exported,

@@ -25,6 +25,12 @@ export interface Task {
   readonly phony: boolean;
   /** `.ALWAYS`: never cached, runs on every build that selects it. */
   readonly always: boolean;
+  /**
+   * `.CACHED`: a phony task whose result may be cached (a `test` or `lint`
+   * that reruns only when what it reads changed); its log is replayed on a
+   * hit. Without it a phony task without outputs runs every time, as in Make.
+   */
+  readonly cached: boolean;
   readonly tags: readonly string[];
   /** `.ENV` names, sorted: their values join the key and are passed to the recipe. */
   readonly env: readonly string[];

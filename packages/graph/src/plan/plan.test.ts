@@ -10,6 +10,7 @@ import { contentHash, FakeRunner, graphOk, MemoryBuildHost, mkGraph, ROOT, write
 // A small C-like project: three objects, a link step, an aggregate and a test.
 const FLOWFILE = (cflags = "-O2") => `
 .PHONY: all test
+.CACHED: test
 all: app
 app: lib.o main.o util.o
 \tld -o $@ $^
@@ -221,18 +222,37 @@ describe("planBuild", () => {
     assert.deepEqual(p.withState("waiting"), ["all", "test"]);
   });
 
-  test(".ALWAYS tasks and --force are stale; their dependents wait", async () => {
+  test(".ALWAYS tasks and --force are stale; dependents of one without outputs do not wait (its key is known), the rest do", async () => {
     const g = graphOk(".PHONY: all deploy\n.ALWAYS: deploy\nall: out notify\nout:\n\tgen\ndeploy: out\n\tpush\nnotify: deploy\n\tsay\n", { goals: ["all"] });
     const host = new MemoryBuildHost();
     const rec = { out: writes({ out: "O" }), deploy: writes({}), notify: writes({ notify: "N" }) };
     await build(g, host, { recipes: rec });
     const p = await plan(g, host);
-    assert.deepEqual(p.states(), { all: "waiting", deploy: "stale", notify: "waiting", out: "fresh" });
+    assert.deepEqual(p.states(), { all: "fresh", deploy: "stale", notify: "fresh", out: "fresh" });
     assert.deepEqual(p.reason("deploy"), { kind: "always" });
+    // The build keeps the plan's promise: deploy runs, notify (keyed by deploy's key) does not.
+    const again = await build(g, host, { recipes: rec });
+    assert.deepEqual(again.ran, ["deploy"]);
     const forced = await plan(g, host, { force: true });
     assert.deepEqual(forced.reason("out"), { kind: "forced" });
     assert.deepEqual(forced.withState("stale"), ["out"]);
     assert.deepEqual(forced.withState("waiting"), ["all", "deploy", "notify"]);
+  });
+
+  test("a phony task without outputs is stale on every plan (it runs every build), unless .CACHED", async () => {
+    const g = graphOk(".PHONY: clean test\n.CACHED: test\nclean:\n\trm\ntest: a.c\n\tcheck\n", { files: ["a.c"], goals: ["clean", "test"] });
+    const host = new MemoryBuildHost({ "a.c": "x" });
+    const rec = { clean: writes({}), test: writes({}) };
+    const first = await build(g, host, { recipes: rec });
+    assert.deepEqual([...first.ran].sort(), ["clean", "test"]);
+    const p = await plan(g, host);
+    assert.deepEqual(p.states(), { clean: "stale", test: "fresh" });
+    assert.deepEqual(p.reason("clean"), { kind: "phony" });
+    assert.equal(planIsNoop(p.plan), false);
+    const second = await build(g, host, { recipes: rec });
+    assert.deepEqual(second.ran, ["clean"]);
+    assert.equal(second.status.get("clean"), "ran");
+    assert.equal(second.status.get("test"), "up-to-date");
   });
 
   test("a missing input: stale (the build will fail it), dependents wait", async () => {

@@ -8,9 +8,12 @@
  *
  *   fresh    verdict fresh: the record exists and the outputs on disk are it
  *   cached   verdict restore: the build restores the outputs, runs nothing
- *   stale    verdict run (no record, `.ALWAYS`, `--force`), or an input is missing
+ *   stale    verdict run (no record, `.ALWAYS`, a phony task, `--force`), or
+ *            an input is missing
  *   waiting  a dependency is stale or waiting, so its key is unknown until
- *            that dependency has run (early cutoff may yet spare it)
+ *            that dependency has run (early cutoff may yet spare it); a
+ *            stale dependency without outputs (a phony task) does not count:
+ *            its dependents' keys take its key, known already
  *
  * A dependency's outputs enter a key through its record, exactly as the
  * build would see them after restoring, so the planner and the build compute
@@ -99,7 +102,9 @@ async function planTask(task: Task, planned: ReadonlyMap<number, PlannedTask>, r
   const base = { id: task.id, layer };
   const deps = task.deps.map((d) => planned.get(d) as PlannedTask);
   // Order-only dependencies only delay a task; they never enter its key or its state.
-  const pending = deps.filter((d) => d.state === "stale" || d.state === "waiting");
+  // A stale dependency without outputs (a phony task that runs every time) hands its
+  // dependents its key, which is known before it runs: they do not wait for it.
+  const pending = deps.filter((d) => d.state === "waiting" || (d.state === "stale" && !keyKnownBeforeRun(graph.tasks[d.id] as Task, d)));
   if (pending.length > 0) return { ...base, state: "waiting", reason: { kind: "waiting-for", names: pending.map((d) => nameOf(graph, d.id)) } };
 
   const done = deps.map((d) => [graph.tasks[d.id] as Task, plannedDone(d)] as const);
@@ -118,11 +123,16 @@ async function planTask(task: Task, planned: ReadonlyMap<number, PlannedTask>, r
   return { ...known, state: STATE_OF[decision.verdict], ...outputs, ...(decision.reason ? { reason: decision.reason } : {}) };
 }
 
+/** A stale task whose dependents' keys need only its own key (it declares no outputs): what the build hands them after it ran. */
+function keyKnownBeforeRun(task: Task, p: PlannedTask): boolean {
+  return task.outputs.length === 0 && p.key !== undefined;
+}
+
 const STATE_OF: Readonly<Record<Verdict, PlanState>> = { fresh: "fresh", restore: "cached", run: "stale" };
 
 /** What a fresh or cached task hands its dependents, as a finished one would in the build. */
 export function plannedDone(p: PlannedTask): DoneTask {
-  return { result: { status: p.state === "fresh" ? "up-to-date" : "restored", key: p.key as string, durationMs: 0 }, outputs: p.outputs ?? [] };
+  return { result: { status: p.state === "fresh" ? "up-to-date" : p.state === "stale" ? "ran" : "restored", key: p.key as string, durationMs: 0 }, outputs: p.outputs ?? [] };
 }
 
 function nameOf(graph: TaskGraph, id: number): string {

@@ -44,6 +44,8 @@ export interface ReadOptions {
   readonly overrides?: ReadonlyMap<string, string>;
   /** The process environment: readable as variables, below the Flowfile's. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** `-e` (make's --environment-overrides): environment values beat the Flowfile's assignments (not `override`). */
+  readonly environmentOverrides?: boolean;
   /** The goals named on the command line: the value of `MAKECMDGOALS`. */
   readonly goals?: readonly string[];
   /**
@@ -57,6 +59,11 @@ export interface ReadOptions {
 }
 
 const MAX_INCLUDE_DEPTH = 32;
+
+/** A value that an ordinary assignment in the Flowfile leaves alone (only `override` replaces it). */
+function beatsFile(origin: Origin): boolean {
+  return origin === "command line" || origin === "override" || origin === "environment override";
+}
 
 /** Special targets whose GNU Make meaning flow does not implement: a warning says so (FLOW019). A Map, so `constructor` is no special target. */
 const UNSUPPORTED_SPECIAL: ReadonlyMap<string, string> = new Map([
@@ -156,6 +163,13 @@ class Reader {
       }
     }
     this.globals = new VariableTable(envTable);
+    if (opts.environmentOverrides === true) {
+      // make -e: the environment's values are set above the Flowfile's, as command-line values are (below those).
+      for (const k of envTable.names()) {
+        const v = envTable.own(k);
+        if (v?.origin === "environment") this.globals.set(k, { ...v, origin: "environment override" });
+      }
+    }
     this.overrides = opts.overrides ?? new Map();
     // Command-line values are recursive in Make: `flow build 'X=$(Y)'` expands Y where X is used.
     for (const [k, v] of this.overrides) this.globals.set(k, { value: v, flavor: "recursive", origin: "command line" });
@@ -480,7 +494,7 @@ class Reader {
     if (undefine) {
       for (const n of splitWords(this.expander.expand(text, this.globals, shifted))) {
         const cur = this.globals.own(n);
-        if (cur && (cur.origin === "command line" || cur.origin === "override") && !override) continue;
+        if (cur && beatsFile(cur.origin) && !override) continue;
         this.globals.remove(n);
         this.exported.delete(n);
       }
@@ -547,7 +561,7 @@ class Reader {
 
   private assign(name: string, op: AssignOp, rawValue: string, origin: TextOrigin, at: SourceLocation, override = false): void {
     const existing = this.globals.own(name);
-    if (existing && (existing.origin === "command line" || existing.origin === "override") && !override) return;
+    if (existing && beatsFile(existing.origin) && !override) return;
     if ((name === "SHELL" && !/^(\/bin\/)?sh$/.test(rawValue.trim())) || name === ".SHELLFLAGS") {
       this.warnOnce(name, warningAt("FLOW019", `setting ${name} has no effect: recipes always run as one '/bin/sh -e -c' script`, at, "write recipes for /bin/sh, or run another interpreter explicitly: bash -c '...'"));
     } else if (name === "VPATH") {

@@ -5,7 +5,7 @@ import type { SourceLocation } from "../diagnostic.js";
  * it at each reference; a simple one (`:=`) was expanded once, when assigned.
  */
 export type Flavor = "recursive" | "simple";
-export type Origin = "default" | "environment" | "file" | "command line" | "override" | "automatic";
+export type Origin = "default" | "environment" | "environment override" | "file" | "command line" | "override" | "automatic";
 
 export interface Variable {
   readonly value: string;

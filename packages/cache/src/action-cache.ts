@@ -19,6 +19,8 @@ export interface CacheHit {
   readonly outputs: readonly OutputEntry[];
   /** The canonical text the entry was stored with; untrusted (it comes from disk or the network). */
   readonly canonical: unknown;
+  /** The run's discovered inputs (ActionRecord.discovered), [path, content hash]; absent when it recorded none. */
+  readonly discovered?: readonly (readonly [string, string])[];
 }
 
 export interface CacheEntry {
@@ -30,6 +32,8 @@ export interface CacheEntry {
   readonly durationMs: number;
   /** The recipe's captured output, stored with the entry when present and not empty. */
   readonly logPath?: string;
+  /** Discovered inputs (ActionRecord.discovered), sorted by path; only for a task with a depfile. */
+  readonly discovered?: readonly (readonly [string, ContentHash])[];
 }
 
 /** A task's last successful run in this checkout. */

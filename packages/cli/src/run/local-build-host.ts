@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { localTier, TieredCache, type CacheTier, type CacheWarning, type FileState, type Hasher, type LocalCache, type OutputEntry } from "@flow/cache";
 import type { BuildHost, OutputDecl, RestoreResult, SaveResult, Workspace } from "@flow/graph";
@@ -91,6 +91,17 @@ export class LocalWorkspace implements Workspace {
 
   restoreOutputs(entries: readonly OutputEntry[]): Promise<RestoreResult> {
     return this.cache.restoreOutputs(this.root, [...entries]);
+  }
+
+  readText(path: string): string | undefined {
+    try {
+      return readFileSync(this.abs(path), "utf8");
+    } catch (err) {
+      // Not there: the recipe wrote no depfile, which records no discovered inputs.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+      throw err;
+    }
   }
 
   logPath(taskName: string): string {

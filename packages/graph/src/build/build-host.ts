@@ -29,6 +29,8 @@ export interface Workspace {
   removeOutputs(outputs: readonly OutputDecl[]): void;
   /** Where a task's recipe output goes. */
   logPath(taskName: string): string;
+  /** The text of a file a recipe wrote beside its outputs (a depfile); undefined when it does not exist or cannot be read. */
+  readText(path: string): string | undefined;
 }
 
 /**

@@ -4,6 +4,7 @@ import { hasGlobChars, isPlainInput, isPlainProjectPath, normalizeProjectPath, t
 import { fail, ok, type Result } from "../result.js";
 import { findCycle, type OutputDecl, type Task, type TaskGraph } from "./task-graph.js";
 import { closestName } from "./closest-name.js";
+import { depfileOfRecipe, projectPath } from "./depfile-name.js";
 import { ruleScope } from "./rule-scope.js";
 import type { Scope } from "../reader/variables.js";
 import { matchPattern, splitWords, substitutePattern } from "../reader/words.js";
@@ -69,10 +70,12 @@ interface TaskAttributes {
   readonly tags: readonly string[];
   readonly env: readonly string[];
   readonly timeoutSec: number | undefined;
+  /** `.DEPFILE`, project-relative. */
+  readonly depfile: string | undefined;
 }
 
 /** The attributes of a task in a Flowfile that sets none, shared by every task. */
-const NO_ATTRS: TaskAttributes = { tags: [], env: [], timeoutSec: undefined };
+const NO_ATTRS: TaskAttributes = { tags: [], env: [], timeoutSec: undefined, depfile: undefined };
 /** The exported variables of a Flowfile that exports none, shared by every task. */
 const NO_EXPORTS: readonly (readonly [string, string])[] = [];
 /** The names of no order-only prerequisites, shared (the scope only reads them). */
@@ -94,11 +97,37 @@ const NAMED = 4;
  */
 export function buildTaskGraph(model: FlowfileModel, opts: GraphOptions): Result<TaskGraph, Diagnostic> {
   try {
-    return new GraphBuilder(model, opts).build();
+    if (model.depfileRules.size === 0) return new GraphBuilder(model, opts).build();
+    return withDepfiles(model, opts);
   } catch (e) {
     if (e instanceof DiagnosticError) return fail(e.diagnostic);
     throw e;
   }
+}
+
+/**
+ * An included file that reads as a compiler's depfile (`-include
+ * $(OBJS:.o=.d)`) and is some task's depfile (its `.DEPFILE`, or what its
+ * `-MMD` writes) is that task's record of what it read, not Flowfile text:
+ * its rules would make every header a prerequisite, changing the task's key
+ * on the build after the first (GNU Make reads them to compare times; flow
+ * checks the recorded discovered inputs instead, see decide-task.ts). So
+ * the graph is built without them. A depfile-shaped file no task claims
+ * (a hand-written or `gcc -MM > .depend` dependency list, or one a rule
+ * makes) is read as rules after all: the graph is built again with it.
+ */
+function withDepfiles(model: FlowfileModel, opts: GraphOptions): Result<TaskGraph, Diagnostic> {
+  const without = (files: Iterable<string>): FlowfileModel => {
+    const drop = new Set<RuleDef>();
+    for (const f of files) for (const r of model.depfileRules.get(f) ?? []) drop.add(r);
+    return { ...model, rules: model.rules.filter((r) => !drop.has(r)) };
+  };
+  const first = new GraphBuilder(without(model.depfileRules.keys()), opts).build();
+  if (!first.ok) return first;
+  const claimed = new Set<string>();
+  for (const t of first.value.tasks) if (t.depfile !== undefined && !first.value.byOutput.has(t.depfile)) claimed.add(t.depfile);
+  if ([...model.depfileRules.keys()].every((f) => claimed.has(f))) return first;
+  return new GraphBuilder(without(claimed), opts).build();
 }
 
 class GraphBuilder {
@@ -208,7 +237,7 @@ class GraphBuilder {
 
   private index(): void {
     for (const vars of this.model.targetVars.values()) for (const v of vars) if (v.name.startsWith(".")) this.attrNames.add(v.name);
-    for (const n of [".TAGS", ".ENV", ".OUTPUTS", ".TIMEOUT"]) if (this.model.globals.lookup(n)) this.attrNames.add(n);
+    for (const n of [".TAGS", ".ENV", ".OUTPUTS", ".TIMEOUT", ".DEPFILE"]) if (this.model.globals.lookup(n)) this.attrNames.add(n);
     this.indexRules();
     this.indexDeclaredOutputs();
   }
@@ -662,6 +691,8 @@ class GraphBuilder {
     // larger to compile, and JSON and deepEqual see no `undefined` field either way.
     if (attrs.timeoutSec !== undefined) (full as { timeoutSec?: number }).timeoutSec = attrs.timeoutSec;
     if (src.pattern !== undefined) (full as { pattern?: string }).pattern = src.pattern;
+    const depfile = attrs.depfile ?? (recipe === "" ? undefined : depfileOfRecipe(recipe, task.name));
+    if (depfile !== undefined) (full as { depfile?: string }).depfile = depfile;
     this.tasks[taskId] = full;
   }
 
@@ -684,7 +715,15 @@ class GraphBuilder {
         throw new DiagnosticError(errorAt("FLOW011", `.TIMEOUT must be a positive number of seconds, got '${timeoutText}'`, attrAt(".TIMEOUT"), "write e.g. 'task: .TIMEOUT := 300'"));
       }
     }
-    return { tags, env, timeoutSec };
+    const depfileText = this.attr(scope, ".DEPFILE", src.rule.loc).trim();
+    let depfile: string | undefined;
+    if (depfileText !== "") {
+      depfile = projectPath(depfileText);
+      if (depfile === undefined || splitWords(depfileText).length !== 1) {
+        throw new DiagnosticError(errorAt("FLOW011", `.DEPFILE names one file inside the project, got '${depfileText}'`, attrAt(".DEPFILE"), "write e.g. 'build/%.o: .DEPFILE = build/$*.d'"));
+      }
+    }
+    return { tags, env, timeoutSec, depfile };
   }
 
   /** `export`ed variables and their values for one task, sorted by name. */

@@ -21,6 +21,8 @@ export interface CacheHit {
   readonly canonical: unknown;
   /** The blob holding the run's log, when it printed anything. */
   readonly log?: ContentHash;
+  /** The run's discovered inputs (ActionRecord.discovered), [path, content hash]; absent when it recorded none. */
+  readonly discovered?: readonly (readonly [string, string])[];
 }
 
 export interface CacheEntry {
@@ -32,6 +34,8 @@ export interface CacheEntry {
   readonly durationMs: number;
   /** The recipe's captured output, stored with the entry when present and not empty. */
   readonly logPath?: string;
+  /** Discovered inputs (ActionRecord.discovered), sorted by path; only for a task with a depfile. */
+  readonly discovered?: readonly (readonly [string, ContentHash])[];
 }
 
 /** A task's last successful run in this checkout. */

@@ -34,6 +34,15 @@ export interface ActionRecord {
   durationMs: number;
   /** The task's captured output, stored as a blob. */
   log?: ContentHash;
+  /**
+   * Discovered inputs: files the run read beyond its declared inputs, as its
+   * depfile listed them (a compiler's `-MMD`), each [project-relative path,
+   * content hash when the run ended], sorted by path. Not part of the key:
+   * the graph package checks them before it trusts the result, and a task
+   * that has a depfile treats a record without this field as unusable.
+   * Absent for a task without a depfile.
+   */
+  discovered?: [string, ContentHash][];
   /** Opaque to this package (the graph package stores the key's canonical text), kept for `flow explain` and collision checks. */
   ingredients: unknown;
   /** ms since epoch (bookkeeping only, never part of a key). */
@@ -57,6 +66,15 @@ export function checkActionRecord(value: unknown): { ok: true; record: ActionRec
   for (const entry of outputs) {
     const problem = outputEntryProblem(entry);
     if (problem !== undefined) return { ok: false, problem };
+  }
+  const { discovered } = value;
+  if (discovered !== undefined) {
+    if (!Array.isArray(discovered)) return { ok: false, problem: "discovered is not an array" };
+    for (const d of discovered as unknown[]) {
+      if (!Array.isArray(d) || d.length !== 2 || typeof d[0] !== "string" || !isSafeRelativePath(d[0]) || !isContentHash(d[1])) {
+        return { ok: false, problem: `a discovered input is not [plain relative path, content hash]: ${JSON.stringify(d)}` };
+      }
+    }
   }
   return { ok: true, record: value as unknown as ActionRecord };
 }

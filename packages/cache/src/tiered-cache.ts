@@ -19,6 +19,7 @@
 import { readFileSync } from "node:fs";
 import type { ActionCache, CacheEntry, CacheHit, CacheTier, HomeTier, LastRun } from "./action-cache.js";
 import type { ActionRecord } from "./action-record.js";
+import type { ContentHash } from "./content-hash.js";
 import { errnoCode, errorMessage, type WarningSink } from "./cache-warning.js";
 import type { Clock } from "./stat-memo.js";
 
@@ -58,7 +59,8 @@ export class TieredCache implements ActionCache {
           await this.release(tier, key);
         }
       }
-      return record.log === undefined ? { outputs: record.outputs, canonical: record.ingredients } : { outputs: record.outputs, canonical: record.ingredients, log: record.log };
+      // One shape for every hit (absent fields undefined): a no-op build makes one per task.
+      return { outputs: record.outputs, canonical: record.ingredients, log: record.log, discovered: record.discovered };
     }
     return undefined;
   }
@@ -103,6 +105,7 @@ export class TieredCache implements ActionCache {
       exitCode: 0,
       durationMs: entry.durationMs,
       ...(log !== undefined ? { log } : {}),
+      ...(entry.discovered !== undefined ? { discovered: entry.discovered.map(([p, h]) => [p, h] as [string, ContentHash]) } : {}),
       // The canonical text, not a parsed copy: a hit is checked with one string comparison.
       ingredients: entry.canonical,
       createdAt: this.opts.clock.now(),

@@ -232,6 +232,10 @@ export class MemoryBuildHost implements BuildHost, Workspace, ActionCache {
     return this.state(p);
   }
 
+  readText(p: string): string | undefined {
+    return this.files.get(p);
+  }
+
   removeOutputs(outputs: readonly OutputDecl[]): void {
     for (const o of outputs) {
       this.removed.push(o.path);
@@ -242,7 +246,8 @@ export class MemoryBuildHost implements BuildHost, Workspace, ActionCache {
 
   async lookup(key: string): Promise<CacheHit | undefined> {
     const r = this.actions.get(key);
-    return r === undefined || r.exitCode !== 0 ? undefined : { outputs: r.outputs, canonical: r.ingredients };
+    if (r === undefined || r.exitCode !== 0) return undefined;
+    return r.discovered === undefined ? { outputs: r.outputs, canonical: r.ingredients } : { outputs: r.outputs, canonical: r.ingredients, discovered: r.discovered };
   }
 
   /** Commits are dropped, as when the cache cannot store them. */
@@ -252,6 +257,7 @@ export class MemoryBuildHost implements BuildHost, Workspace, ActionCache {
   commit(entry: CacheEntry): void {
     if (this.loseCommits) return;
     const record: ActionRecord = { key: entry.key, outputs: [...entry.outputs], exitCode: 0, durationMs: entry.durationMs, ingredients: entry.canonical, createdAt: this.clock };
+    if (entry.discovered !== undefined) record.discovered = entry.discovered.map(([p, h]) => [p, h]);
     this.puts.push(record);
     this.actions.set(record.key, record);
   }

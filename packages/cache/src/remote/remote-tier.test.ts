@@ -32,7 +32,7 @@ async function machine(t: TestContext, remote: Partial<RemoteConfig> & { url: st
 }
 
 /** Builds a task's outputs in `root` and commits them under `key`: a file, a dir with a file and a link, a log. */
-async function buildAndCommit(m: Awaited<ReturnType<typeof machine>>, key: string, content = "hello"): Promise<OutputEntry[]> {
+async function buildAndCommit(m: Awaited<ReturnType<typeof machine>>, key: string, content = "hello", discovered?: [string, ContentHash][]): Promise<OutputEntry[]> {
   mkdirSync(join(m.root, "out/sub"), { recursive: true });
   writeFileSync(join(m.root, "out/a.txt"), content);
   writeFileSync(join(m.root, "out/sub/b.bin"), Buffer.alloc(3 * 1024 * 1024 + 11, 7));
@@ -40,7 +40,7 @@ async function buildAndCommit(m: Awaited<ReturnType<typeof machine>>, key: strin
   writeFileSync(join(m.root, "task.log"), `log of ${key}\n`);
   const saved = await m.local.saveOutputs(m.root, [{ path: "out", isDir: true }]);
   assert.ok(saved.ok && saved.stored);
-  m.cache.commit({ key, canonical: `canonical of ${key}`, outputs: saved.entries, durationMs: 5, logPath: join(m.root, "task.log") });
+  m.cache.commit({ key, canonical: `canonical of ${key}`, outputs: saved.entries, durationMs: 5, logPath: join(m.root, "task.log"), ...(discovered ? { discovered } : {}) });
   await m.cache.flush();
   assert.deepEqual(await m.tier.drain(30_000), { unfinished: 0 });
   return saved.entries;
@@ -90,6 +90,27 @@ describe("RemoteTier against turborepo-remote-cache", () => {
     const staging = readdirSync(join(b.cacheDir, "tmp")).flatMap((d) => readdirSync(join(b.cacheDir, "tmp", d)));
     assert.deepEqual(staging, [], "downloaded blobs are released once home");
     assert.deepEqual([...a.codes(), ...b.codes()], []);
+  });
+
+  test("discovered inputs (a depfile's headers) travel with the record; a record whose discovered path leaves the project is refused", async (t) => {
+    const hasher = await createHasher();
+    const header: [string, ContentHash] = ["include/a.h", hasher.hashBytes("int a;\n")];
+    const a = await machine(t, server);
+    await buildAndCommit(a, "k-disc", "hello", [header]);
+    const b = await machine(t, server);
+    const hit = await b.cache.lookup("k-disc");
+    assert.deepEqual(hit?.discovered, [header]);
+    assert.deepEqual((await b.local.peekAction("k-disc"))?.discovered, [header], "copied home with the record");
+
+    const dir = tempDir(t);
+    const record = { key: "k-disc-bad", outputs: [], exitCode: 0, durationMs: 1, ingredients: "x", createdAt: 1, discovered: [["../../etc/passwd", header[1]]] } as ActionRecord;
+    const path = join(dir, "bad.art");
+    await writeArchive(record, async () => undefined, path, hasher);
+    const res = await fetch(`${server.url}/v8/artifacts/k-disc-bad?slug=${TEAM}`, { method: "PUT", headers: { authorization: `Bearer ${server.token}`, "content-type": "application/octet-stream" }, body: readFileSync(path) });
+    assert.equal(res.status, 200);
+    const m = await machine(t, server);
+    assert.equal(await m.cache.lookup("k-disc-bad"), undefined);
+    assert.deepEqual(m.codes(), ["REMOTE_ARTIFACT_REJECTED"]);
   });
 
   test("a miss is a miss, without warnings; read-only uploads nothing", async (t) => {

@@ -86,6 +86,7 @@ function reasonJson(r: PlanReason): Record<string, unknown> & { kind: PlanReason
   const text = reasonText(r);
   switch (r.kind) {
     case "input-changed":
+    case "discovered-input-changed":
       return { kind: r.kind, text, inputs: r.changes.map((c) => ({ path: c.name, old: c.old, new: c.new })) };
     default:
       return { ...r, text };

@@ -23,6 +23,8 @@ export function reasonText(r: PlanReason): string {
       return `declared outputs changed: ${list([...r.added.map((o) => `+${o}`), ...r.removed.map((o) => `-${o}`)])}`;
     case "input-changed":
       return inputsText(r.changes);
+    case "discovered-input-changed":
+      return r.changes.length === 0 ? "the inputs its depfile lists are not recorded (built without a depfile)" : `discovered ${inputsText(r.changes)}`;
     case "env-changed":
       return `env value changed: ${list(r.names)}`;
     case "variable-changed":
@@ -47,6 +49,7 @@ export function reasonText(r: PlanReason): string {
 }
 
 function inputsText(changes: readonly ValueChange<string>[]): string {
+  // A discovered input is never added: a change whose new value is null is a deleted file.
   const added = changes.every((c) => c.old === null);
   const removed = changes.every((c) => c.new === null);
   const verb = added ? "added" : removed ? "removed" : "changed";

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isContentHash, localTier, TieredCache, type CacheTier, type CacheWarning, type FileState, type Hasher, type LocalCache, type OutputEntry } from "@flow/cache";
 import type { BuildHost, OutputDecl, RestoreResult, SaveResult, Workspace } from "@flow/graph";
@@ -101,6 +101,17 @@ export class LocalWorkspace implements Workspace {
     rmSync(logPath, { force: true });
     writeFileSync(logPath, bytes);
     return true;
+  }
+
+  readText(path: string): string | undefined {
+    try {
+      return readFileSync(this.abs(path), "utf8");
+    } catch (err) {
+      // Not there: the recipe wrote no depfile, which records no discovered inputs.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+      throw err;
+    }
   }
 
   logPath(taskName: string): string {

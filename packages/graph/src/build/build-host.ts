@@ -31,6 +31,8 @@ export interface Workspace {
   logPath(taskName: string): string;
   /** Writes a cached run's log (a blob of the home tier) to `logPath`; false when the blob is gone. Optional: hosts without logs replay nothing. */
   restoreLog?(hash: string, logPath: string): Promise<boolean>;
+  /** The text of a file a recipe wrote beside its outputs (a depfile); undefined when it does not exist or cannot be read. */
+  readText(path: string): string | undefined;
 }
 
 /**

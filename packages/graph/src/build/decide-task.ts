@@ -26,6 +26,7 @@ import type { ActionCache, FileState, OutputEntry } from "@flow/cache";
 import type { Workspace } from "./build-host.js";
 import { depOutputValues, hasLinkOutput, plainOutputValues } from "./link-input.js";
 import { KEY_SCHEMA, keyIngredients, recordMatches, type Ingredients, type Keyed } from "./key.js";
+import { discoveredReason } from "./discovered-inputs.js";
 import { outputsReason, reasonSinceLastRun, uncachedReason, type PlanReason } from "./plan-reason.js";
 import type { Task } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
@@ -42,6 +43,8 @@ export interface Decision {
   readonly inputStates: readonly FileState[];
   /** fresh or restore: the recorded outputs, which dependents' keys see; empty for run. */
   readonly outputs: readonly OutputEntry[];
+  /** fresh or restore of a task with a depfile: the discovered inputs the result was checked against (discovered-inputs.ts). */
+  readonly discovered?: readonly (readonly [string, string])[];
   /** Why the task is not fresh; absent when fresh. */
   readonly reason?: PlanReason;
   /** The cache held an entry under the key with other ingredients (a hash collision or a forged record); it was ignored. */
@@ -106,9 +109,12 @@ async function consultCache(task: Task, keyed: Keyed, ingredients: Ingredients, 
   const hit = await host.cache.lookup(keyed.key);
   const collision = hit !== undefined && !recordMatches(hit.canonical, keyed);
   if (hit !== undefined && !collision) {
-    if (ws.outputsMatch(hit.outputs)) return decided("fresh", keyed, ingredients, inputStates, hit.outputs, undefined, false, hit.log);
+    // A result is only as good as what its recipe read: a task with a depfile checks its discovered inputs.
+    const discovered = task.depfile === undefined ? undefined : discoveredReason(hit.discovered, ws);
+    if (discovered !== undefined) return decided("run", keyed, ingredients, inputStates, NO_OUTPUTS, discovered);
+    if (ws.outputsMatch(hit.outputs)) return decided("fresh", keyed, ingredients, inputStates, hit.outputs, undefined, false, hit.log, hit.discovered);
     const since = reasonSinceLastRun(keyed.key, ingredients, await host.cache.lastRun(task.name));
-    return decided("restore", keyed, ingredients, inputStates, hit.outputs, since ?? outputsReason(hit.outputs, ws), false, hit.log);
+    return decided("restore", keyed, ingredients, inputStates, hit.outputs, since ?? outputsReason(hit.outputs, ws), false, hit.log, hit.discovered);
   }
   const since = reasonSinceLastRun(keyed.key, ingredients, await host.cache.lastRun(task.name));
   return decided("run", keyed, ingredients, inputStates, NO_OUTPUTS, since ?? uncachedReason(task, ws), collision);
@@ -143,6 +149,7 @@ function decided(
   reason?: PlanReason,
   collision?: boolean,
   log?: string,
+  discovered?: readonly (readonly [string, string])[],
 ): Decided {
   const decision: Decision = {
     verdict,
@@ -154,6 +161,7 @@ function decided(
     reason,
     collision: collision === true ? true : undefined,
     log,
+    discovered,
   };
   return { ok: true, decision };
 }

@@ -1,5 +1,6 @@
 import { sameFileState } from "@flow/cache";
 import type { BuildHost, TaskRunner } from "./build-host.js";
+import { recordDiscovered, type Discovered } from "./discovered-inputs.js";
 import { decideTask, runsEveryTime, type Decision, type DoneTask } from "./decide-task.js";
 import type { EmitEvent } from "./events.js";
 import type { Task } from "../graph/task-graph.js";
@@ -93,6 +94,8 @@ async function run(task: Task, decision: Decision, ctx: ExecuteContext): Promise
   const ws = host.workspace;
   const { key } = decision;
   ws.removeOutputs(task.outputs);
+  // A depfile left by an earlier run must not pass for this run's.
+  if (task.depfile !== undefined) ws.removeOutputs([{ path: task.depfile, isDir: false }]);
   const logPath = ws.logPath(task.name);
   const env: Record<string, string> = { ...ctx.baseEnv };
   for (const [n, v] of task.exported) env[n] = v;
@@ -150,7 +153,16 @@ async function run(task: Task, decision: Decision, ctx: ExecuteContext): Promise
     ctx.emit({ type: "warning", warning: { code: "INPUT_CHANGED_DURING_RUN", message: `'${changed}' changed while '${task.name}' ran; its result is not cached and it will run again` } });
     return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
   }
-  host.cache.commit({ key, canonical: decision.canonical, outputs: saved.entries, durationMs, logPath });
+  let discovered: Discovered | undefined;
+  if (task.depfile !== undefined) {
+    const read = recordDiscovered(task, ws.readText(task.depfile), ctx.root.endsWith("/") ? ctx.root : `${ctx.root}/`, ws);
+    if (!read.ok) {
+      ctx.emit({ type: "warning", warning: { code: "INPUT_CHANGED_DURING_RUN", message: `'${read.changed}' changed while '${task.name}' ran; its result is not cached and it will run again` } });
+      return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
+    }
+    discovered = read.discovered;
+  }
+  host.cache.commit({ key, canonical: decision.canonical, outputs: saved.entries, durationMs, logPath, ...(discovered !== undefined ? { discovered } : {}) });
   host.cache.recordLastRun(task.name, key);
   return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
 }

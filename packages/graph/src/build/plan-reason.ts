@@ -29,6 +29,12 @@ export type PlanReason =
   | { readonly kind: "recipe-changed" }
   | { readonly kind: "outputs-declared"; readonly added: readonly string[]; readonly removed: readonly string[] }
   | { readonly kind: "input-changed"; readonly changes: readonly ValueChange<string>[] }
+  /**
+   * A file its depfile listed at its last run (a header) changed or is gone
+   * (new: null), so the recorded result is not trusted (discovered-inputs.ts);
+   * no changes: the record lists none, since it was made without a depfile.
+   */
+  | { readonly kind: "discovered-input-changed"; readonly changes: readonly ValueChange<string>[] }
   | { readonly kind: "env-changed"; readonly names: readonly string[] }
   | { readonly kind: "variable-changed"; readonly names: readonly string[] }
   | { readonly kind: "dependency-changed"; readonly names: readonly string[] }

@@ -39,6 +39,12 @@ export interface Task {
   /** `.TIMEOUT` in seconds. */
   readonly timeoutSec?: number;
   readonly loc: SourceLocation;
+  /**
+   * The depfile its recipe writes (`.DEPFILE`, or `-MD`/`-MMD` in the recipe;
+   * depfile-name.ts): the inputs it lists are recorded with the result and
+   * checked when deciding (decide-task.ts), never part of the key.
+   */
+  readonly depfile?: string;
   /** The pattern rule this task is an instance of (its first target pattern). */
   readonly pattern?: string;
 }

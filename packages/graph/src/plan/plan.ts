@@ -112,6 +112,10 @@ async function planTask(task: Task, planned: ReadonlyMap<number, PlannedTask>, r
   if (!decided.ok) return { ...base, state: "stale", reason: { kind: "input-missing", path: decided.missingInput } };
   const { decision } = decided;
   const known = { ...base, key: decision.key, ingredients: decision.ingredients, decision };
+  // A discovered input (a generated header) that a stale task makes may change before the
+  // build decides this task: until it has run, whether this one runs is not known.
+  const makers = decision.discovered === undefined ? NO_NAMES : pendingMakers(decision.discovered, planned, graph);
+  if (makers.length > 0) return { ...base, state: "waiting", reason: { kind: "waiting-for", names: makers } };
 
   if (task.recipe === "") {
     const cached = deps.filter((d) => d.state === "cached");
@@ -133,6 +137,19 @@ const STATE_OF: Readonly<Record<Verdict, PlanState>> = { fresh: "fresh", restore
 /** What a fresh or cached task hands its dependents, as a finished one would in the build. */
 export function plannedDone(p: PlannedTask): DoneTask {
   return { result: { status: p.state === "fresh" ? "up-to-date" : p.state === "stale" ? "ran" : "restored", key: p.key as string, durationMs: 0 }, outputs: p.outputs ?? [] };
+}
+
+const NO_NAMES: readonly string[] = [];
+
+/** The stale or waiting tasks (in the plan so far) that make one of these discovered inputs. */
+function pendingMakers(discovered: readonly (readonly [string, string])[], planned: ReadonlyMap<number, PlannedTask>, graph: TaskGraph): string[] {
+  const names: string[] = [];
+  for (const [path] of discovered) {
+    const id = graph.byOutput.get(path);
+    const state = id === undefined ? undefined : planned.get(id)?.state;
+    if ((state === "stale" || state === "waiting") && !names.includes(nameOf(graph, id as number))) names.push(nameOf(graph, id as number));
+  }
+  return names;
 }
 
 function nameOf(graph: TaskGraph, id: number): string {

@@ -72,5 +72,11 @@ export interface FlowfileModel {
   readonly files: readonly string[];
   /** Every include directive's files, found or not (generated includes start missing). */
   readonly includes: readonly IncludeRef[];
+  /**
+   * Included files that read as compiler depfiles (`build/a.d` by `-include
+   * $(DEPS)`), with the rules read from them, which are also in `rules`. The
+   * graph drops a file's rules when a task claims it as its depfile.
+   */
+  readonly depfileRules: ReadonlyMap<string, readonly RuleDef[]>;
   readonly expander: Expander;
 }

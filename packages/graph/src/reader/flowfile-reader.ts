@@ -3,6 +3,7 @@ import { DiagnosticError, errorAt, warningAt, type Diagnostic, type SourceLocati
 import type { ExpandHost } from "./expand-host.js";
 import { Expander, topLevelIndex, type ExpanderLimits } from "./expander.js";
 import type { AssignOp, FlowfileModel, IncludeRef, RuleDef, StaticPattern, TargetVar, Word } from "./flowfile-model.js";
+import { parseDepfile } from "./depfile.js";
 import { closest } from "./functions.js";
 import {
   CONDITIONALS,
@@ -139,6 +140,7 @@ class Reader {
   readonly exported = new Set<string>();
   readonly files: string[] = [];
   readonly includes: IncludeRef[] = [];
+  readonly depfileRules = new Map<string, RuleDef[]>();
   private currentRule: RuleDef | undefined;
   /** After a rule line whose targets expanded to nothing: its recipe lines are ignored, as in Make. */
   private noTargets = false;
@@ -191,6 +193,7 @@ class Reader {
       exported: this.exported,
       files: this.files,
       includes: this.includes,
+      depfileRules: this.depfileRules,
       expander: this.expander,
     };
   }
@@ -364,10 +367,15 @@ class Reader {
       const matches = hasGlobChars(name) ? this.host.glob(name, at) : [];
       for (const p of matches.length > 0 ? matches : [name]) {
         const path = normalizeIncludePath(p);
-        const found = this.host.readText(path) !== undefined;
+        const text = this.host.readText(path);
+        const found = text !== undefined;
         this.includes.push({ path, optional, found, loc: at });
         if (!found && (optional || this.deferMissing)) continue;
+        const before = this.rules.length;
         this.readFile(path, at, depth + 1);
+        // A file that reads as a compiler's depfile may be a task's record of what it read:
+        // its rules are kept apart, and the graph drops them if a task claims the file.
+        if (found && text.includes(":") && (parseDepfile(text)?.length ?? 0) > 0) this.depfileRules.set(path, this.rules.slice(before));
       }
     }
   }

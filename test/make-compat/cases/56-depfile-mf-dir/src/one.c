@@ -1,0 +1,2 @@
+#include "one.h"
+int one(void) { return ONE; }

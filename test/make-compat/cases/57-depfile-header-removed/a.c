@@ -1,0 +1,2 @@
+#include "old.h"
+int a(void) { return OLD; }

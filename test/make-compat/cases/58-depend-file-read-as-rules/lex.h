@@ -1,0 +1,2 @@
+#include "tokens.h"
+int lex(const char *s);

@@ -1,0 +1,1 @@
+#define T_NUM 1

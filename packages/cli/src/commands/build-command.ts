@@ -13,6 +13,8 @@ import { EXIT } from "../exit-codes.js";
 import { remoteSummary } from "../render/remote-summary.js";
 import type { RemoteReport } from "../render/remote-summary.js";
 import { warmRemote, warmSummary, type WarmReport } from "../run/cache-warm.js";
+import { recursion, reportToParent, type Recursion } from "../run/recursion.js";
+import type { SubTask } from "../run/sub-make.js";
 
 export class BuildCommand extends RemoteCommand {
   static override paths = [["build"]];
@@ -51,11 +53,14 @@ export class BuildCommand extends RemoteCommand {
   override async execute(): Promise<number> {
     const err = this.context.stderr;
     // Validated here rather than with typanion: importing typanion as ESM costs ~200 ms of start-up.
-    const jobs = this.jobs === undefined ? availableParallelism() : /^[0-9]+$/.test(this.jobs) ? Number(this.jobs) : NaN;
-    if (!Number.isInteger(jobs) || jobs < 1) {
+    const jobsGiven = this.jobs === undefined ? undefined : /^[0-9]+$/.test(this.jobs) ? Number(this.jobs) : NaN;
+    if (jobsGiven !== undefined && (!Number.isInteger(jobsGiven) || jobsGiven < 1)) {
       err.write(`flow: -j needs a whole number of at least 1, got ${this.jobs}\n`);
       return EXIT.usage;
     }
+    // Recursive make: $(MAKE), MAKEFLAGS, MAKELEVEL and the jobserver (recursion.ts).
+    const rec: Recursion = recursion({ env: process.env, jobsGiven, defaultJobs: availableParallelism(), keepGoing: this.keepGoing, words: this.words });
+    const jobs = rec.concurrency;
     const remote = this.remoteSetup();
     if (!remote.ok) {
       err.write(`flow: ${remote.message}\n`);
@@ -68,6 +73,7 @@ export class BuildCommand extends RemoteCommand {
     }
     const progress = this.json ? err : this.context.stdout;
     const renderer = new TextRenderer(progress, process.cwd(), this.verbose);
+    if (rec.warning !== undefined) renderer.warning(rec.warning);
     // Included files that a rule makes are built first, then the Flowfile is read again (see load-project.ts).
     const includeTasks: IncludeTaskResult[] = [];
     const includes = includeBuilder({
@@ -86,8 +92,8 @@ export class BuildCommand extends RemoteCommand {
         cwd: process.cwd(),
         ...(this.dir !== undefined ? { dir: this.dir } : {}),
         ...(this.file !== undefined ? { file: this.file } : {}),
-        words: this.words,
-        env: process.env,
+        words: rec.words,
+        env: rec.readEnv,
       },
       includes,
     );
@@ -96,6 +102,8 @@ export class BuildCommand extends RemoteCommand {
       return project.error.exitCode ?? EXIT.usage;
     }
     const { root, graph } = project.value;
+    /** What the sub-builds each task's recipe ran reported (`$(MAKE)` in a recipe). */
+    const subTasks = new Map<string, SubTask[]>();
     const selection = selectTasks(graph, { targetsGiven: project.value.targets.length > 0, tags: this.tags });
     if (selection.unknownTags.length > 0) {
       err.write(`${unknownTagMessage(graph, selection.unknownTags)}; nothing built\n`);
@@ -110,6 +118,10 @@ export class BuildCommand extends RemoteCommand {
       noWait: this.noWait,
       stat: (p) => project.value.host.takeStat(p),
       logNotes: true,
+      subMake: rec.subMake((task, tasks) => {
+        subTasks.set(task, tasks);
+        renderer.subBuild(task, tasks);
+      }),
       // Warm uploads after the build, itself, so that nothing is uploaded twice and its counts are exact.
       ...(remote.settings ? { remote: this.warming ? { ...remote.settings, config: { ...remote.settings.config, readOnly: true } } : remote.settings } : {}),
     });
@@ -133,13 +145,20 @@ export class BuildCommand extends RemoteCommand {
       if (!session.interrupted) await afterBuild(session.cache, graph, outcome, progress, process.env);
     } finally {
       remoteReport = await session.close();
+      rec.close();
     }
+    if (outcome !== undefined) reportToParent(process.env, root, graph, outcome, subTasks);
     if (remoteReport !== undefined && !this.json && !this.warming) progress.write(remoteSummary(remoteReport));
     if (warm !== undefined && !this.json) progress.write(warmSummary(warm));
     const interrupted = session.interrupted;
     const whyTexts = why?.texts;
     if (this.json) {
-      const tasks = outcome.order.map((id) => jsonTask(graph.tasks[id] as Task, outcome.results.get(id) as TaskResult, whyTexts?.get(id)));
+      const tasks = outcome.order.map((id) => {
+        const task = graph.tasks[id] as Task;
+        const sub = subTasks.get(task.name);
+        // `sub`: the tasks of the sub-builds its recipe ran ($(MAKE)), named from this build's directory.
+        return { ...jsonTask(task, outcome.results.get(id) as TaskResult, whyTexts?.get(id)), ...(sub !== undefined ? { sub } : {}) };
+      });
       // `includes`: the tasks that made generated includes, per round (only when the Flowfile has some).
       const doc = { ok: outcome.ok && !interrupted, tasks, ...(includeTasks.length > 0 ? { includes: includeTasks } : {}), ...(remoteReport ? { remote: remoteReport } : {}), ...(warm ? { warm } : {}) };
       this.context.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);

@@ -95,7 +95,7 @@ function snapshot(dir: string): Map<string, string> {
     for (const e of readdirSync(d).sort()) {
       const p = join(d, e);
       const rel = relative(dir, p);
-      if (rel === ".flow") continue;
+      if (e === ".flow") continue; // flow's state, at the top and in sub-builds' directories ($(MAKE) -C)
       const st = lstatSync(p);
       const mode = (st.mode & 0o7777).toString(8);
       if (st.isSymbolicLink()) out.set(rel, `link ${mode} -> ${readlinkSync(p)}`);

@@ -103,7 +103,7 @@ export function reportToParent(env: NodeJS.ProcessEnv, root: string, graph: Task
   for (const id of outcome.order) {
     const task = graph.tasks[id] as Task;
     const r = outcome.results.get(id) as TaskResult;
-    lines.push(JSON.stringify({ root, name: task.name, status: r.status, durationMs: r.durationMs }));
+    lines.push(JSON.stringify({ root, name: task.name, status: r.status, durationMs: r.durationMs, ...(task.phony ? { phony: true } : {}) }));
     for (const s of subTasks.get(task.name) ?? []) lines.push(JSON.stringify({ root, ...s }));
   }
   try {

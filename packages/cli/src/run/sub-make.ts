@@ -111,6 +111,8 @@ export interface SubTask {
   readonly name: string;
   readonly status: string;
   readonly durationMs: number;
+  /** A .PHONY task of the sub-build (the make-compat harness's second build lets those run). */
+  readonly phony?: boolean;
 }
 
 /**
@@ -134,14 +136,19 @@ export function takeSubResults(path: string, parentRoot: string): SubTask[] {
   const out: SubTask[] = [];
   for (const line of text.split("\n")) {
     if (line === "") continue;
-    let v: { root?: unknown; name?: unknown; status?: unknown; durationMs?: unknown };
+    let v: { root?: unknown; name?: unknown; status?: unknown; durationMs?: unknown; phony?: unknown };
     try {
       v = JSON.parse(line) as typeof v;
     } catch {
       continue; // a sub-build killed mid-line: its other lines still count
     }
     if (typeof v.name !== "string" || typeof v.status !== "string" || typeof v.root !== "string") continue;
-    out.push({ name: prefixed(parentRoot, v.root, v.name), status: v.status, durationMs: typeof v.durationMs === "number" ? v.durationMs : 0 });
+    out.push({
+      name: prefixed(parentRoot, v.root, v.name),
+      status: v.status,
+      durationMs: typeof v.durationMs === "number" ? v.durationMs : 0,
+      ...(v.phony === true ? { phony: true } : {}),
+    });
   }
   return out;
 }

@@ -8,8 +8,8 @@
 // test that finds more than the limit found a real excess, whatever the
 // machine's load. Nothing here times the build.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { closeSync, constants, existsSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { buildJson, cleanup, flow, flowBin, writeProject } from "./support.js";
@@ -180,6 +180,44 @@ test("$(MAKE) target in the same directory (a Lua-style platform target) shares 
     assert.match(r.stdout, /ran {7}prog \([0-9.]+s, sub-build of linux\)/);
     assert.ok(!existsSync(join(dir, ".flow", "lock")), "the lock is released once");
   } finally {
+    cleanup(dir);
+  }
+});
+
+test("Ctrl-C under a jobserver: flow gives back the tokens its running and waiting recipes held", async () => {
+  // The test plays make: a FIFO with one token, passed to flow as fds 3 and 4.
+  const dir = writeProject({
+    Makefile: ["all: t1 t2 t3", ".PHONY: all", "t%:", "\ttouch started.$@; sleep 60", ""].join("\n"),
+  });
+  const fifo = join(dir, "jobserver.fifo");
+  assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
+  const rw = openSync(fifo, constants.O_RDWR);
+  const w = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  const peek = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    writeSync(w, "+");
+    const child = spawn(process.execPath, ["--no-concurrent-recompilation", flowBin, "build"], {
+      cwd: dir,
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: dir, MAKEFLAGS: " -j2 --jobserver-auth=3,4" },
+      stdio: ["ignore", "pipe", "pipe", rw, w],
+    });
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    // Two recipes run (the implicit slot and the one token); the third waits for a token.
+    const deadline = Date.now() + 60_000;
+    const started = () => ["t1", "t2", "t3"].filter((t) => existsSync(join(dir, `started.${t}`))).length;
+    while (started() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(started(), 2, `two recipes started, no more: ${out}`);
+    const buf = Buffer.alloc(8);
+    assert.throws(() => readSync(peek, buf, 0, 8, null), /EAGAIN/, "flow holds the only token");
+    child.kill("SIGINT");
+    assert.equal(await exited, 130, out);
+    assert.equal(started(), 2, "the waiting recipe never started");
+    assert.equal(readSync(peek, buf, 0, 8, null), 1, "the token is back in the pipe");
+  } finally {
+    for (const fd of [rw, w, peek]) closeSync(fd);
     cleanup(dir);
   }
 });

@@ -103,22 +103,33 @@ export class Jobserver {
     readonly jobs: number,
   ) {}
 
-  /** Serves a new jobserver with `jobs - 1` tokens; undefined when mkfifo is not available (flow then serves none). */
+  /**
+   * Serves a new jobserver with `jobs - 1` tokens; undefined when it cannot
+   * (no mkfifo, no descriptors left: EMFILE): flow then runs its -j alone,
+   * and recipes find no pipe (a sub-make warns and runs -j1).
+   */
   static serve(jobs: number): Jobserver | undefined {
-    const dir = mkdtempSync(join(tmpdir(), "flow-jobserver-"));
-    const path = join(dir, "fifo");
+    const opened: number[] = [];
+    let dir: string | undefined;
     try {
+      dir = mkdtempSync(join(tmpdir(), "flow-jobserver-"));
+      const path = join(dir, "fifo");
       const r = spawnSync("mkfifo", ["-m", "600", path], { stdio: "ignore" });
       if (r.status !== 0) return undefined;
       // O_RDWR: opening a FIFO for reading alone would block until a writer came (Linux allows O_RDWR on a FIFO).
-      const childRead = openSync(path, constants.O_RDWR);
-      const childWrite = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
-      const reader = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-      const js = new Jobserver(reader, childWrite, [childRead, childWrite], [reader, childRead, childWrite], true, jobs);
+      opened.push(openSync(path, constants.O_RDWR));
+      opened.push(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+      opened.push(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+      const [childRead, childWrite, reader] = opened as [number, number, number];
       if (jobs > 1) writeSync(childWrite, Buffer.alloc(jobs - 1, "+".charCodeAt(0)));
-      return js;
+      return new Jobserver(reader, childWrite, [childRead, childWrite], [reader, childRead, childWrite], true, jobs);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === undefined) throw err;
+      for (const fd of opened) closeSync(fd);
+      return undefined;
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      // The pipe lives on in the open descriptors; its name is not needed, and nothing is left behind.
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     }
   }
 

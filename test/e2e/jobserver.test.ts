@@ -221,3 +221,20 @@ test("Ctrl-C under a jobserver: flow gives back the tokens its running and waiti
     cleanup(dir);
   }
 });
+
+test("flow status and explain read $(MAKE) as the build does: a task whose recipe runs $(MAKE) is fresh after the build", () => {
+  const dir = writeProject({
+    Makefile: ["out.txt:", "\t$(MAKE) -C sub x.txt", "\tcp sub/x.txt $@", ""].join("\n"),
+    "sub/Makefile": ["x.txt:", "\techo x > $@", ""].join("\n"),
+  });
+  try {
+    const b = flow(["build"], { cwd: dir });
+    assert.equal(b.code, 0, b.stdout + b.stderr);
+    const s = flow(["status"], { cwd: dir });
+    assert.match(s.stdout, /all fresh/, s.stdout + s.stderr);
+    const x = flow(["explain", "out.txt"], { cwd: dir });
+    assert.match(x.stdout, /fresh/, x.stdout + x.stderr);
+  } finally {
+    cleanup(dir);
+  }
+});

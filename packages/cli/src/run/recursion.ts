@@ -112,3 +112,22 @@ export function reportToParent(env: NodeJS.ProcessEnv, root: string, graph: Task
     // The parent is gone or its log directory with it: its summary is all this would have fed.
   }
 }
+
+/**
+ * The words and environment a command that reads the Makefile but runs
+ * nothing (status, explain, clean) reads it with: $(MAKE), $(MAKELEVEL) and
+ * $(MAKEFLAGS) as `flow build` with its defaults would set them, so that the
+ * keys of recipes naming them are the build's. No jobserver is joined.
+ */
+export function readingEnv(env: NodeJS.ProcessEnv, words: readonly string[], defaultJobs: number): { env: NodeJS.ProcessEnv; words: readonly string[] } {
+  const makeflagsIn = env["MAKEFLAGS"];
+  const jobs = parseJobserverAuth(makeflagsIn) !== undefined ? (makeflagsJobs(makeflagsIn) ?? defaultJobs) : defaultJobs;
+  const inherited = makeflagsOverrides(makeflagsIn);
+  const own = splitWords(words).overrides;
+  const overrides = new Map([...inherited, ...own]);
+  const makeflags = formatMakeflags({ keepGoing: false, ...(jobs > 1 ? { jobserverWords: `-j${jobs} --jobserver-auth=3,4` } : {}), overrides });
+  return {
+    env: { ...env, MAKE: makeCommand(), MAKEFLAGS: makeflags, MAKELEVEL: String(makeLevel(env)) },
+    words: [...[...inherited].filter(([k]) => !own.has(k)).map(([k, v]) => `${k}=${v}`), ...words],
+  };
+}

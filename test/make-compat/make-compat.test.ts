@@ -160,6 +160,8 @@ interface JsonTask {
   readonly name: string;
   readonly status: string;
   readonly phony?: boolean;
+  /** The tasks of the sub-builds its recipe ran ($(MAKE)), named from the top directory. */
+  readonly sub?: JsonTask[];
 }
 
 /** The non-phony tasks a `flow build --json` ran or restored (work done), sorted. */
@@ -170,7 +172,9 @@ function workDone(f: Ran): string[] {
   } catch {
     throw new Error(`flow build --json printed no JSON document:\n${f.out}`);
   }
-  return (doc.tasks ?? [])
+  // A recipe running $(MAKE) does its work in a sub-build: its tasks count as the build's own.
+  const all = (doc.tasks ?? []).flatMap((t) => [t, ...(t.sub ?? [])]);
+  return all
     .filter((t) => (t.status === "ran" || t.status === "restored") && t.phony !== true)
     .map((t) => t.name)
     .sort();
@@ -183,7 +187,7 @@ function snapshot(dir: string): Map<string, string> {
     for (const e of readdirSync(d).sort()) {
       const p = join(d, e);
       const rel = relative(dir, p);
-      if (rel === ".flow") continue;
+      if (e === ".flow") continue; // flow's state, at the top and in sub-builds' directories ($(MAKE) -C)
       const st = lstatSync(p);
       const mode = (st.mode & 0o7777).toString(8);
       if (st.isSymbolicLink()) out.set(rel, `link ${mode} -> ${readlinkSync(p)}`);

@@ -15,6 +15,8 @@ import { EXIT } from "../exit-codes.js";
 import { remoteSummary } from "../render/remote-summary.js";
 import type { RemoteReport } from "../render/remote-summary.js";
 import { warmRemote, warmSummary, type WarmReport } from "../run/cache-warm.js";
+import { readingEnv, recursion, reportToParent, type Recursion } from "../run/recursion.js";
+import type { SubTask } from "../run/sub-make.js";
 
 export class BuildCommand extends RemoteCommand {
   static override paths = [["build"]];
@@ -69,9 +71,9 @@ export class BuildCommand extends RemoteCommand {
     const ignoreErrors = flag(this.ignoreErrors, "i");
     const environmentOverrides = flag(this.environmentOverrides, "e");
     // Validated here rather than with typanion: importing typanion as ESM costs ~200 ms of start-up.
-    const jobsText = this.jobs ?? (mf.jobs === undefined ? undefined : String(mf.jobs));
-    const jobs = jobsText === undefined ? availableParallelism() : jobsText === "unlimited" ? Infinity : /^[0-9]+$/.test(jobsText) ? Number(jobsText) : NaN;
-    if (!(jobs === Infinity || (Number.isInteger(jobs) && jobs >= 1))) {
+    const jobsText = this.jobs ?? (mf.jobs === undefined || mf.jobserverAuth !== undefined ? undefined : String(mf.jobs));
+    const jobsGiven = jobsText === undefined ? undefined : jobsText === "unlimited" ? Infinity : /^[0-9]+$/.test(jobsText) ? Number(jobsText) : NaN;
+    if (jobsGiven !== undefined && !(jobsGiven === Infinity || (Number.isInteger(jobsGiven) && jobsGiven >= 1))) {
       err.write(`flow: -j needs a whole number of at least 1 (or nothing: no limit), got ${jobsText}\n`);
       return EXIT.usage;
     }
@@ -81,6 +83,17 @@ export class BuildCommand extends RemoteCommand {
       err.write(`flow: -l needs a number (a load average, e.g. 2.5), got ${loadText}\n`);
       return EXIT.usage;
     }
+    if (dryRun || question) {
+      // The Makefile is read as the build reads it ($(MAKE), $(MAKEFLAGS), $(MAKELEVEL)), but no jobserver is joined: nothing runs.
+      const reading = readingEnv(process.env, this.words, availableParallelism());
+      return planOnly(
+        { cwd: process.cwd(), ...(this.dir !== undefined ? { dir: this.dir } : {}), ...(this.file !== undefined ? { file: this.file } : {}), words: reading.words, env: reading.env, environmentOverrides },
+        { cacheDir: this.cacheDir, tags: this.tags, force, mode: question ? "question" : "dry-run", json: this.json, out: this.context.stdout, err },
+      );
+    }
+    // Recursive make: $(MAKE), MAKEFLAGS, MAKELEVEL and the jobserver (recursion.ts).
+    const rec: Recursion = recursion({ env: process.env, jobsGiven, defaultJobs: availableParallelism(), keepGoing, words: this.words });
+    const jobs = rec.concurrency;
     const remote = this.remoteSetup();
     if (!remote.ok) {
       err.write(`flow: ${remote.message}\n`);
@@ -91,14 +104,9 @@ export class BuildCommand extends RemoteCommand {
       err.write("flow: cache warm needs a remote cache: set FLOW_REMOTE_URL (or --remote-url) and FLOW_REMOTE_TOKEN\n");
       return EXIT.usage;
     }
-    if (dryRun || question) {
-      return planOnly(
-        { cwd: process.cwd(), ...(this.dir !== undefined ? { dir: this.dir } : {}), ...(this.file !== undefined ? { file: this.file } : {}), words: this.words, env: process.env, environmentOverrides },
-        { cacheDir: this.cacheDir, tags: this.tags, force, mode: question ? "question" : "dry-run", json: this.json, out: this.context.stdout, err },
-      );
-    }
     const progress = this.json ? err : this.context.stdout;
     const renderer = new TextRenderer(progress, process.cwd(), this.verbose, silent);
+    if (rec.warning !== undefined) renderer.warning(rec.warning);
     // Included files that a rule makes are built first, then the Flowfile is read again (see load-project.ts).
     const includeTasks: IncludeTaskResult[] = [];
     const includes = includeBuilder({
@@ -117,8 +125,8 @@ export class BuildCommand extends RemoteCommand {
         cwd: process.cwd(),
         ...(this.dir !== undefined ? { dir: this.dir } : {}),
         ...(this.file !== undefined ? { file: this.file } : {}),
-        words: this.words,
-        env: process.env,
+        words: rec.words,
+        env: rec.readEnv,
         environmentOverrides,
       },
       includes,
@@ -129,6 +137,8 @@ export class BuildCommand extends RemoteCommand {
     }
     const { root } = project.value;
     const graph = ignoreErrors ? ignoringErrors(project.value.graph) : project.value.graph;
+    /** What the sub-builds each task's recipe ran reported (`$(MAKE)` in a recipe). */
+    const subTasks = new Map<string, SubTask[]>();
     const selection = selectTasks(graph, { targetsGiven: project.value.targets.length > 0, tags: this.tags });
     if (selection.unknownTags.length > 0) {
       err.write(`${unknownTagMessage(graph, selection.unknownTags)}; nothing built\n`);
@@ -143,6 +153,10 @@ export class BuildCommand extends RemoteCommand {
       noWait: this.noWait,
       stat: (p) => project.value.host.takeStat(p),
       logNotes: true,
+      subMake: rec.subMake((task, tasks) => {
+        subTasks.set(task, tasks);
+        renderer.subBuild(task, tasks);
+      }),
       // Warm uploads after the build, itself, so that nothing is uploaded twice and its counts are exact.
       ...(remote.settings ? { remote: this.warming ? { ...remote.settings, config: { ...remote.settings.config, readOnly: true } } : remote.settings } : {}),
     });
@@ -174,13 +188,20 @@ export class BuildCommand extends RemoteCommand {
       if (!session.interrupted) await afterBuild(session.cache, graph, outcome, progress, process.env);
     } finally {
       remoteReport = await session.close();
+      rec.close();
     }
+    if (outcome !== undefined) reportToParent(process.env, root, graph, outcome, subTasks);
     if (remoteReport !== undefined && !this.json && !this.warming) progress.write(remoteSummary(remoteReport));
     if (warm !== undefined && !this.json) progress.write(warmSummary(warm));
     const interrupted = session.interrupted;
     const whyTexts = why?.texts;
     if (this.json) {
-      const tasks = outcome.order.map((id) => jsonTask(graph.tasks[id] as Task, outcome.results.get(id) as TaskResult, whyTexts?.get(id)));
+      const tasks = outcome.order.map((id) => {
+        const task = graph.tasks[id] as Task;
+        const sub = subTasks.get(task.name);
+        // `sub`: the tasks of the sub-builds its recipe ran ($(MAKE)), named from this build's directory.
+        return { ...jsonTask(task, outcome.results.get(id) as TaskResult, whyTexts?.get(id)), ...(sub !== undefined ? { sub } : {}) };
+      });
       // `includes`: the tasks that made generated includes, per round (only when the Flowfile has some).
       const doc = { ok: outcome.ok && !interrupted, tasks, ...(includeTasks.length > 0 ? { includes: includeTasks } : {}), ...(remoteReport ? { remote: remoteReport } : {}), ...(warm ? { warm } : {}) };
       this.context.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);

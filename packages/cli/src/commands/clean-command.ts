@@ -1,4 +1,6 @@
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { readingEnv } from "../run/recursion.js";
 import { join } from "node:path";
 import { Command, Option } from "./clipanion.js";
 import { ProjectCommand } from "./project-command.js";
@@ -51,8 +53,8 @@ export class CleanCommand extends ProjectCommand {
       cwd: process.cwd(),
       ...(this.dir !== undefined ? { dir: this.dir } : {}),
       ...(this.file !== undefined ? { file: this.file } : {}),
-      words: this.words,
-      env: process.env,
+      // $(MAKE), $(MAKEFLAGS), $(MAKELEVEL) as the build sets them, so that keys are the build's (recursion.ts).
+      ...readingEnv(process.env, this.words, availableParallelism()),
       // clean removes links as links and never goes through one (docs/clean.md): a link in an output's place is its business.
       linkedOutputs: true,
     });

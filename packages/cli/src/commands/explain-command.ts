@@ -1,4 +1,6 @@
 import { Command, Option } from "./clipanion.js";
+import { availableParallelism } from "node:os";
+import { readingEnv } from "../run/recursion.js";
 import { ProjectCommand } from "./project-command.js";
 import { explainTask, formatDiagnostic } from "@flow/graph";
 import { openPlanCache } from "../run/cache-location.js";
@@ -32,8 +34,8 @@ export class ExplainCommand extends ProjectCommand {
       cwd: process.cwd(),
       ...(this.dir !== undefined ? { dir: this.dir } : {}),
       ...(this.file !== undefined ? { file: this.file } : {}),
-      words: this.words,
-      env: process.env,
+      // $(MAKE), $(MAKEFLAGS), $(MAKELEVEL) as the build sets them, so that keys are the build's (recursion.ts).
+      ...readingEnv(process.env, this.words, availableParallelism()),
     });
     if (!project.ok) {
       err.write(`${formatDiagnostic(project.error)}\n`);

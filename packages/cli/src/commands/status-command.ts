@@ -1,4 +1,6 @@
 import { Command, Option } from "./clipanion.js";
+import { availableParallelism } from "node:os";
+import { readingEnv } from "../run/recursion.js";
 import { RemoteCommand } from "./remote-command.js";
 import { t } from "./typanion.js";
 import {
@@ -91,8 +93,8 @@ export class StatusCommand extends RemoteCommand {
       cwd: process.cwd(),
       ...(this.dir !== undefined ? { dir: this.dir } : {}),
       ...(this.file !== undefined ? { file: this.file } : {}),
-      words: this.words,
-      env: process.env,
+      // $(MAKE), $(MAKEFLAGS), $(MAKELEVEL) as the build sets them, so that keys are the build's (recursion.ts).
+      ...readingEnv(process.env, this.words, availableParallelism()),
     });
     if (!reading.ok) {
       err.write(`${formatDiagnostic(reading.error)}\n`);

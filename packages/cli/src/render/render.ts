@@ -15,6 +15,9 @@ const LOG_LINES_SHOWN = 200;
  */
 export class TextRenderer {
   private readonly counts = new Map<TaskStatus, number>();
+  /** The tasks of sub-builds (`$(MAKE)` in a recipe), counted apart from this build's own. */
+  private readonly subCounts = new Map<string, number>();
+  private readonly subByTask = new Map<string, readonly { name: string; status: string; durationMs: number }[]>();
   /** Notes about logs, by path, shown with them (ShellRunner adds one when a log's disk was full). */
   readonly logNotes = new Map<string, string>();
 
@@ -47,6 +50,15 @@ export class TextRenderer {
     }
   }
 
+  /**
+   * What the sub-builds a task's recipe ran reported (flow run by `$(MAKE)`):
+   * shown under the task's line when it ends, counted in the summary apart.
+   */
+  subBuild(task: string, tasks: readonly { name: string; status: string; durationMs: number }[]): void {
+    this.subByTask.set(task, tasks);
+    for (const t of tasks) this.subCounts.set(t.status, (this.subCounts.get(t.status) ?? 0) + 1);
+  }
+
   /** A line of its own that is neither an event nor a warning (the wait for remote uploads). */
   note(line: string): void {
     this.out.write(`${line}\n`);
@@ -59,6 +71,19 @@ export class TextRenderer {
 
   private taskEnd(name: string, r: TaskResult): void {
     this.counts.set(r.status, (this.counts.get(r.status) ?? 0) + 1);
+    this.line(name, r);
+    const sub = this.subByTask.get(name);
+    if (sub === undefined) return;
+    this.subByTask.delete(name);
+    for (const t of sub) {
+      if (t.status === "ran") this.out.write(`  ran       ${t.name} (${(t.durationMs / 1000).toFixed(2)}s, sub-build of ${name})\n`);
+      else if (t.status === "restored") this.out.write(`  restored  ${t.name} (sub-build of ${name})\n`);
+      else if (t.status === "failed") this.out.write(`  FAILED    ${t.name} (sub-build of ${name})\n`);
+      else if (this.verbose && t.status === "up-to-date") this.out.write(`  fresh     ${t.name} (sub-build of ${name})\n`);
+    }
+  }
+
+  private line(name: string, r: TaskResult): void {
     const dur = `${(r.durationMs / 1000).toFixed(2)}s`;
     switch (r.status) {
       case "ran":
@@ -129,6 +154,8 @@ export class TextRenderer {
       ["skipped", "skipped"],
     ];
     const parts = order.filter(([s]) => (this.counts.get(s) ?? 0) > 0).map(([s, label]) => `${this.counts.get(s)} ${label}`);
-    this.out.write(`flow: ${ok ? "done" : "build failed"}: ${parts.join(", ") || "nothing to do"} (${(durationMs / 1000).toFixed(2)}s)\n`);
+    const subParts = order.filter(([s]) => (this.subCounts.get(s) ?? 0) > 0).map(([s, label]) => `${this.subCounts.get(s)} ${label}`);
+    const sub = subParts.length > 0 ? `; sub-builds: ${subParts.join(", ")}` : "";
+    this.out.write(`flow: ${ok ? "done" : "build failed"}: ${parts.join(", ") || "nothing to do"}${sub} (${(durationMs / 1000).toFixed(2)}s)\n`);
   }
 }

@@ -13,6 +13,9 @@ import type { RemoteReport } from "../render/remote-summary.js";
 import { recipeBaseEnv } from "./recipe-env.js";
 import type { Output, TextRenderer } from "../render/render.js";
 import { ShellRunner } from "./shell-runner.js";
+import type { TaskRunner, RunRequest, RunResult } from "@flow/graph";
+import { JobserverRunner, type Jobserver } from "./jobserver.js";
+import { LOCK_TOKENS, PARENT_RESULTS, subResultsPath, takeSubResults, type SubTask } from "./sub-make.js";
 import { lockWorkspace } from "./workspace-lock.js";
 
 export interface BuildSessionOptions {
@@ -31,6 +34,20 @@ export interface BuildSessionOptions {
   readonly logNotes?: boolean;
   /** A remote cache behind the local one (the build proper; include rounds stay local). */
   readonly remote?: RemoteSettings;
+  /** Recursive make (the build proper; include rounds run none): see sub-make.ts. */
+  readonly subMake?: SubMakeSetup;
+}
+
+export interface SubMakeSetup {
+  /**
+   * The job slots recipes share (jobserver.ts), made on first use: none at
+   * -j 1 with no jobserver above.
+   */
+  readonly jobserver: () => Jobserver | undefined;
+  /** MAKEFLAGS and MAKELEVEL as recipes see them. */
+  readonly env: Readonly<Record<string, string>>;
+  /** What the sub-builds a task's recipe ran reported, by task name, once the recipe has ended. */
+  readonly onSubTasks: (taskName: string, tasks: SubTask[]) => void;
 }
 
 export interface SessionBuild {
@@ -85,11 +102,22 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
     if (again) force.abort();
     else abort.abort();
   });
-  const runner = new ShellRunner({ graceMs: 5000, forceSignal: force.signal, ...(o.logNotes ? { logNotes: o.renderer.logNotes } : {}) });
+  const sub = o.subMake;
+  const shell = new ShellRunner({
+    graceMs: 5000,
+    forceSignal: force.signal,
+    ...(o.logNotes ? { logNotes: o.renderer.logNotes } : {}),
+    ...(sub !== undefined ? { fds: () => sub.jobserver()?.childFds ?? [] } : {}),
+  });
+  let runner: TaskRunner = shell;
+  if (sub !== undefined) runner = new SubBuildRunner(runner, o.root, sub.onSubTasks);
+  if (sub !== undefined) runner = new JobserverRunner(runner, sub.jobserver);
   const onWarning = (w: { code: string; message: string }) => o.renderer.warning(w);
   const remote = o.remote === undefined ? undefined : await openRemoteTier(o.remote, { hasher, cacheDir: o.cacheDir, onWarning });
   const host = localBuildHost({ root: o.root, cache, hasher, logDir: logDirOf(o.root), onWarning, ...(remote ? { further: [remote] } : {}) });
-  const baseEnv = recipeBaseEnv(o.env);
+  // A sub-build's lock in the same workspace is this one (see workspace-lock.ts).
+  const lockTokens = [...(o.env[LOCK_TOKENS] ?? "").split(",").filter((t) => t !== ""), lock.holder.token].join(",");
+  const baseEnv = sub === undefined ? recipeBaseEnv(o.env) : { ...recipeBaseEnv(o.env), ...sub.env, [LOCK_TOKENS]: lockTokens };
   let closed = false;
   return {
     cache,
@@ -132,4 +160,27 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
       }
     },
   };
+}
+
+/**
+ * Names, in each recipe's environment, the file its sub-builds report their
+ * tasks to (beside the recipe's log), and hands what they reported to
+ * `onSubTasks` once the recipe has ended.
+ */
+class SubBuildRunner implements TaskRunner {
+  constructor(
+    private readonly inner: TaskRunner,
+    private readonly root: string,
+    private readonly onSubTasks: (taskName: string, tasks: SubTask[]) => void,
+  ) {}
+
+  async run(req: RunRequest): Promise<RunResult> {
+    const path = subResultsPath(req.logPath);
+    // A file left by a run that was killed must not count for this one.
+    takeSubResults(path, this.root);
+    const result = await this.inner.run({ ...req, env: { ...req.env, [PARENT_RESULTS]: path } });
+    const tasks = takeSubResults(path, this.root);
+    if (tasks.length > 0) this.onSubTasks(req.taskName, tasks);
+    return result;
+  }
 }

@@ -22,6 +22,11 @@ export interface ShellRunnerOptions {
    * it printed (its disk was full when it ended); the renderer shows it with the log.
    */
   readonly logNotes?: Map<string, string>;
+  /**
+   * Descriptors every recipe gets as its fds 3, 4, ... (the jobserver's pipe,
+   * jobserver.ts); the spawn helper is given them at the same numbers.
+   */
+  readonly fds?: () => readonly number[];
 }
 
 /** Free bytes under which a failed recipe's log is suspected of being cut short. */
@@ -34,6 +39,11 @@ interface Launched {
 }
 
 type Launch = (spec: LaunchSpec, done: (o: LaunchOutcome) => void) => Launched;
+
+/** The stdio of a recipe's shell: no stdin, the log twice, then the extra descriptors as 3, 4, ... */
+export function recipeStdio(logFd: number, fds: readonly number[]): ("ignore" | number)[] {
+  return ["ignore", logFd, logFd, ...fds];
+}
 
 /**
  * Runs a recipe as `/bin/sh -e -c SCRIPT` in its own process group (detached:
@@ -141,15 +151,16 @@ export class ShellRunner implements TaskRunner {
   }
 
   private launcher(): Launch {
-    if (!this.useHelper) return launchDirect;
+    const fds = this.opts.fds?.() ?? [];
+    if (!this.useHelper) return (spec, done) => launchDirect(spec, done, fds);
     if (this.helper === undefined) {
       try {
-        this.helper = new SpawnHelper(this.opts.helperScript !== undefined ? { script: this.opts.helperScript } : {});
+        this.helper = new SpawnHelper({ ...(this.opts.helperScript !== undefined ? { script: this.opts.helperScript } : {}), fds });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === undefined) throw err;
         // Could not even create its pipes (EMFILE, say): spawn directly, as flow did before the helper.
         this.useHelper = false;
-        return launchDirect;
+        return (spec, done) => launchDirect(spec, done, fds);
       }
     }
     // Until it is up (~50 ms of Node start-up), recipes are spawned directly: a small
@@ -157,7 +168,7 @@ export class ShellRunner implements TaskRunner {
     // their groups all the same, so that it stops them too if flow dies.
     if (!this.helper.isReady) {
       const helper = this.helper;
-      return helper.alive ? (spec, done) => launchDirect(spec, done, helper) : launchDirect;
+      return helper.alive ? (spec, done) => launchDirect(spec, done, fds, helper) : (spec, done) => launchDirect(spec, done, fds);
     }
     return (spec, done) => launchViaHelper(this.helper as SpawnHelper, spec, done);
   }
@@ -178,7 +189,7 @@ function launchViaHelper(helper: SpawnHelper, spec: LaunchSpec, done: (o: Launch
  * the helper not up yet, or gone). `watcher`: a helper on its way up, told of
  * the recipe's group while it runs.
  */
-function launchDirect(spec: LaunchSpec, done: (o: LaunchOutcome) => void, watcher?: SpawnHelper): Launched {
+function launchDirect(spec: LaunchSpec, done: (o: LaunchOutcome) => void, fds: readonly number[], watcher?: SpawnHelper): Launched {
   let fd: number;
   try {
     mkdirSync(dirname(spec.logPath), { recursive: true });
@@ -196,7 +207,7 @@ function launchDirect(spec: LaunchSpec, done: (o: LaunchOutcome) => void, watche
   };
   let child;
   try {
-    child = spawn("/bin/sh", ["-e", "-c", spec.script], { cwd: spec.cwd, env: spec.env, detached: true, stdio: ["ignore", fd, fd] });
+    child = spawn("/bin/sh", ["-e", "-c", spec.script], { cwd: spec.cwd, env: spec.env, detached: true, stdio: recipeStdio(fd, fds) });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     queueMicrotask(() => finish({ spawnError: message }));

@@ -51,15 +51,20 @@ export class SpawnHelper {
   private settleReady!: (up: boolean) => void;
   private readonly ready$ = new Promise<boolean>((resolve) => (this.settleReady = resolve));
 
-  /** `script` replaces spawn-helper.js (tests start helpers that misbehave). */
-  constructor(opts: { script?: string } = {}) {
+  /**
+   * `script` replaces spawn-helper.js (tests start helpers that misbehave).
+   * `fds`: descriptors the helper gets as its 3, 4, ... and passes on to every
+   * recipe at the same numbers (the jobserver's pipe).
+   */
+  constructor(opts: { script?: string; fds?: readonly number[] } = {}) {
     const env = { ...process.env };
     // The user's NODE_OPTIONS (a --require, a big heap) is for flow, not for this small
     // process; nor are extra CA certificates (loading them costs start-up time).
     delete env["NODE_OPTIONS"];
     delete env["NODE_EXTRA_CA_CERTS"];
-    this.child = spawn(process.execPath, ["--no-concurrent-recompilation", "--max-semi-space-size=1", opts.script ?? HELPER_SCRIPT], {
-      stdio: ["pipe", "pipe", "inherit"],
+    const fds = opts.fds ?? [];
+    this.child = spawn(process.execPath, ["--no-concurrent-recompilation", "--max-semi-space-size=1", opts.script ?? HELPER_SCRIPT, ...(fds.length > 0 ? [`--fds=${fds.length}`] : [])], {
+      stdio: ["pipe", "pipe", "inherit", ...fds],
       // Its own session: a Ctrl-C at the terminal reaches flow, which decides what the recipes get.
       detached: true,
       env,

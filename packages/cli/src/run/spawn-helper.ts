@@ -38,6 +38,15 @@ interface Running {
 }
 
 const running = new Map<number, Running>();
+/**
+ * `--fds=N`: flow gave this process N descriptors at 3, 4, ... (the
+ * jobserver's pipe); every recipe gets them at the same numbers.
+ */
+const extraFds = ((): number[] => {
+  const arg = process.argv.find((a) => a.startsWith("--fds="));
+  const n = arg === undefined ? 0 : Number(arg.slice(6));
+  return Array.from({ length: Number.isInteger(n) && n > 0 ? n : 0 }, (_, i) => 3 + i);
+})();
 /** Process groups of recipes flow started itself, while they run. */
 const watched = new Set<number>();
 
@@ -79,7 +88,7 @@ function run(req: Extract<HelperRequest, { t: "run" }>): void {
   }
   let child: ChildProcess;
   try {
-    child = spawn("/bin/sh", ["-e", "-c", req.script], { cwd: req.cwd, env: req.env, detached: true, stdio: ["ignore", fd, fd] });
+    child = spawn("/bin/sh", ["-e", "-c", req.script], { cwd: req.cwd, env: req.env, detached: true, stdio: ["ignore", fd, fd, ...extraFds] });
   } catch (err) {
     // Invalid arguments (a NUL byte in the script or env) throw instead of emitting "error".
     send({ t: "error", id: req.id, message: message(err) });

@@ -50,6 +50,13 @@ export interface LockOptions {
   /** Called when a dead holder's lock is taken over. */
   readonly onTakeover?: (holder: LockHolder | undefined) => void;
   readonly pollMs?: number;
+  /**
+   * Tokens of the locks the builds above this one hold (a sub-build started by
+   * `$(MAKE)` in a recipe: FLOW_LOCK_TOKENS). A lock held under one of them is
+   * shared, not waited for: the parent waits for this build, so waiting for
+   * the parent would never end.
+   */
+  readonly inherited?: readonly string[];
 }
 
 export type LockResult = { ok: true; lock: WorkspaceLock } | { ok: false; holder: LockHolder | undefined };
@@ -64,9 +71,12 @@ export class WorkspaceLock {
   private constructor(
     readonly path: string,
     readonly holder: LockHolder,
+    /** Held by a build above this one (see LockOptions.inherited): never released here. */
+    readonly shared = false,
   ) {
     // A CLI that ends with process.exit() still frees the workspace.
-    process.on("exit", this.onExit);
+    if (!shared) process.on("exit", this.onExit);
+    else this.released = true;
   }
 
   /** The lock file of the workspace whose Flowfile is in `root`. */
@@ -89,6 +99,7 @@ export class WorkspaceLock {
       if (tryCreate(path, `${JSON.stringify(me)}\n`)) return { ok: true, lock: new WorkspaceLock(path, me) };
       const seen = readHolder(path);
       if (seen === "gone") continue;
+      if (typeof seen === "object" && opts.inherited?.includes(seen.token)) return { ok: true, lock: new WorkspaceLock(path, seen, true) };
       if (isDead(seen, path)) {
         if (takeOver(path, seen)) {
           opts.onTakeover?.(seen === "unreadable" ? undefined : seen);
@@ -217,6 +228,7 @@ export async function lockWorkspace(root: string, command: string, opts: { noWai
     got = await WorkspaceLock.acquire(root, {
       command,
       wait: !opts.noWait,
+      inherited: (process.env["FLOW_LOCK_TOKENS"] ?? "").split(",").filter((t) => t !== ""),
       onWait: (h) => err.write(`flow: waiting for the workspace lock held by ${describeHolder(h)}\n`),
       onTakeover: (h) => err.write(`flow: warning: took over the workspace lock of ${describeHolder(h)}, which is no longer running\n`),
     });

@@ -17,8 +17,6 @@ import { closest } from "./functions.js";
 import { DEFAULT_VARIABLES } from "./variables.js";
 
 const SPECIAL_HINTS: Record<string, string> = {
-  MAKE: "flow does not run make recursively: name the other Flowfile's outputs as prerequisites, or run 'flow build -C DIR' in a recipe",
-  MAKEFLAGS: "flow has no MAKEFLAGS; pass options to flow build itself",
   CURDIR: "flow does not set CURDIR: recipes run in the Flowfile's directory, so a relative path is enough (and keeps keys portable)",
 };
 

@@ -1,0 +1,5 @@
+NAME = thing
+all: $(NAME).h
+$(NAME).h: template.h
+	sed "s/@NAME@/$(NAME)/g" template.h > $@
+.PHONY: all

@@ -43,6 +43,8 @@ export class BuildCommand extends RemoteCommand {
   explain = Option.Boolean("--explain", false, { description: "Say why each task that runs runs, one line each (see flow explain)" });
   tags = Option.Array("--tag", [], { description: "Also build the tasks tagged T (repeatable: the union)" });
   noWait = Option.Boolean("--no-wait", false, { description: "Fail at once if another build or clean holds the workspace lock" });
+  noBuiltinRules = Option.Boolean("-r,--no-builtin-rules", false, { description: "No built-in rules (make's %.o: %.c and others), as make -r" });
+  noBuiltinVariables = Option.Boolean("-R,--no-builtin-variables", false, { description: "No built-in variables (CC, COMPILE.c ...) and no built-in rules, as make -R" });
   words = Option.Rest({ name: "targets and VAR=value" });
 
   /** `flow cache warm`: the build restores from the remote read-only, then uploads what it lacks (cache-warm.ts). */
@@ -88,6 +90,8 @@ export class BuildCommand extends RemoteCommand {
         ...(this.file !== undefined ? { file: this.file } : {}),
         words: this.words,
         env: process.env,
+        noBuiltinRules: this.noBuiltinRules,
+        noBuiltinVariables: this.noBuiltinVariables,
       },
       includes,
     );

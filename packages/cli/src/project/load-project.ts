@@ -38,6 +38,10 @@ export interface ProjectRequest {
    * project where a link took the place of an output directory.
    */
   readonly linkedOutputs?: boolean;
+  /** `-r`: no built-in rules. */
+  readonly noBuiltinRules?: boolean;
+  /** `-R`: no built-in variables (and no built-in rules). */
+  readonly noBuiltinVariables?: boolean;
 }
 
 export interface Project {
@@ -98,7 +102,7 @@ function locate(req: ProjectRequest): Result<Located, Diagnostic> {
 /** One reading of the Flowfile, with a fresh host (so its warnings are this reading's). */
 function read(req: ProjectRequest, at: Located): { host: NodeProjectHost; model: Result<FlowfileModel, Diagnostic> } {
   const host = new NodeProjectHost(at.root, req.env);
-  const model = readFlowfile(host, { file: at.flowfile, overrides: at.overrides, env: req.env, goals: at.targets, missingIncludes: "defer" });
+  const model = readFlowfile(host, { file: at.flowfile, overrides: at.overrides, env: req.env, goals: at.targets, missingIncludes: "defer", noBuiltinRules: req.noBuiltinRules === true, noBuiltinVariables: req.noBuiltinVariables === true });
   return { host, model };
 }
 

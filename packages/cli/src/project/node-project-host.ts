@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { createRequire } from "node:module";
 import type { StatLike } from "@flow/cache";
@@ -156,6 +156,16 @@ export class NodeProjectHost implements ReadHost, GraphFs {
       // Only an explanation for a message: a path flow cannot even lstat gets none.
       if ((e as NodeJS.ErrnoException).code !== undefined) return undefined;
       throw e;
+    }
+  }
+
+  /** GraphFs.listDir: one readdir per directory the built-in rules ask about. */
+  listDir(dir: string): readonly string[] | undefined {
+    try {
+      return readdirSync(dir === "" ? this.root : absPath(this.prefix, dir));
+    } catch {
+      // Missing or unreadable: the graph then asks about each candidate.
+      return undefined;
     }
   }
 

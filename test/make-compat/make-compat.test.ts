@@ -88,14 +88,15 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): 
   });
 }
 
-/** Every file, directory and link under `dir` (but flow's .flow/), with mode and content. */
+/** Every file, directory and link under `dir` (but flow's .flow/ directories), with mode and content. */
 function snapshot(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (d: string) => {
     for (const e of readdirSync(d).sort()) {
       const p = join(d, e);
       const rel = relative(dir, p);
-      if (rel === ".flow") continue;
+      // flow's .flow/ sits beside the Makefile built, a sub-directory's with -C DIR in ARGS.
+      if (e === ".flow") continue;
       const st = lstatSync(p);
       const mode = (st.mode & 0o7777).toString(8);
       if (st.isSymbolicLink()) out.set(rel, `link ${mode} -> ${readlinkSync(p)}`);

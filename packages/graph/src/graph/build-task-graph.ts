@@ -624,14 +624,17 @@ class GraphBuilder {
     for (const [p, bits] of this.paths) {
       if ((bits & NAMED) !== 0 && b.isSourceName(p)) dirs.add(p.slice(0, p.lastIndexOf("/") + 1));
     }
-    for (const p of this.mentionedOrEmpty()) if (b.isSourceName(p)) dirs.add(p.slice(0, p.lastIndexOf("/") + 1));
+    // Explicit prerequisites (`prog: prog.o`): only those with a source suffix are normalized.
+    for (const rule of this.model.rules) {
+      if (rule.isPattern) continue;
+      for (const w of rule.prereqs) {
+        if (!b.isSourceName(w.text) || hasGlobChars(w.text)) continue;
+        const p = this.norm(w.text, w.loc, "input");
+        dirs.add(p.slice(0, p.lastIndexOf("/") + 1));
+      }
+    }
     const anyDir = this.patternRules.some((r) => r.targets.some((t) => b.couldMakeSource(t.text)));
     return { dirs, anyDir };
-  }
-
-  private mentionedOrEmpty(): Iterable<string> {
-    this.mentioned("");
-    return this.mentionedPaths as Set<string>;
   }
 
   /** Whether `path` exists or some rule can make it (bounded chain of pattern rules). */
@@ -950,6 +953,7 @@ class BuiltinIndex {
   private readonly anything: RuleDef[] = [];
   /** The prerequisite suffixes (`.o`, `.c`, `.cc` ...). */
   private readonly sourceSuffixes: string[] = [];
+  private readonly sourceSet: Set<string>;
   private readonly suffixes: readonly string[];
   private readonly dirs = new Map<string, boolean>();
   private lastDir = "\u0000";
@@ -969,6 +973,7 @@ class BuiltinIndex {
       if (!this.sourceSuffixes.includes(ps)) this.sourceSuffixes.push(ps);
     }
     this.suffixes = suffixes;
+    this.sourceSet = new Set(this.sourceSuffixes);
   }
 
   /** The rules that may match `path`, in Make's order; match-anything ones only when `anything` (not for a pattern rule's prerequisite). */
@@ -984,8 +989,10 @@ class BuiltinIndex {
     return this.anything;
   }
 
+  /** The name ends in a prerequisite suffix: one lastIndexOf and one Set look-up (the suffixes are all `.x`). */
   isSourceName(p: string): boolean {
-    return this.sourceSuffixes.some((s) => p.endsWith(s));
+    const dot = p.lastIndexOf(".");
+    return dot >= 0 && dot > p.lastIndexOf("/") && this.sourceSet.has(p.slice(dot));
   }
 
   /** A pattern target (`%.o`, `obj/%.c`, `%`) that could match a name with a source suffix. */

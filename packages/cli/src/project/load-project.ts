@@ -19,7 +19,7 @@ import {
   type TaskGraph,
 } from "@flow/graph";
 import { NodeProjectHost } from "./node-project-host.js";
-import { findProjectTop } from "../run/cache-dir.js";
+import { findProjectTop } from "./project-top.js";
 
 export interface ProjectRequest {
   /** The directory flow was started in. */

@@ -2,7 +2,7 @@
 // explain, clean, cache), and where the project root is when the Flowfile
 // must not be read.
 import { existsSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 /** Names tried when no -f is given (as load-project.ts does); here only to find the root, never parsed. */
 const FLOWFILE_NAMES = ["Flowfile", "Makefile", "makefile"];
@@ -25,33 +25,4 @@ export function findProjectRoot(cwd: string, dir: string | undefined, file: stri
 /** Where recipes' logs go: `.flow/logs` at the project root (never in the cache: logs belong to the checkout). */
 export function logDirOf(root: string): string {
   return join(root, ".flow", "logs");
-}
-
-/**
- * The top of the project that the Flowfile in `dir` belongs to: what its
- * globs may read (`$(wildcard ../lib/*.c)` from `programs/`), while paths
- * above it stay refused (FLOW007). `$FLOW_ROOT` when set (it must hold
- * `dir`); else the nearest directory, `dir` or above, holding `.git` (a
- * repository's top, or a worktree's); else the outermost directory of the
- * unbroken line of parents of `dir` that each hold a Flowfile or Makefile.
- * A few existsSync per level above `dir`, once per command.
- */
-export function findProjectTop(dir: string, env: NodeJS.ProcessEnv): { top: string } | { error: string } {
-  const given = env["FLOW_ROOT"];
-  if (given) {
-    const top = resolve(given);
-    const rel = relative(top, dir);
-    if (rel.startsWith("..") || resolve(top, rel) !== dir) return { error: `FLOW_ROOT '${given}' does not hold the Flowfile's directory '${dir}'` };
-    return { top };
-  }
-  let outermost = dir;
-  let unbroken = true;
-  for (let d = dir; ; d = dirname(d)) {
-    if (existsSync(join(d, ".git"))) return { top: d };
-    if (unbroken && d !== dir) {
-      if (FLOWFILE_NAMES.some((n) => existsSync(join(d, n)))) outermost = d;
-      else unbroken = false;
-    }
-    if (dirname(d) === d) return { top: outermost };
-  }
 }

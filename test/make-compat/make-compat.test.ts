@@ -180,7 +180,7 @@ function workDone(f: Ran): string[] {
     .sort();
 }
 
-/** Every file, directory and link under `dir` (but flow's .flow/), with mode and content. */
+/** Every file, directory and link under `dir` (but flow's .flow/ directories), with mode and content. */
 function snapshot(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (d: string) => {

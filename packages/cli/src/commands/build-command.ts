@@ -1,5 +1,5 @@
 import { availableParallelism, loadavg } from "node:os";
-import { parseMakeflags } from "./makeflags.js";
+import { parseMakeflags } from "../run/makeflags.js";
 import { planOnly } from "./plan-only.js";
 import { Command, Option } from "./clipanion.js";
 import { RemoteCommand } from "./remote-command.js";
@@ -53,6 +53,8 @@ export class BuildCommand extends RemoteCommand {
   explain = Option.Boolean("--explain", false, { description: "Say why each task that runs runs, one line each (see flow explain)" });
   tags = Option.Array("--tag", [], { description: "Also build the tasks tagged T (repeatable: the union)" });
   noWait = Option.Boolean("--no-wait", false, { description: "Fail at once if another build or clean holds the workspace lock" });
+  noBuiltinRules = Option.Boolean("-r,--no-builtin-rules", false, { description: "No built-in rules (make's %.o: %.c and others), as make -r" });
+  noBuiltinVariables = Option.Boolean("-R,--no-builtin-variables", false, { description: "No built-in variables (CC, COMPILE.c ...) and no built-in rules, as make -R" });
   words = Option.Rest({ name: "targets and VAR=value" });
 
   /** `flow cache warm`: the build restores from the remote read-only, then uploads what it lacks (cache-warm.ts). */
@@ -92,7 +94,10 @@ export class BuildCommand extends RemoteCommand {
       );
     }
     // Recursive make: $(MAKE), MAKEFLAGS, MAKELEVEL and the jobserver (recursion.ts).
-    const rec: Recursion = recursion({ env: process.env, jobsGiven, defaultJobs: availableParallelism(), keepGoing, words: this.words });
+    // make's letters in force go down to sub-builds in MAKEFLAGS, as make passes them (and -r/-R reach the Makefile's reader).
+    const letters = new Set([...mf.letters].filter((c) => "BeikrRs".includes(c)));
+    for (const [on, c] of [[keepGoing, "k"], [force, "B"], [silent, "s"], [ignoreErrors, "i"], [environmentOverrides, "e"], [this.noBuiltinRules, "r"], [this.noBuiltinVariables, "R"]] as const) if (on) letters.add(c);
+    const rec: Recursion = recursion({ env: process.env, jobsGiven, defaultJobs: availableParallelism(), letters, words: this.words });
     const jobs = rec.concurrency;
     const remote = this.remoteSetup();
     if (!remote.ok) {
@@ -128,6 +133,8 @@ export class BuildCommand extends RemoteCommand {
         words: rec.words,
         env: rec.readEnv,
         environmentOverrides,
+        noBuiltinRules: this.noBuiltinRules,
+        noBuiltinVariables: this.noBuiltinVariables,
       },
       includes,
     );

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { makeStyleArgs } from "./make-style-args.js";
-import { parseMakeflags } from "./makeflags.js";
+import { parseMakeflags } from "../run/makeflags.js";
 
 test("make's -j8, -Cdir and -fFILE are split; everything else, and all after --, is left as it is", () => {
   assert.deepEqual(makeStyleArgs(["build", "-j8", "-Crecipes/hello", "-fMakefile", "all"]), ["build", "--jobs=8", "-C", "recipes/hello", "-f", "Makefile", "all"]);

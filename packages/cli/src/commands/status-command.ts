@@ -75,6 +75,8 @@ export class StatusCommand extends RemoteCommand {
   plan = Option.String("--plan", { description: "Draw the plan: ascii, unicode, json, dot or mermaid", validator: t.isEnum(FORMATS) });
   expand = Option.Boolean("--expand", false, { description: "Draw every task (no grouping of pattern instances)" });
   width = Option.String("--width", { description: "Columns of the drawing (default: the terminal's, else 100)", validator: t.isNumber() });
+  noBuiltinRules = Option.Boolean("-r,--no-builtin-rules", false, { description: "No built-in rules (make's %.o: %.c and others), as make -r" });
+  noBuiltinVariables = Option.Boolean("-R,--no-builtin-variables", false, { description: "No built-in variables (CC, COMPILE.c ...) and no built-in rules, as make -R" });
   words = Option.Rest({ name: "targets and VAR=value" });
 
   override async execute(): Promise<number> {
@@ -95,6 +97,8 @@ export class StatusCommand extends RemoteCommand {
       ...(this.file !== undefined ? { file: this.file } : {}),
       // $(MAKE), $(MAKEFLAGS), $(MAKELEVEL) as the build sets them, so that keys are the build's (recursion.ts).
       ...readingEnv(process.env, this.words, availableParallelism()),
+      noBuiltinRules: this.noBuiltinRules,
+      noBuiltinVariables: this.noBuiltinVariables,
     });
     if (!reading.ok) {
       err.write(`${formatDiagnostic(reading.error)}\n`);

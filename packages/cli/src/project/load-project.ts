@@ -19,6 +19,7 @@ import {
   type TaskGraph,
 } from "@flow/graph";
 import { NodeProjectHost } from "./node-project-host.js";
+import { findProjectTop } from "./project-top.js";
 
 export interface ProjectRequest {
   /** The directory flow was started in. */
@@ -40,6 +41,10 @@ export interface ProjectRequest {
    * project where a link took the place of an output directory.
    */
   readonly linkedOutputs?: boolean;
+  /** `-r`: no built-in rules. */
+  readonly noBuiltinRules?: boolean;
+  /** `-R`: no built-in variables (and no built-in rules). */
+  readonly noBuiltinVariables?: boolean;
 }
 
 export interface Project {
@@ -72,6 +77,8 @@ export function splitWords(words: readonly string[]): { targets: string[]; overr
 
 interface Located {
   readonly root: string;
+  /** The top of the project (findProjectTop): globs may read below it. */
+  readonly top: string;
   readonly flowfile: string;
   readonly targets: string[];
   readonly overrides: Map<string, string>;
@@ -94,18 +101,23 @@ function locate(req: ProjectRequest): Result<Located, Diagnostic> {
       );
     }
   }
-  return ok({ root: dirname(flowfilePath), flowfile: basename(flowfilePath), ...splitWords(req.words) });
+  const root = dirname(flowfilePath);
+  const found = findProjectTop(root, req.env);
+  if ("error" in found) return fail(errorAt("FLOW007", found.error, undefined, "set FLOW_ROOT to a directory at or above the Flowfile's, or unset it"));
+  return ok({ root, top: found.top, flowfile: basename(flowfilePath), ...splitWords(req.words) });
 }
 
 /** One reading of the Flowfile, with a fresh host (so its warnings are this reading's). */
 function read(req: ProjectRequest, at: Located): { host: NodeProjectHost; model: Result<FlowfileModel, Diagnostic> } {
-  const host = new NodeProjectHost(at.root, req.env);
+  const host = new NodeProjectHost(at.root, req.env, at.top);
   const model = readFlowfile(host, {
     file: at.flowfile,
     overrides: at.overrides,
     env: req.env,
     goals: at.targets,
     missingIncludes: "defer",
+    noBuiltinRules: req.noBuiltinRules === true,
+    noBuiltinVariables: req.noBuiltinVariables === true,
     ...(req.environmentOverrides === true ? { environmentOverrides: true } : {}),
   });
   return { host, model };

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
 import { createRequire } from "node:module";
 import type { StatLike } from "@flow/cache";
 import { DirListings } from "./dir-listings.js";
@@ -30,6 +30,8 @@ export class NodeProjectHost implements ReadHost, GraphFs {
   constructor(
     private readonly root: string,
     private readonly env: NodeJS.ProcessEnv,
+    /** The top of the project (cache-dir.ts findProjectTop): globs may reach up to it, not above. */
+    private readonly top: string = root,
   ) {
     this.prefix = root.endsWith("/") ? root : `${root}/`;
     this.listings = new DirListings(this.prefix);
@@ -52,15 +54,16 @@ export class NodeProjectHost implements ReadHost, GraphFs {
   glob(pattern: string, at: SourceLocation | undefined): string[] {
     const n = normalizeProjectPath(pattern, this.root);
     if (!n.ok) return [];
-    if (!n.inside) {
+    // Above the Flowfile's directory (`../lib/*.c` from `programs/`): allowed up to the project's top.
+    if (!n.inside && !this.belowTop(n.path)) {
       throw new DiagnosticError(
-        errorAt("FLOW007", `glob '${pattern}' reaches outside the project root`, at, "globs match files below the Flowfile's directory only"),
+        errorAt("FLOW007", `glob '${pattern}' reaches outside the project root '${this.top}'`, at, "globs match files below the project's top only (the repository's top, or the outermost directory with a Makefile; FLOW_ROOT sets it)"),
       );
     }
     const matches = fastGlob().sync(n.path, { cwd: this.root, onlyFiles: false, dot: false, followSymbolicLinks: false, unique: true });
     // A match through an in-root link to a directory elsewhere is outside, whatever its spelling.
     for (const m of matches) {
-      const via = this.linkDirs.on(m);
+      const via = n.inside ? this.linkDirs.on(m) : undefined;
       if (via !== undefined && !via.inside) {
         throw new DiagnosticError(
           errorAt(
@@ -74,6 +77,13 @@ export class NodeProjectHost implements ReadHost, GraphFs {
     }
     // Byte order: the same on every machine and locale.
     return matches.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** A normalized path outside the root (`../lib/*.c`, or absolute) that is still below the project's top. */
+  private belowTop(path: string): boolean {
+    if (this.top === this.root) return false;
+    const rel = relative(this.top, resolve(this.root, path));
+    return rel !== "" && !rel.startsWith("../") && rel !== ".." && !isAbsolute(rel);
   }
 
   shell(command: string, at: SourceLocation | undefined): string {
@@ -156,6 +166,16 @@ export class NodeProjectHost implements ReadHost, GraphFs {
       // Only an explanation for a message: a path flow cannot even lstat gets none.
       if ((e as NodeJS.ErrnoException).code !== undefined) return undefined;
       throw e;
+    }
+  }
+
+  /** GraphFs.listDir: one readdir per directory the built-in rules ask about. */
+  listDir(dir: string): readonly string[] | undefined {
+    try {
+      return readdirSync(dir === "" ? this.root : absPath(this.prefix, dir));
+    } catch {
+      // Missing or unreadable: the graph then asks about each candidate.
+      return undefined;
     }
   }
 

@@ -134,8 +134,10 @@ test("MAKEFLAGS: the jobserver and -j are read; make's own format is written", (
   assert.equal(parseJobserverAuth(undefined), undefined);
   assert.equal(makeflagsJobs("k -j2 --jobserver-auth=3,4"), 2);
   // As GNU make 4.3 writes it for `make -k -j2 X=1 "Y=a b"`.
-  assert.equal(formatMakeflags({ keepGoing: true, jobserverWords: "-j2 --jobserver-auth=3,4", overrides: new Map([["X", "1"], ["Y", "a b"]]) }), "k -j2 --jobserver-auth=3,4 -- Y=a\\ b X=1");
-  assert.equal(formatMakeflags({ keepGoing: false, jobserverWords: "-j2 --jobserver-auth=3,4", overrides: new Map() }), " -j2 --jobserver-auth=3,4");
-  assert.equal(formatMakeflags({ keepGoing: false, overrides: new Map() }), "");
+  assert.equal(formatMakeflags({ letters: "k", jobserverWords: "-j2 --jobserver-auth=3,4", overrides: new Map([["X", "1"], ["Y", "a b"]]) }), "k -j2 --jobserver-auth=3,4 -- Y=a\\ b X=1");
+  assert.equal(formatMakeflags({ letters: "", jobserverWords: "-j2 --jobserver-auth=3,4", overrides: new Map() }), " -j2 --jobserver-auth=3,4");
+  assert.equal(formatMakeflags({ letters: "", overrides: new Map() }), "");
+  // Letters from the command line and from the MAKEFLAGS above, in make's order.
+  assert.equal(formatMakeflags({ letters: ["s", "R", "k", "r"], overrides: new Map() }), "krRs");
   assert.deepEqual([...makeflagsOverrides("k -j2 --jobserver-auth=3,4 -- Y=a\\ b X=1")], [["X", "1"], ["Y", "a b"]]);
 });

@@ -8,6 +8,7 @@ import type { SubMakeSetup } from "./build-session.js";
 import { Jobserver, makeflagsJobs, parseJobserverAuth } from "./jobserver.js";
 import { formatMakeflags, makeCommand, makeflagsOverrides, makeLevel, PARENT_RESULTS, type SubTask } from "./sub-make.js";
 import { splitWords } from "../project/load-project.js";
+import { parseMakeflags } from "./makeflags.js";
 
 export interface RecursionRequest {
   readonly env: NodeJS.ProcessEnv;
@@ -15,7 +16,8 @@ export interface RecursionRequest {
   readonly jobsGiven: number | undefined;
   /** The default -j (the number of cores). */
   readonly defaultJobs: number;
-  readonly keepGoing: boolean;
+  /** make's one-letter flags in force (the command line's and MAKEFLAGS's: k, s, r...), passed down. */
+  readonly letters: ReadonlySet<string>;
   /** Targets and `VAR=value` from the command line. */
   readonly words: readonly string[];
 }
@@ -76,7 +78,7 @@ export function recursion(req: RecursionRequest): Recursion {
   const own = splitWords(req.words).overrides;
   const overrides = new Map([...inherited, ...own]);
   const jobserverWords = jobs === Infinity ? "-j" : jobs > 1 ? `-j${jobs} --jobserver-auth=3,4` : undefined;
-  const makeflags = formatMakeflags({ keepGoing: req.keepGoing, ...(jobserverWords !== undefined ? { jobserverWords } : {}), overrides });
+  const makeflags = formatMakeflags({ letters: req.letters, ...(jobserverWords !== undefined ? { jobserverWords } : {}), overrides });
   const words = [...[...inherited].filter(([k]) => !own.has(k)).map(([k, v]) => `${k}=${v}`), ...req.words];
   const readEnv: NodeJS.ProcessEnv = { ...req.env, MAKE: makeCommand(), MAKEFLAGS: makeflags, MAKELEVEL: String(level) };
   return {
@@ -127,7 +129,7 @@ export function readingEnv(env: NodeJS.ProcessEnv, words: readonly string[], def
   const inherited = makeflagsOverrides(makeflagsIn);
   const own = splitWords(words).overrides;
   const overrides = new Map([...inherited, ...own]);
-  const makeflags = formatMakeflags({ keepGoing: false, ...(jobs > 1 ? { jobserverWords: `-j${jobs} --jobserver-auth=3,4` } : {}), overrides });
+  const makeflags = formatMakeflags({ letters: parseMakeflags(makeflagsIn).letters, ...(jobs > 1 ? { jobserverWords: `-j${jobs} --jobserver-auth=3,4` } : {}), overrides });
   return {
     env: { ...env, MAKE: makeCommand(), MAKEFLAGS: makeflags, MAKELEVEL: String(makeLevel(env)) },
     words: [...[...inherited].filter(([k]) => !own.has(k)).map(([k, v]) => `${k}=${v}`), ...words],

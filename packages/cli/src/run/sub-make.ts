@@ -74,7 +74,8 @@ export function makeflagsOverrides(makeflags: string | undefined): Map<string, s
 }
 
 export interface MakeflagsParts {
-  readonly keepGoing: boolean;
+  /** make's one-letter flags passed down (`k`, `s`, `r`...), in any order. */
+  readonly letters: Iterable<string>;
   /** `-jN --jobserver-auth=3,4` when recipes get a jobserver. */
   readonly jobserverWords?: string;
   /** Command-line `VAR=value`, the parent's own and those it inherited. */
@@ -86,9 +87,13 @@ export interface MakeflagsParts {
  * dash), then long options, then ` -- ` and the variables, last given first:
  * `k -j2 --jobserver-auth=3,4 -- Y=a\ b X=1`.
  */
+/** The letters flow passes down, in the order GNU make writes them. */
+const LETTER_ORDER = "BeiknqrRs";
+
 export function formatMakeflags(p: MakeflagsParts): string {
   const words: string[] = [];
-  words.push(p.keepGoing ? "k" : "");
+  const given = new Set(p.letters);
+  words.push([...LETTER_ORDER].filter((c) => given.has(c)).join(""));
   if (p.jobserverWords !== undefined) words.push(p.jobserverWords);
   let text = words.join(" ");
   if (text === " " || text === "") text = "";

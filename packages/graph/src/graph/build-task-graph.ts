@@ -21,6 +21,12 @@ export interface GraphFs {
   readonly remembers?: boolean;
   /** For a missing path that is a link: `dangling symlink to 'T'` or `looping symlink`; undefined otherwise. */
   brokenLink?(path: string): string | undefined;
+  /**
+   * The names in a project-relative directory ("" is the root), or
+   * undefined when it cannot be listed. Lets the built-in rules rule out a
+   * directory without a stat per candidate (`f.o`, `f.c` ... for every file f).
+   */
+  listDir?(dir: string): readonly string[] | undefined;
 }
 
 export interface GraphOptions {
@@ -142,6 +148,8 @@ class GraphBuilder {
   /** Static pattern rule instances by normalized target. */
   private readonly statics = new Map<string, { rule: RuleDef; stem: string }>();
   private readonly patternRules: RuleDef[] = [];
+  /** Make's built-in pattern rules (model.builtinRules), tried after the Flowfile's own. */
+  private readonly builtins: BuiltinIndex | undefined;
   /** `.OUTPUTS` declared on explicit targets: output → target that declares it. */
   private readonly extraOwner = new Map<string, string>();
   private readonly dirOwners: { dir: string; target: string }[] = [];
@@ -175,7 +183,10 @@ class GraphBuilder {
   constructor(
     private readonly model: FlowfileModel,
     private readonly opts: GraphOptions,
-  ) {}
+  ) {
+    const rules = model.builtinRules ?? [];
+    this.builtins = rules.length === 0 ? undefined : new BuiltinIndex(rules, model.suffixes ?? [], opts.fs, () => this.namedSourceDirs());
+  }
 
   build(): Result<TaskGraph, Diagnostic> {
     this.index();
@@ -459,8 +470,9 @@ class GraphBuilder {
     const known = this.entry(path);
     if (((known ?? 0) & NAMED) === 0 && this.dirOwners.length === 0) {
       // Named by no rule: only a pattern rule or the disk can supply it (the same order as below).
-      if (this.patternRules.length > 0) {
-        const viaPattern = this.patternFor(path, chain);
+      if (this.patternRules.length > 0 || this.builtins !== undefined) {
+        // entry() left the path's directory in lastDir (with a remembering fs): no lastIndexOf per source here.
+        const viaPattern = (this.patternRules.length > 0 ? this.patternFor(path, chain) : undefined) ?? this.builtinFor(path, chain, this.opts.fs.remembers ? this.lastDir : undefined);
         if (viaPattern) return this.create(viaPattern);
         // The search may have asked the disk about this very path: known is stale.
         if (this.kind(path) !== "missing") return undefined;
@@ -543,13 +555,14 @@ class GraphBuilder {
         };
       }
       // Explicit rules without a recipe: a pattern rule may supply one (Make's way).
-      const viaPattern = this.patternFor(path, chain);
+      // Make skips the implicit rule search for a phony target; flow's own pattern rules still apply to one.
+      const viaPattern = this.patternFor(path, chain) ?? (this.phony.has(path) ? undefined : this.builtinFor(path, chain));
       const first = (rules as RuleDef[])[0] as RuleDef;
       if (viaPattern) return { ...viaPattern, prereqs: [...viaPattern.prereqs, ...extraPrereqs], orderOnly: [...viaPattern.orderOnly, ...extraOrder] };
       if (this.kind(path) !== "missing" && !this.phony.has(path)) return undefined; // an existing file with extra prerequisites
       return { rule: first, targets: [path], stem: "", prereqs: extraPrereqs, orderOnly: extraOrder };
     }
-    return this.patternFor(path, chain);
+    return this.patternFor(path, chain) ?? (this.phony.has(path) ? undefined : this.builtinFor(path, chain));
   }
 
   /**
@@ -584,6 +597,79 @@ class GraphBuilder {
     return undefined;
   }
 
+  /**
+   * A built-in rule instance for `path`, tried when no rule of the Flowfile
+   * makes it. Make's search, for these rules: a match-anything rule
+   * (`%: %.o`) applies neither to a name with a known suffix (`.c`, `.h`,
+   * `.o` ...) nor to a prerequisite of a pattern rule; a first pass takes a
+   * rule whose prerequisite exists or is mentioned in the Flowfile, a
+   * second one allows a chain (`prog` from `prog.o` from `prog.c`).
+   *
+   * Most paths are sources with no such neighbour: a match-anything rule
+   * would ask the disk for `f.o`, `f.c`, `f.cc` ... of every one of them
+   * (GNU make's cost on large trees). The index rules out, from one listing
+   * per directory, a directory holding no file with one of those suffixes:
+   * then no built-in rule is tried at all.
+   */
+  private builtinFor(path: string, chain: readonly RuleDef[], dir?: string): TaskSource | undefined {
+    const b = this.builtins;
+    if (b === undefined || chain.length >= MAX_CHAIN) return undefined;
+    // The directory first: for most sources it ends the search (one string comparison while in one directory).
+    if (!b.mayHoldSources(dir ?? path.slice(0, path.lastIndexOf("/") + 1))) return undefined;
+    const rules = b.rulesFor(path, chain.length === 0);
+    if (rules === undefined) return undefined;
+    for (const pass of [1, 2]) {
+      for (const rule of rules) {
+        if (chain.includes(rule)) continue;
+        const tp = (rule.targets[0] as Word).text;
+        const stem = matchInDir(tp, path);
+        if (stem === undefined) continue;
+        const w = rule.prereqs[0] as Word;
+        const text = substituteInDir(w.text, tp, stem);
+        const p = this.norm(text, w.loc, "input");
+        const next = [...chain, rule];
+        const found = pass === 1 ? this.isNamed(p) || this.mentioned(p) || this.kind(p) !== "missing" : this.canMake(p, next);
+        if (found) return { rule, targets: [path], stem, prereqs: [{ text, loc: w.loc }], orderOnly: [], pattern: tp, chain: next };
+      }
+    }
+    return undefined;
+  }
+
+  /** Paths named as explicit prerequisites (Make's "ought to exist"), gathered on first need. */
+  private mentionedPaths: Set<string> | undefined;
+
+  private mentioned(p: string): boolean {
+    if (this.mentionedPaths === undefined) {
+      const set = new Set<string>();
+      for (const rule of this.model.rules) {
+        if (rule.isPattern) continue;
+        for (const w of rule.prereqs) if (!hasGlobChars(w.text)) set.add(this.norm(w.text, w.loc, "input"));
+      }
+      this.mentionedPaths = set;
+    }
+    return this.mentionedPaths.has(p);
+  }
+
+  /** Directories (with their `/`) of named paths a built-in rule could start from (`x.c`, `x.o` ...), and whether a Flowfile pattern rule could make such a file. */
+  private namedSourceDirs(): { dirs: Set<string>; anyDir: boolean } {
+    const b = this.builtins as BuiltinIndex;
+    const dirs = new Set<string>();
+    for (const [p, bits] of this.paths) {
+      if ((bits & NAMED) !== 0 && b.isSourceName(p)) dirs.add(p.slice(0, p.lastIndexOf("/") + 1));
+    }
+    // Explicit prerequisites (`prog: prog.o`): only those with a source suffix are normalized.
+    for (const rule of this.model.rules) {
+      if (rule.isPattern) continue;
+      for (const w of rule.prereqs) {
+        if (!b.isSourceName(w.text) || hasGlobChars(w.text)) continue;
+        const p = this.norm(w.text, w.loc, "input");
+        dirs.add(p.slice(0, p.lastIndexOf("/") + 1));
+      }
+    }
+    const anyDir = this.patternRules.some((r) => r.targets.some((t) => b.couldMakeSource(t.text)));
+    return { dirs, anyDir };
+  }
+
   /** Whether `path` exists or some rule can make it (bounded chain of pattern rules). */
   private canMake(path: string, chain: readonly RuleDef[]): boolean {
     // The answer depends on which pattern rules are still allowed: the memo is keyed by both.
@@ -598,7 +684,8 @@ class GraphBuilder {
     const r =
       this.isNamed(path) ||
       this.kind(path) !== "missing" ||
-      this.patternFor(path, chain) !== undefined;
+      this.patternFor(path, chain) !== undefined ||
+      this.builtinFor(path, chain) !== undefined;
     this.canMakeMemo.set(key, r);
     return r;
   }
@@ -912,4 +999,90 @@ function substituteInDir(prereqPattern: string, targetPattern: string, stem: str
   const slash = stem.lastIndexOf("/");
   if (slash < 0) return substitutePattern(prereqPattern, stem);
   return stem.slice(0, slash + 1) + substitutePattern(prereqPattern, stem.slice(slash + 1));
+}
+
+/**
+ * The built-in rules of one graph, indexed: by the suffix of their target
+ * (`.o`, `.s`), the match-anything ones (`%: %.o`) apart, and per directory
+ * whether any file there could be a built-in rule's prerequisite.
+ */
+class BuiltinIndex {
+  private readonly bySuffix = new Map<string, RuleDef[]>();
+  private readonly anything: RuleDef[] = [];
+  /** The prerequisite suffixes (`.o`, `.c`, `.cc` ...). */
+  private readonly sourceSuffixes: string[] = [];
+  private readonly sourceSet: Set<string>;
+  /** By char code: some prerequisite suffix ends in it (a cheap first test, inlined, unlike lastIndexOf). */
+  private readonly lastChars: boolean[] = [];
+  private readonly suffixes: readonly string[];
+  private readonly dirs = new Map<string, boolean>();
+  private lastDir = "\u0000";
+  private lastAnswer = false;
+  private named: { dirs: Set<string>; anyDir: boolean } | undefined;
+
+  constructor(
+    rules: readonly RuleDef[],
+    suffixes: readonly string[],
+    private readonly fs: GraphFs,
+    private readonly namedDirs: () => { dirs: Set<string>; anyDir: boolean },
+  ) {
+    for (const r of rules) {
+      const suffix = (r.targets[0] as Word).text.slice(1);
+      if (suffix === "") this.anything.push(r);
+      else {
+        const list = this.bySuffix.get(suffix);
+        if (list === undefined) this.bySuffix.set(suffix, [r]);
+        else list.push(r);
+      }
+      const ps = (r.prereqs[0] as Word).text.slice(1);
+      if (!this.sourceSuffixes.includes(ps)) this.sourceSuffixes.push(ps);
+    }
+    this.suffixes = suffixes;
+    this.sourceSet = new Set(this.sourceSuffixes);
+    for (const x of this.sourceSuffixes) this.lastChars[x.charCodeAt(x.length - 1)] = true;
+  }
+
+  /** The rules that may match `path`, in Make's order; match-anything ones only when `anything` (not for a pattern rule's prerequisite). */
+  rulesFor(path: string, anything: boolean): readonly RuleDef[] | undefined {
+    const slash = path.lastIndexOf("/");
+    const dot = path.lastIndexOf(".");
+    if (dot > slash) {
+      const own = this.bySuffix.get(path.slice(dot));
+      if (own !== undefined) return own;
+      // A known suffix (Make's `%.c:` dummy rules) names a specific type: no match-anything rule.
+      if (!anything || this.anything.length === 0 || this.suffixes.some((s) => path.endsWith(s) && path.length - s.length > slash + 1)) return undefined;
+    } else if (!anything || this.anything.length === 0) return undefined;
+    return this.anything;
+  }
+
+  /** The name ends in a prerequisite suffix: one lastIndexOf and one Set look-up (the suffixes are all `.x`). */
+  isSourceName(p: string): boolean {
+    if (this.lastChars[p.charCodeAt(p.length - 1)] !== true) return false;
+    const dot = p.lastIndexOf(".");
+    return dot >= 0 && dot > p.lastIndexOf("/") && this.sourceSet.has(p.slice(dot));
+  }
+
+  /** A pattern target (`%.o`, `obj/%.c`, `%`) that could match a name with a source suffix. */
+  couldMakeSource(pattern: string): boolean {
+    const after = pattern.slice(pattern.indexOf("%") + 1);
+    return this.sourceSuffixes.some((s) => s.endsWith(after) || after.endsWith(s));
+  }
+
+  /** False when no file in `dir` (with its `/`) can be a built-in rule's prerequisite: nothing on disk or named there has one of their suffixes. */
+  mayHoldSources(dir: string): boolean {
+    if (dir === this.lastDir) return this.lastAnswer;
+    let answer = this.dirs.get(dir);
+    if (answer === undefined) {
+      this.named ??= this.namedDirs();
+      if (this.named.anyDir || this.named.dirs.has(dir)) answer = true;
+      else {
+        const names = this.fs.listDir?.(dir === "" ? "" : dir.slice(0, -1));
+        answer = names === undefined || names.some((n) => this.isSourceName(n));
+      }
+      this.dirs.set(dir, answer);
+    }
+    this.lastDir = dir;
+    this.lastAnswer = answer;
+    return answer;
+  }
 }

@@ -63,6 +63,13 @@ export interface IncludeRef {
 
 export interface FlowfileModel {
   readonly rules: readonly RuleDef[];
+  /**
+   * GNU Make's built-in pattern rules that apply (none with `-r`): tried
+   * after every rule of the Flowfile, whatever their stems.
+   */
+  readonly builtinRules?: readonly RuleDef[];
+  /** `.SUFFIXES` after reading: a file name ending in one names a specific type, which match-anything built-in rules skip (Make's rule). */
+  readonly suffixes?: readonly string[];
   readonly globals: VariableTable;
   /** Keyed by target name or `%` pattern, in definition order. */
   readonly targetVars: ReadonlyMap<string, readonly TargetVar[]>;

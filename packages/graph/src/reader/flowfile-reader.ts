@@ -29,6 +29,7 @@ import { LineWord } from "./line-word.js";
 import { hasGlobChars } from "../project-path.js";
 import { fail, ok, type Result } from "../result.js";
 import type { TextOrigin } from "./text-origin.js";
+import { builtinRules, makeflagsBuiltins, patternKey } from "./builtin-rules.js";
 import { defaultVariables, VariableTable, type Origin, type Variable } from "./variables.js";
 import { splitWords } from "./words.js";
 
@@ -57,6 +58,10 @@ export interface ReadOptions {
    */
   readonly missingIncludes?: "error" | "defer";
   readonly limits?: ExpanderLimits;
+  /** `-r`/`--no-builtin-rules`: no built-in pattern rules (MAKEFLAGS's `r` turns them off too). */
+  readonly noBuiltinRules?: boolean;
+  /** `-R`/`--no-builtin-variables`: no built-in variables (`CC`, `COMPILE.c` ...) and no built-in rules. */
+  readonly noBuiltinVariables?: boolean;
 }
 
 const MAX_INCLUDE_DEPTH = 32;
@@ -149,6 +154,10 @@ class Reader {
   private suffixes = new Set(DEFAULT_SUFFIXES);
   private readonly warnedOnce = new Set<string>();
   private evalDepth = 0;
+  /** Make's defaults, below the environment: emptied after reading when the Makefile's MAKEFLAGS asks for `-R`. */
+  private readonly defaults: VariableTable;
+  private readonly noBuiltinRules: boolean;
+  private readonly noBuiltinVariables: boolean;
 
   constructor(
     private readonly host: ReadHost,
@@ -156,7 +165,12 @@ class Reader {
     private readonly plainLines: boolean,
   ) {
     // Lookup order: file (and command line), then the environment, then Make's defaults.
-    const envTable = new VariableTable(defaultVariables());
+    // -r/-R from the command line or the environment's MAKEFLAGS; the Makefile's own MAKEFLAGS counts too, after reading (finish).
+    const fromEnv = makeflagsBuiltins(opts.env?.["MAKEFLAGS"] ?? "");
+    this.noBuiltinVariables = opts.noBuiltinVariables === true || fromEnv.noVariables;
+    this.noBuiltinRules = opts.noBuiltinRules === true || this.noBuiltinVariables || fromEnv.noRules;
+    this.defaults = defaultVariables(!this.noBuiltinVariables);
+    const envTable = new VariableTable(this.defaults);
     for (const [k, v] of Object.entries(opts.env ?? {})) {
       // SHELL is never taken from the environment (Make's rule too): recipes always run with /bin/sh.
       if (v !== undefined && k !== "SHELL" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
@@ -188,6 +202,8 @@ class Reader {
     this.expander.evaluate = undefined;
     return {
       rules: this.rules,
+      builtinRules: this.builtins(),
+      suffixes: [...this.suffixes],
       globals: this.globals,
       targetVars: this.targetVars,
       exported: this.exported,
@@ -196,6 +212,26 @@ class Reader {
       depfileRules: this.depfileRules,
       expander: this.expander,
     };
+  }
+
+  /**
+   * The built-in rules that apply once the Makefile is read: as in GNU
+   * Make, `MAKEFLAGS += -r` (or `R`) in the Makefile turns them off, and
+   * `-R` there removes the built-in variables from the recipes' view (they
+   * were visible while reading, as in make 4.3).
+   */
+  private builtins(): RuleDef[] {
+    const mf = this.globals.lookup("MAKEFLAGS");
+    const set = mf === undefined ? undefined : makeflagsBuiltins(mf.flavor === "simple" ? mf.value : this.expander.expand(mf.value, this.globals, { loc: mf.loc, exact: false }));
+    if (set?.noVariables === true && !this.noBuiltinVariables) {
+      for (const name of this.defaults.names()) if (name !== "SHELL") this.defaults.remove(name);
+    }
+    if (this.noBuiltinRules || set?.noRules === true) return [];
+    const replaced = new Set<string>();
+    for (const r of this.rules) {
+      if (r.isPattern && r.targets.length === 1 && r.prereqs.length === 1) replaced.add(patternKey((r.targets[0] as Word).text, (r.prereqs[0] as Word).text));
+    }
+    return builtinRules(this.suffixes, replaced, this.rules.length);
   }
 
   readFile(file: string, includedAt: SourceLocation | undefined, depth: number): void {

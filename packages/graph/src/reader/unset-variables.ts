@@ -14,6 +14,7 @@
 import { warningAt, type Diagnostic } from "../diagnostic.js";
 import type { FlowfileModel } from "./flowfile-model.js";
 import { closest } from "./functions.js";
+import { BUILTIN_FLAG_NAMES } from "./builtin-variables.js";
 import { DEFAULT_VARIABLES } from "./variables.js";
 
 const SPECIAL_HINTS: Record<string, string> = {
@@ -28,6 +29,8 @@ export function unsetVariableWarnings(model: FlowfileModel): Diagnostic[] {
   const known = [...model.globals.names(), ...targetSet, ...DEFAULT_VARIABLES.map(([n]) => n)];
   for (const [name, ref] of model.expander.unset) {
     if (model.expander.probed.has(name) || name.startsWith(".") || targetSet.has(name)) continue;
+    // CFLAGS, LDLIBS ...: the built-in recipes' flags, empty unless set, by convention.
+    if (BUILTIN_FLAG_NAMES.has(name)) continue;
     const now = model.globals.lookup(name);
     const shown = /^[A-Za-z0-9_.-]+$/.test(name) ? name : JSON.stringify(name);
     if (now && now.loc && ref.loc && now.loc.file === ref.loc.file && now.loc.line > ref.loc.line) {

@@ -1,4 +1,5 @@
 import type { SourceLocation } from "../diagnostic.js";
+import { BUILTIN_VARIABLES } from "./builtin-variables.js";
 
 /**
  * Make's two flavours: a recursive variable (`=`) keeps its text and expands
@@ -63,26 +64,14 @@ export function isAutomaticName(name: string): boolean {
 }
 
 /**
- * GNU Make's built-in variables that Makefiles commonly use without setting
- * (origin `default`). Only the program names: flow has no built-in implicit
- * rules, so `COMPILE.c` and friends are not here.
+ * The variables flow sets before reading (origin `default`): SHELL always,
+ * and GNU Make's built-in variables (builtin-rules.ts) unless `-R` turns
+ * them off.
  */
-export const DEFAULT_VARIABLES: readonly (readonly [string, string])[] = [
-  ["AR", "ar"],
-  ["ARFLAGS", "rv"],
-  ["AS", "as"],
-  ["CC", "cc"],
-  ["CXX", "g++"],
-  ["CPP", "$(CC) -E"],
-  ["LD", "ld"],
-  ["LEX", "lex"],
-  ["YACC", "yacc"],
-  ["RM", "rm -f"],
-  ["SHELL", "/bin/sh"],
-];
+export const DEFAULT_VARIABLES: readonly (readonly [string, string])[] = [...BUILTIN_VARIABLES, ["SHELL", "/bin/sh"]];
 
-export function defaultVariables(): VariableTable {
+export function defaultVariables(builtins = true): VariableTable {
   const t = new VariableTable();
-  for (const [k, v] of DEFAULT_VARIABLES) t.set(k, { value: v, flavor: "recursive", origin: "default" });
+  for (const [k, v] of builtins ? DEFAULT_VARIABLES : [["SHELL", "/bin/sh"] as const]) t.set(k, { value: v, flavor: "recursive", origin: "default" });
   return t;
 }

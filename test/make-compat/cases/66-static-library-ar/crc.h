@@ -1,0 +1,1 @@
+#define CRC_POLY 0xedb88320UL

@@ -1,0 +1,3 @@
+#include <stdio.h>
+const char *greet(void);
+int main(void) { printf("%s\n", greet()); return 0; }

@@ -1,0 +1,1 @@
+int lib_add(int a, int b) { return a + b; }

@@ -1,0 +1,2 @@
+int lib_add(int, int);
+int lib_mul(int, int);

@@ -1,0 +1,1 @@
+int lib_mul(int a, int b) { return a * b; }

@@ -114,7 +114,7 @@ describe("TieredCache", () => {
     const { home, remote, cache, warnings } = setup();
     const record = remoteEntry(remote, "k1", "hello");
     const hit = await cache.lookup("k1");
-    assert.deepEqual(hit, { outputs: record.outputs, canonical: "canonical of k1" });
+    assert.deepEqual(hit, { outputs: record.outputs, canonical: "canonical of k1", log: undefined, discovered: undefined });
     assert.deepEqual(home.records.get("k1"), record);
     assert.deepEqual(home.blobs.get(record.outputs[0]?.hash as string), bytes("hello"));
     remote.calls.length = 0;

@@ -75,12 +75,17 @@ test("referencedModules follows imports, re-exports, dynamic imports and new URL
 });
 
 test("each package's dist/ holds only files a production entry point reaches", () => {
-  const entries: Record<string, string[]> = {
-    cache: ["packages/cache/dist/index.js"],
-    graph: ["packages/graph/dist/index.js"],
-    // bin/flow.js loads dist/main.js; index.js is the package's export.
-    cli: ["packages/cli/dist/index.js", "packages/cli/dist/main.js"],
+  // Every entry point a package.json exports (`@flow/cache/remote` too), and bin/flow.js's dist/main.js.
+  const exported = (pkg: string): string[] => {
+    const manifest = JSON.parse(readFileSync(join(root, "packages", pkg, "package.json"), "utf8")) as { exports?: Record<string, { default?: string }> };
+    return Object.values(manifest.exports ?? {}).flatMap((e) => (e.default !== undefined ? [join("packages", pkg, e.default)] : []));
   };
+  const entries: Record<string, string[]> = {
+    cache: exported("cache"),
+    graph: exported("graph"),
+    cli: [...exported("cli"), "packages/cli/dist/main.js"],
+  };
+  assert.ok(entries["cache"]?.includes(join("packages/cache/dist/remote/index.js")), "the cache package exports @flow/cache/remote");
   const stray: string[] = [];
   for (const [pkg, files] of Object.entries(entries)) {
     const dist = join(root, "packages", pkg, "dist");

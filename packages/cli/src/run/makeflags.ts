@@ -33,8 +33,8 @@ export interface MakeFlags {
 /** Letters that take a value inside their word (`-j2`, `-l3`, `-Cdir`, `-ffile`, `-Idir`, `-ofile`, `-Wfile`). */
 const WITH_VALUE = new Set(["j", "l", "C", "f", "I", "o", "W"]);
 
-/** Splits on unescaped blanks; a backslash keeps the next character. */
-function words(text: string): string[] {
+/** Splits on unescaped blanks; a backslash keeps the next character (MAKEFLAGS escapes spaces in `VAR=value` so). */
+export function makeflagsWords(text: string): string[] {
   const out: string[] = [];
   let cur = "";
   let has = false;
@@ -69,7 +69,7 @@ export function parseMakeflags(value: string | undefined): MakeFlags {
   const variables: [string, string][] = [];
   let jobs: number | "unlimited" | undefined;
   let loadAverage: number | "unlimited" | undefined;
-  const all = words(value ?? "");
+  const all = makeflagsWords(value ?? "");
   for (let i = 0; i < all.length; i++) {
     const w = all[i] as string;
     if (w === "--") {

@@ -7,6 +7,7 @@
 // flow sub-build whatever PATH holds. Being absolute paths, they make the key
 // of a cached task whose recipe names $(MAKE) differ between machines; such
 // recipes are phony in practice (make reruns them every time too).
+import { makeflagsWords } from "./makeflags.js";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -32,29 +33,6 @@ function escapeWord(w: string): string {
   return w.replace(/([\\ \t])/g, "\\$1");
 }
 
-/** Splits the `VAR=value` part of MAKEFLAGS (after ` -- `) back into words. */
-function splitEscaped(text: string): string[] {
-  const words: string[] = [];
-  let cur = "";
-  let any = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (c === "\\" && i + 1 < text.length) {
-      cur += text[++i];
-      any = true;
-    } else if (c === " " || c === "\t") {
-      if (any) words.push(cur);
-      cur = "";
-      any = false;
-    } else {
-      cur += c;
-      any = true;
-    }
-  }
-  if (any) words.push(cur);
-  return words;
-}
-
 /**
  * The command-line variables a parent passed down in MAKEFLAGS (after ` -- `),
  * in the order make applies them. Only this part and the jobserver
@@ -66,7 +44,7 @@ export function makeflagsOverrides(makeflags: string | undefined): Map<string, s
   const at = makeflags.indexOf(" -- ");
   const tail = at >= 0 ? makeflags.slice(at + 4) : makeflags.startsWith("-- ") ? makeflags.slice(3) : "";
   // make writes the last command-line variable first; applying them in reverse keeps the command line's order.
-  for (const w of splitEscaped(tail).reverse()) {
+  for (const w of makeflagsWords(tail).reverse()) {
     const m = /^([A-Za-z_.][A-Za-z0-9_.-]*)=(.*)$/s.exec(w);
     if (m) out.set(m[1] as string, m[2] as string);
   }

@@ -41,8 +41,10 @@ export async function executeTask(task: Task, deps: readonly (readonly [Task, Do
 
   if (decision.verdict === "fresh") {
     ctx.host.cache.recordLastRun(task.name, key);
-    const logPath = await replayedLog(task, decision, ctx);
-    return { result: { status: "up-to-date", key, durationMs: elapsed(), ...(logPath ? { logPath } : {}) }, outputs: decision.outputs, decision };
+    // Only a cached phony task has a log to show: every other fresh task (all of a no-op build) takes no await and no spread.
+    const logPath = task.phony && decision.log !== undefined ? await replayedLog(task, decision, ctx) : undefined;
+    const result: TaskResult = logPath === undefined ? { status: "up-to-date", key, durationMs: elapsed() } : { status: "up-to-date", key, durationMs: elapsed(), logPath };
+    return { result, outputs: decision.outputs, decision };
   }
   if (decision.verdict === "restore") {
     if (await restore(task, decision, ctx)) {

@@ -53,6 +53,8 @@ export class StatMemo {
   private readonly clock: Clock;
   /** Per-run answers, so a path named by many tasks is stat'ed once. */
   private readonly seen = new Map<string, FileState>();
+  /** Paths of `seen` hashed too recently to be vouched for by their stat alone (RACY_WINDOW_MS). */
+  private readonly racy = new Set<string>();
 
   /** How a path is stat'ed; the CLI passes the stats it already took while building the graph. */
   private readonly stat: (absPath: string) => StatLike | undefined;
@@ -82,6 +84,17 @@ export class StatMemo {
   /** Drops the per-run answer, e.g. after a task rewrote the file. */
   forget(absPath: string): void {
     this.seen.delete(absPath);
+    this.racy.delete(absPath);
+  }
+
+  /**
+   * This run's answer for a path, if it has one, and whether its stat alone
+   * vouches for its bytes (false while the hash is within the racy window):
+   * what the persistent build state keeps for the next build.
+   */
+  known(absPath: string): { readonly state: FileState; readonly trusted: boolean } | undefined {
+    const state = this.seen.get(absPath);
+    return state === undefined ? undefined : { state, trusted: !this.racy.has(absPath) };
   }
 
   /**
@@ -92,6 +105,7 @@ export class StatMemo {
     const record = this.recordFor(stats, hash);
     this.store.put(absPath, record);
     this.seen.set(absPath, fileStateOf(stats, hash));
+    this.noteTrust(absPath, record.trusted);
   }
 
   private probe(absPath: string, taken: StatLike | undefined): FileState {
@@ -127,11 +141,18 @@ export class StatMemo {
       if (st.isDirectory()) return { kind: "dir" };
       if (!st.isFile()) throw new Error(`not a regular file or directory: ${absPath}`);
       const hash = this.hasher.hashFd(fd);
-      this.store.put(absPath, this.recordFor(st, hash));
+      const record = this.recordFor(st, hash);
+      this.store.put(absPath, record);
+      this.noteTrust(absPath, record.trusted);
       return fileStateOf(st, hash);
     } finally {
       closeSync(fd);
     }
+  }
+
+  private noteTrust(absPath: string, trusted: boolean): void {
+    if (trusted) this.racy.delete(absPath);
+    else this.racy.add(absPath);
   }
 
   private recordFor(st: Stats, hash: ContentHash): StatRecord {

@@ -19,7 +19,7 @@ export type { BuildEvent, EmitEvent } from "./build/events.js";
 export type { TaskResult, TaskStatus, FailureReason } from "./build/task-result.js";
 export type { BuildHost, Workspace, RunRequest, RunResult, TaskRunner, SaveResult, RestoreResult } from "./build/build-host.js";
 export { decideTask, collectIngredients } from "./build/decide-task.js";
-export type { Decided, Decision, DecideContext, DecideHost, DoneTask, Verdict } from "./build/decide-task.js";
+export type { Decided, Decision, DecideContext, DecideHost, DoneTask, Prior, PriorLookup, Verdict } from "./build/decide-task.js";
 export { executeTask } from "./build/execute-task.js";
 export type { ExecuteContext } from "./build/execute-task.js";
 export { schedule, isSuccess } from "./build/scheduler.js";

@@ -8,7 +8,11 @@ import { afterBuild } from "../run/cache-upkeep.js";
 import { unknownTagMessage } from "./tag-message.js";
 import { includeBuilder, type IncludeTaskResult } from "../run/include-builder.js";
 import { openBuildSession } from "../run/build-session.js";
-import { loadProjectBuildingIncludes } from "../project/load-project.js";
+import { loadProjectBuildingIncludes, locateProject } from "../project/load-project.js";
+import { NodeProjectHost } from "../project/node-project-host.js";
+import { checkState, DiscoveredLog, readState, saveState, stateRequest, type LoadedProject } from "../run/build-state.js";
+import { statSync } from "node:fs";
+import type { StatLike } from "@flow/cache";
 import { WhyLines } from "../render/plan-render-why.js";
 import { TextRenderer } from "../render/render.js";
 import { EXIT } from "../exit-codes.js";
@@ -112,70 +116,109 @@ export class BuildCommand extends RemoteCommand {
     const progress = this.json ? err : this.context.stdout;
     const renderer = new TextRenderer(progress, process.cwd(), this.verbose, silent);
     if (rec.warning !== undefined) renderer.warning(rec.warning);
-    // Included files that a rule makes are built first, then the Flowfile is read again (see load-project.ts).
     const includeTasks: IncludeTaskResult[] = [];
-    const includes = includeBuilder({
+    const projectReq = {
       cwd: process.cwd(),
-      cacheDir: this.cacheDir,
-      env: process.env,
-      jobs,
-      renderer,
-      out: progress,
-      err,
-      noWait: this.noWait,
-      onTask: (t) => includeTasks.push(t),
-    });
-    const project = await loadProjectBuildingIncludes(
-      {
-        cwd: process.cwd(),
-        ...(this.dir !== undefined ? { dir: this.dir } : {}),
-        ...(this.file !== undefined ? { file: this.file } : {}),
-        words: rec.words,
-        env: rec.readEnv,
-        environmentOverrides,
-        noBuiltinRules: this.noBuiltinRules,
-        noBuiltinVariables: this.noBuiltinVariables,
-      },
-      includes,
-    );
-    if (!project.ok) {
-      if (project.error.diagnostic) err.write(`${formatDiagnostic(project.error.diagnostic)}\n`);
-      return project.error.exitCode ?? EXIT.usage;
-    }
-    const { root } = project.value;
-    const graph = ignoreErrors ? ignoringErrors(project.value.graph) : project.value.graph;
+      ...(this.dir !== undefined ? { dir: this.dir } : {}),
+      ...(this.file !== undefined ? { file: this.file } : {}),
+      words: rec.words,
+      env: rec.readEnv,
+      environmentOverrides,
+      noBuiltinRules: this.noBuiltinRules,
+      noBuiltinVariables: this.noBuiltinVariables,
+    };
+    // The persistent build state (build-state.ts): when the last build's still holds, no Flowfile is
+    // read and no graph built, and the tasks it vouches for are fresh without a key or a look-up.
+    const located = locateProject(projectReq);
+    const stateReq = located.ok && !this.warming && process.env["FLOW_STATE"] !== "off" ? stateRequest(located.value, { environmentOverrides, ignoreErrors, noBuiltinRules: this.noBuiltinRules, noBuiltinVariables: this.noBuiltinVariables }) : undefined;
+    let takeStat: (p: string) => StatLike | undefined = (p) => statSync(p, { throwIfNoEntry: false });
+    const sessionFor = (root: string) =>
+      openBuildSession({
+        root,
+        cacheDir: this.cacheDirFor(root),
+        env: process.env,
+        renderer,
+        err,
+        noWait: this.noWait,
+        stat: (p) => takeStat(p),
+        logNotes: true,
+        subMake: rec.subMake((task, tasks) => {
+          subTasks.set(task, tasks);
+          renderer.subBuild(task, tasks);
+        }),
+        // Warm uploads after the build, itself, so that nothing is uploaded twice and its counts are exact.
+        ...(remote.settings ? { remote: this.warming ? { ...remote.settings, config: { ...remote.settings.config, readOnly: true } } : remote.settings } : {}),
+      });
     /** What the sub-builds each task's recipe ran reported (`$(MAKE)` in a recipe). */
     const subTasks = new Map<string, SubTask[]>();
-    const selection = selectTasks(graph, { targetsGiven: project.value.targets.length > 0, tags: this.tags });
+    let session: Awaited<ReturnType<typeof sessionFor>>;
+    let loaded: LoadedProject | undefined;
+    /** What became of the state, for --json: held (and what it vouched for), or why not. */
+    let stateReport: { held: boolean; why?: string; vouched?: number; statted?: number } | undefined;
+    const stored = stateReq === undefined ? undefined : readState(this.cacheDirFor(stateReq.root), stateReq);
+    if (stored !== undefined && stateReq !== undefined) {
+      // Checked under the lock: another build's writes must not slip between the check and this build.
+      session = await sessionFor(stateReq.root);
+      if (session === undefined) return EXIT.taskFailed;
+      const checked = checkState(stored, { host: new NodeProjectHost(stateReq.root, rec.readEnv, stateReq.top), readEnv: rec.readEnv, env: process.env, force });
+      if (checked.ok) {
+        const table = checked.state.stats;
+        takeStat = (p) => {
+          const st = table.take(p);
+          return st === undefined ? statSync(p, { throwIfNoEntry: false }) : st === null ? undefined : st;
+        };
+        stateReport = { held: true, vouched: checked.state.priors.size, statted: checked.state.statted };
+        loaded = { root: stateReq.root, graph: checked.state.graph, targetsGiven: stateReq.targets.length > 0, warnings: checked.state.warnings, shape: { stored }, checked: checked.state };
+      } else {
+        stateReport = { held: false, why: checked.why };
+        await session.close();
+        session = undefined;
+      }
+    }
+    if (loaded === undefined) {
+      stateReport ??= { held: false, why: stateReq === undefined ? "no state is kept for this build" : "no state yet" };
+      // Included files that a rule makes are built first, then the Flowfile is read again (see load-project.ts).
+      const includes = includeBuilder({
+        cwd: process.cwd(),
+        cacheDir: this.cacheDir,
+        env: process.env,
+        jobs,
+        renderer,
+        out: progress,
+        err,
+        noWait: this.noWait,
+        onTask: (t) => includeTasks.push(t),
+      });
+      const project = await loadProjectBuildingIncludes(projectReq, includes);
+      if (!project.ok) {
+        if (project.error.diagnostic) err.write(`${formatDiagnostic(project.error.diagnostic)}\n`);
+        return project.error.exitCode ?? EXIT.usage;
+      }
+      const host = project.value.host;
+      takeStat = (p) => host.takeStat(p);
+      const shape = host.shape.unsupported === undefined && includeTasks.length === 0 ? { record: host.shape, readEnv: rec.readEnv } : undefined;
+      loaded = { root: project.value.root, graph: ignoreErrors ? ignoringErrors(project.value.graph) : project.value.graph, targetsGiven: project.value.targets.length > 0, warnings: project.value.warnings, shape };
+    }
+    const { root, graph } = loaded;
+    const selection = selectTasks(graph, { targetsGiven: loaded.targetsGiven, tags: this.tags });
     if (selection.unknownTags.length > 0) {
       err.write(`${unknownTagMessage(graph, selection.unknownTags)}; nothing built\n`);
+      if (session !== undefined) await session.close();
       return EXIT.usage;
     }
-    const session = await openBuildSession({
-      root,
-      cacheDir: this.cacheDirFor(root),
-      env: process.env,
-      renderer,
-      err,
-      noWait: this.noWait,
-      stat: (p) => project.value.host.takeStat(p),
-      logNotes: true,
-      subMake: rec.subMake((task, tasks) => {
-        subTasks.set(task, tasks);
-        renderer.subBuild(task, tasks);
-      }),
-      // Warm uploads after the build, itself, so that nothing is uploaded twice and its counts are exact.
-      ...(remote.settings ? { remote: this.warming ? { ...remote.settings, config: { ...remote.settings.config, readOnly: true } } : remote.settings } : {}),
-    });
+    session ??= await sessionFor(root);
     if (session === undefined) return EXIT.taskFailed;
     if (remote.warning) renderer.warning(remote.warning);
-    for (const w of project.value.warnings) renderer.warning(w);
+    for (const w of loaded.warnings) renderer.warning(w);
     // --explain: the reason each run's decision carries, printed as it starts (see plan-render-why.ts).
     const why = this.explain ? new WhyLines(progress) : undefined;
+    const discovered = new DiscoveredLog();
     const emit = (e: BuildEvent) => {
       why?.observe(e);
+      discovered.observe(e);
       renderer.handle(e);
     };
+    const priors = loaded.checked?.priors;
     let outcome;
     let remoteReport: RemoteReport | undefined;
     let warm: WarmReport | undefined;
@@ -188,7 +231,22 @@ export class BuildCommand extends RemoteCommand {
         keepGoing,
         force,
         ...(maxLoad !== undefined ? { mayStart: () => (loadavg()[0] ?? 0) < maxLoad } : {}),
+        ...(priors !== undefined && priors.size > 0 ? { prior: (t: Task) => priors.get(t.id) } : {}),
       });
+      if (!session.interrupted && stateReq !== undefined && loaded.shape !== undefined && stateReq.root === root) {
+        saveState({
+          cacheDir: this.cacheDirFor(root),
+          request: stateReq,
+          shape: loaded.shape,
+          graph,
+          warnings: loaded.warnings,
+          outcome,
+          discovered,
+          statMemo: session.cache.statMemo,
+          ...(loaded.checked !== undefined ? { checked: loaded.checked } : {}),
+          env: process.env,
+        });
+      }
       if (this.warming && remote.settings !== undefined && !session.interrupted) {
         warm = await warmRemote({ cache: session.cache, hasher: session.hasher, cacheDir: this.cacheDirFor(root), settings: remote.settings, onWarning: (w) => renderer.warning(w) }, graph, outcome);
       }
@@ -210,7 +268,7 @@ export class BuildCommand extends RemoteCommand {
         return { ...jsonTask(task, outcome.results.get(id) as TaskResult, whyTexts?.get(id)), ...(sub !== undefined ? { sub } : {}) };
       });
       // `includes`: the tasks that made generated includes, per round (only when the Flowfile has some).
-      const doc = { ok: outcome.ok && !interrupted, tasks, ...(includeTasks.length > 0 ? { includes: includeTasks } : {}), ...(remoteReport ? { remote: remoteReport } : {}), ...(warm ? { warm } : {}) };
+      const doc = { ok: outcome.ok && !interrupted, tasks, ...(includeTasks.length > 0 ? { includes: includeTasks } : {}), ...(remoteReport ? { remote: remoteReport } : {}), ...(warm ? { warm } : {}), ...(stateReport ? { state: stateReport } : {}) };
       this.context.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     }
     if (interrupted) return EXIT.interrupted;

@@ -7,6 +7,7 @@ import { t } from "./typanion.js";
 import { createHasher, formatSize, LocalCache, parseSize, type CacheStatsReport } from "@flow/cache";
 import { findProjectRoot, resolveCacheDir } from "../run/cache-dir.js";
 import { gcSummary, maxCacheBytes } from "../run/cache-upkeep.js";
+import { dropStates } from "../run/build-state.js";
 import { EXIT } from "../exit-codes.js";
 import { lockWorkspace, type WorkspaceLock } from "../run/workspace-lock.js";
 
@@ -114,6 +115,8 @@ export class CacheGcCommand extends CacheCommand {
       if (max !== "off") maxBytes = max;
     }
     return this.withCache("flow cache gc", this.noWait, async (cache) => {
+      // Build states vouch for results this cache held (build-state.ts): after a gc they are read again from scratch.
+      dropStates(cache.dir);
       const report = await cache.gc({ ...(maxBytes !== undefined ? { maxBytes } : {}), ...(this.keep !== undefined ? { keep: this.keep } : {}) });
       this.context.stdout.write(this.json ? `${JSON.stringify(report, null, 2)}\n` : `flow: ${gcSummary(report)}\n`);
     });
@@ -133,6 +136,7 @@ export class CacheVerifyCommand extends CacheCommand {
 
   override async execute(): Promise<number> {
     return this.withCache("flow cache verify", this.noWait, async (cache) => {
+      dropStates(cache.dir);
       const r = await cache.verify();
       if (this.json) {
         this.context.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

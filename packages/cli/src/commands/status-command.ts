@@ -13,11 +13,18 @@ import {
   type PlannedTask,
   type Task,
   type TaskGraph,
+  type Diagnostic,
+  type PriorLookup,
 } from "@flow/graph";
-import { openPlanCache } from "../run/cache-location.js";
+import { openPlanCache, type PlanCache } from "../run/cache-location.js";
+import { resolveCacheDir } from "../run/cache-dir.js";
+import type { RemoteSettings } from "../run/remote-settings.js";
+import { checkState, readState, stateRequest } from "../run/build-state.js";
+import { NodeProjectHost } from "../project/node-project-host.js";
+import { statSync } from "node:fs";
 import { unknownTagMessage } from "./tag-message.js";
 import { EXIT } from "../exit-codes.js";
-import { readProject } from "../project/load-project.js";
+import { locateProject, readProject } from "../project/load-project.js";
 import { drawPlan } from "../render/plan-render-ascii.js";
 import { planDot, planMermaid } from "../render/plan-render-graph.js";
 import { includesInfo, planJson, type IncludesJson } from "../render/plan-render-json.js";
@@ -91,27 +98,56 @@ export class StatusCommand extends RemoteCommand {
       err.write(`flow: --width needs a whole number of at least 40, got ${this.width}\n`);
       return EXIT.usage;
     }
-    const reading = readProject({
+    const reading = readingEnv(process.env, this.words, availableParallelism());
+    const projectReq = {
       cwd: process.cwd(),
       ...(this.dir !== undefined ? { dir: this.dir } : {}),
       ...(this.file !== undefined ? { file: this.file } : {}),
       // $(MAKE), $(MAKEFLAGS), $(MAKELEVEL) as the build sets them, so that keys are the build's (recursion.ts).
-      ...readingEnv(process.env, this.words, availableParallelism()),
+      ...reading,
       noBuiltinRules: this.noBuiltinRules,
       noBuiltinVariables: this.noBuiltinVariables,
-    });
-    if (!reading.ok) {
-      err.write(`${formatDiagnostic(reading.error)}\n`);
+    };
+    // The build's persistent state, when it holds (build-state.ts): the plan is what the build would do with it.
+    const located = locateProject(projectReq);
+    const stateReq =
+      located.ok && process.env["FLOW_STATE"] !== "off"
+        ? stateRequest(located.value, { environmentOverrides: false, ignoreErrors: false, noBuiltinRules: this.noBuiltinRules, noBuiltinVariables: this.noBuiltinVariables })
+        : undefined;
+    const stored = stateReq === undefined ? undefined : readState(resolveCacheDir(process.cwd(), this.cacheDir, process.env, stateReq.root), stateReq);
+    const checked = stored === undefined || stateReq === undefined ? undefined : checkState(stored, { host: new NodeProjectHost(stateReq.root, reading.env, stateReq.top), readEnv: reading.env, env: process.env, force: false });
+    if (checked?.ok === true && stateReq !== undefined) {
+      const state = checked.state;
+      const cache = await openPlanCache({
+        cwd: process.cwd(),
+        root: stateReq.root,
+        option: this.cacheDir,
+        env: process.env,
+        onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`),
+        stat: (p) => {
+          const st = state.stats.take(p);
+          return st === undefined ? statSync(p, { throwIfNoEntry: false }) : st === null ? undefined : st;
+        },
+      });
+      try {
+        return await this.planGraph(state.graph, state.warnings, stateReq.targets.length > 0, cache, remote.settings, (t: Task) => state.priors.get(t.id));
+      } finally {
+        await cache.close();
+      }
+    }
+    const read = readProject(projectReq);
+    if (!read.ok) {
+      err.write(`${formatDiagnostic(read.error)}\n`);
       return EXIT.usage;
     }
-    const { root, includes } = reading.value;
+    const { root, includes } = read.value;
     const cache = await openPlanCache({
       cwd: process.cwd(),
       root,
       option: this.cacheDir,
       env: process.env,
       onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`),
-      stat: (p) => reading.value.host.takeStat(p),
+      stat: (p) => read.value.host.takeStat(p),
     });
     try {
       // Generated includes first, as the build does them: unless every task
@@ -122,33 +158,44 @@ export class StatusCommand extends RemoteCommand {
         const first = await planGeneratedIncludes(includes.graph, { host: cache.host, env: process.env });
         const info = includesInfo(includes.graph, includes.targets.map((t) => t.path), !first.settled);
         if (!first.settled) {
-          this.context.stdout.write(this.renderPending({ graph: includes.graph, plan: first.plan, info }, reading.value.targets));
+          this.context.stdout.write(this.renderPending({ graph: includes.graph, plan: first.plan, info }, read.value.targets));
           return EXIT.taskFailed;
         }
         settled = info;
       }
-      const project = reading.value.finish();
+      const project = read.value.finish();
       if (!project.ok) {
         err.write(`${formatDiagnostic(project.error)}\n`);
         return EXIT.usage;
       }
-      const { graph } = project.value;
-      for (const w of project.value.warnings) err.write(`${formatDiagnostic(w)}\n`);
-      const selection = selectTasks(graph, { targetsGiven: project.value.targets.length > 0, tags: this.tags });
-      if (selection.unknownTags.length > 0) {
-        err.write(`${unknownTagMessage(graph, selection.unknownTags)}\n`);
-        return EXIT.usage;
-      }
-      const plan = await planBuild({ graph, roots: selection.roots, host: cache.host, env: process.env });
-      const inRemote =
-        remote.settings === undefined
-          ? undefined
-          : await remoteHas(plan, { settings: remote.settings, cacheDir: cache.dir, onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`) });
-      this.context.stdout.write(this.render(graph, plan, selection.roots, this.plan, settled, inRemote));
-      return planIsNoop(plan) ? EXIT.ok : EXIT.taskFailed;
+      return await this.planGraph(project.value.graph, project.value.warnings, project.value.targets.length > 0, cache, remote.settings, undefined, settled);
     } finally {
       await cache.close();
     }
+  }
+
+  /** Plans the selected tasks of a graph and prints the plan; the exit code says whether anything would run. */
+  private async planGraph(
+    graph: TaskGraph,
+    warnings: readonly Diagnostic[],
+    targetsGiven: boolean,
+    cache: PlanCache,
+    remoteSettings: RemoteSettings | undefined,
+    prior: PriorLookup | undefined,
+    settled?: IncludesJson,
+  ): Promise<number> {
+    const err = this.context.stderr;
+    for (const w of warnings) err.write(`${formatDiagnostic(w)}\n`);
+    const selection = selectTasks(graph, { targetsGiven, tags: this.tags });
+    if (selection.unknownTags.length > 0) {
+      err.write(`${unknownTagMessage(graph, selection.unknownTags)}\n`);
+      return EXIT.usage;
+    }
+    const plan = await planBuild({ graph, roots: selection.roots, host: cache.host, env: process.env, ...(prior !== undefined ? { prior } : {}) });
+    const inRemote =
+      remoteSettings === undefined ? undefined : await remoteHas(plan, { settings: remoteSettings, cacheDir: cache.dir, onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`) });
+    this.context.stdout.write(this.render(graph, plan, selection.roots, this.plan, settled, inRemote));
+    return planIsNoop(plan) ? EXIT.ok : EXIT.taskFailed;
   }
 
   /**

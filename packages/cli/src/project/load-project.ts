@@ -75,7 +75,7 @@ export function splitWords(words: readonly string[]): { targets: string[]; overr
   return { targets, overrides };
 }
 
-interface Located {
+export interface Located {
   readonly root: string;
   /** The top of the project (findProjectTop): globs may read below it. */
   readonly top: string;
@@ -84,7 +84,8 @@ interface Located {
   readonly overrides: Map<string, string>;
 }
 
-function locate(req: ProjectRequest): Result<Located, Diagnostic> {
+/** Where the project is (-C, -f, the default names) and what the command line asks of it; reads nothing but the directory. */
+export function locateProject(req: ProjectRequest): Result<Located, Diagnostic> {
   const base = resolve(req.cwd, req.dir ?? ".");
   if (!existsSync(base)) {
     return fail(errorAt("FLOW016", `directory '${req.dir}' does not exist`, undefined, "pass -C an existing directory"));
@@ -110,7 +111,11 @@ function locate(req: ProjectRequest): Result<Located, Diagnostic> {
 /** One reading of the Flowfile, with a fresh host (so its warnings are this reading's). */
 function read(req: ProjectRequest, at: Located): { host: NodeProjectHost; model: Result<FlowfileModel, Diagnostic> } {
   const host = new NodeProjectHost(at.root, req.env, at.top);
+  const envNames = host.shape.envNames;
+  // -e copies the whole environment over the Flowfile's assignments: every value shapes the graph.
+  if (req.environmentOverrides === true) host.shape.wholeEnv = true;
   const model = readFlowfile(host, {
+    onEnvLookup: (name) => envNames.add(name),
     file: at.flowfile,
     overrides: at.overrides,
     env: req.env,
@@ -131,6 +136,9 @@ function finish(req: ProjectRequest, at: Located, host: NodeProjectHost, model: 
   if (!graph.ok) return graph;
   const linked = req.linkedOutputs === true ? undefined : host.outputLinkProblem(graph.value);
   if (linked) return fail(linked);
+  // An include a rule makes is checked by building it (loadProjectBuildingIncludes), not by a stat: no state is kept.
+  const made = model.includes.find((i) => graph.value.byOutput.has(i.path) || graph.value.byName.has(i.path));
+  if (made !== undefined) host.shape.unsupported = `the Flowfile includes ${made.path}, which a rule makes`;
   const warnings = [...host.warnings, ...graph.value.warnings, ...unsetVariableWarnings(model)];
   return ok({ root: at.root, flowfile: at.flowfile, model, graph: graph.value, overrides: at.overrides, targets: at.targets, warnings, host });
 }
@@ -141,7 +149,7 @@ function finish(req: ProjectRequest, at: Located, host: NodeProjectHost, model: 
  * include that does not exist yet is an error saying that `flow build` makes it.
  */
 export function loadProject(req: ProjectRequest): Result<Project, Diagnostic> {
-  const at = locate(req);
+  const at = locateProject(req);
   if (!at.ok) return at;
   const { host, model } = read(req, at.value);
   if (!model.ok) return model;
@@ -172,7 +180,7 @@ export interface ProjectReading {
 }
 
 export function readProject(req: ProjectRequest): Result<ProjectReading, Diagnostic> {
-  const at = locate(req);
+  const at = locateProject(req);
   if (!at.ok) return at;
   const { host, model } = read(req, at.value);
   if (!model.ok) return model;
@@ -200,7 +208,7 @@ export type LoadFailure = { readonly diagnostic: Diagnostic; readonly exitCode?:
  * the Flowfile once.
  */
 export async function loadProjectBuildingIncludes(req: ProjectRequest, build: IncludeBuilder): Promise<Result<Project, LoadFailure>> {
-  const at = locate(req);
+  const at = locateProject(req);
   if (!at.ok) return fail({ diagnostic: at.error });
   for (let round = 1; ; round++) {
     const { host, model } = read(req, at.value);

@@ -6,6 +6,7 @@ import type { StatLike } from "@flow/cache";
 import { DirListings } from "./dir-listings.js";
 import { LinkDirs } from "./link-dirs.js";
 import { StatTable } from "./stat-table.js";
+import { ShapeRecord } from "./shape-record.js";
 import { DiagnosticError, errorAt, normalizeProjectPath, type Diagnostic, type GraphFs, type ReadHost, type SourceLocation, type TaskGraph } from "@flow/graph";
 
 /**
@@ -17,6 +18,8 @@ import { DiagnosticError, errorAt, normalizeProjectPath, type Diagnostic, type G
  */
 export class NodeProjectHost implements ReadHost, GraphFs {
   readonly warnings: Diagnostic[] = [];
+  /** Every answer this host gave the reader and the graph builder (the persistent build state checks them again). */
+  readonly shape = new ShapeRecord();
   /** Stats taken for the graph, not yet handed to the stat memo. */
   private readonly stats = new StatTable();
   private readonly listings: DirListings;
@@ -42,6 +45,12 @@ export class NodeProjectHost implements ReadHost, GraphFs {
   private readonly linkDirs: LinkDirs;
 
   readText(path: string): string | undefined {
+    const text = this.readTextOnce(path);
+    this.shape.texts.set(path, text ?? null);
+    return text;
+  }
+
+  private readTextOnce(path: string): string | undefined {
     try {
       return readFileSync(resolve(this.root, path), "utf8");
     } catch (e) {
@@ -76,7 +85,9 @@ export class NodeProjectHost implements ReadHost, GraphFs {
       }
     }
     // Byte order: the same on every machine and locale.
-    return matches.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const sorted = matches.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    this.shape.globs.set(pattern, sorted);
+    return sorted;
   }
 
   /** A normalized path outside the root (`../lib/*.c`, or absolute) that is still below the project's top. */
@@ -87,14 +98,28 @@ export class NodeProjectHost implements ReadHost, GraphFs {
   }
 
   shell(command: string, at: SourceLocation | undefined): string {
+    const out = this.shellOnce(command, at, true);
+    // A failing command's warning is part of the reading: the state keeps the warnings too, and a
+    // different exit code reads as a different output here.
+    this.shape.shells.set(command, `${out.status}\0${out.text}`);
+    return out.text;
+  }
+
+  /** `$(shell)` run again with the same environment, for the persistent build state's check: its output and exit code in one string. */
+  shellAgain(command: string): string {
+    const out = this.shellOnce(command, undefined, false);
+    return `${out.status}\0${out.text}`;
+  }
+
+  private shellOnce(command: string, at: SourceLocation | undefined, warn: boolean): { text: string; status: number } {
     try {
       const out = execFileSync("/bin/sh", ["-c", command], { cwd: this.root, env: this.env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20 });
-      return out.replace(/\n+$/, "").replace(/\n/g, " ");
+      return { text: out.replace(/\n+$/, "").replace(/\n/g, " "), status: 0 };
     } catch (e) {
       const err = e as { status?: number; stdout?: string };
       if (typeof err.status === "number") {
-        this.warn(errorAt("FLOW013", `$(shell ${command}) exited with code ${err.status}`, at));
-        return (err.stdout ?? "").replace(/\n+$/, "").replace(/\n/g, " ");
+        if (warn) this.warn(errorAt("FLOW013", `$(shell ${command}) exited with code ${err.status}`, at));
+        return { text: (err.stdout ?? "").replace(/\n+$/, "").replace(/\n/g, " "), status: err.status };
       }
       throw e;
     }
@@ -171,6 +196,19 @@ export class NodeProjectHost implements ReadHost, GraphFs {
 
   /** GraphFs.listDir: one readdir per directory the built-in rules ask about. */
   listDir(dir: string): readonly string[] | undefined {
+    const names = this.listDirOnce(dir);
+    this.shape.listings.set(dir, names ?? null);
+    return names;
+  }
+
+  /** GraphFs.listedForSources: only whether a name has one of these suffixes shaped the graph, not the whole listing. */
+  listedForSources(dir: string, suffixes: readonly string[], answer: boolean): void {
+    this.shape.listings.delete(dir);
+    this.shape.sourceListings.set(dir, { suffixes: [...suffixes], answer });
+  }
+
+  /** A directory's names now, for the persistent build state's check of a listing. */
+  listDirOnce(dir: string): string[] | undefined {
     try {
       return readdirSync(dir === "" ? this.root : absPath(this.prefix, dir));
     } catch {
@@ -181,11 +219,15 @@ export class NodeProjectHost implements ReadHost, GraphFs {
 
   kind(path: string): "file" | "dir" | "missing" {
     const listed = this.listings.lookup(path);
-    if (listed !== undefined) return listed;
+    if (listed !== undefined) {
+      this.shape.kinds.set(path, listed);
+      return listed;
+    }
     let k = this.statted.get(path);
     if (k === undefined) {
       k = this.statKind(path);
       this.statted.set(path, k);
+      this.shape.kinds.set(path, k);
     }
     return k;
   }

@@ -4,6 +4,7 @@
 import { formatSize, parseSize, type GcReport, type LocalCache } from "@flow/cache";
 import type { BuildOutcome, TaskGraph } from "@flow/graph";
 import type { Output } from "../render/render.js";
+import { dropStates } from "./build-state.js";
 
 /** FLOW_CACHE_MAX_SIZE's default. */
 export const DEFAULT_MAX_CACHE_BYTES = 10 * 1024 ** 3;
@@ -43,6 +44,8 @@ export async function afterBuild(cache: LocalCache, graph: TaskGraph, outcome: B
     const stats = cache.recordBuild({ hits, misses, newKeys });
     const max = maxCacheBytes(env, (m) => out.write(`flow: warning: ${m}\n`));
     if (max === "off" || stats.blobBytes <= max) return;
+    // Build states vouch for results this cache held (build-state.ts): a gc makes them be read again from scratch.
+    dropStates(cache.dir);
     const report = await cache.gc({ maxBytes: Math.floor(max * AUTO_GC_LOW_WATER) });
     out.write(`flow: the cache passed ${formatSize(max)} (FLOW_CACHE_MAX_SIZE); ${gcSummary(report)}\n`);
   } catch (err) {

@@ -51,6 +51,8 @@ export interface Decision {
   readonly collision?: true;
   /** fresh or restore: the blob holding the cached run's log, when it printed something (a `.CACHED` phony task's is replayed). */
   readonly log?: string;
+  /** Fresh by the persistent build state's word (Prior): no ingredients or canonical text were computed, and its last run is already recorded. */
+  readonly vouched?: true;
 }
 
 export type Decided =
@@ -74,8 +76,26 @@ export interface DecideHost {
   hashString(s: string): string;
 }
 
+/**
+ * What the persistent build state (the CLI's build-state.ts) vouches for: the
+ * task's key and outputs are its last build's, since nothing it reads or
+ * writes changed since then (each path's stat is the one recorded, every
+ * dependency is vouched for too, the `.ENV` values are the same). The
+ * decision is then fresh without ingredients, hashing or a cache look-up: a
+ * no-op build costs a stat per path, not a key per task.
+ */
+export interface Prior {
+  readonly key: string;
+  readonly outputs: readonly OutputEntry[];
+}
+
+/** The prior of a task the state vouches for; undefined for the others, which are decided in full. */
+export type PriorLookup = (task: Task) => Prior | undefined;
+
 export interface DecideContext {
   readonly host: DecideHost;
+  /** The persistent build state's vouchers, when a build has one. */
+  readonly prior?: PriorLookup | undefined;
   /** The process environment, where `.ENV` values are read. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** `--force`: every task with a recipe runs. */
@@ -83,6 +103,8 @@ export interface DecideContext {
 }
 
 export function decideTask(task: Task, deps: readonly (readonly [Task, DoneTask])[], ctx: DecideContext): Promise<Decided> {
+  const prior = ctx.prior?.(task);
+  if (prior !== undefined) return Promise.resolve(priorDecision(prior));
   const ws = ctx.host.workspace;
   const ing = collectIngredients(task, deps, { host: ws, env: ctx.env });
   if ("failed" in ing) return Promise.resolve({ ok: false, missingInput: task.inputs.find((p) => ws.inputState(p).kind === "missing") ?? "", failed: ing.failed });
@@ -121,6 +143,13 @@ async function consultCache(task: Task, keyed: Keyed, ingredients: Ingredients, 
 }
 
 const NO_OUTPUTS: readonly OutputEntry[] = [];
+const NO_STATES: readonly FileState[] = [];
+/** A vouched-for decision's ingredients are not computed: only a run or a reason reads them, and such a task is never vouched for. */
+const UNCOMPUTED: Ingredients = { schema: KEY_SCHEMA, recipe: "", outputs: [], inputs: [], deps: [], env: [], exported: [] };
+
+function priorDecision(p: Prior): Decided {
+  return decided("fresh", { key: p.key, canonical: "" }, UNCOMPUTED, NO_STATES, p.outputs, undefined, false, undefined, undefined, true);
+}
 const ALWAYS: PlanReason = { kind: "always" };
 const PHONY: PlanReason = { kind: "phony" };
 
@@ -150,6 +179,7 @@ function decided(
   collision?: boolean,
   log?: string,
   discovered?: readonly (readonly [string, string])[],
+  vouched?: boolean,
 ): Decided {
   const decision: Decision = {
     verdict,
@@ -162,6 +192,7 @@ function decided(
     collision: collision === true ? true : undefined,
     log,
     discovered,
+    vouched: vouched === true ? true : undefined,
   };
   return { ok: true, decision };
 }

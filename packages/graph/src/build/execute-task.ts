@@ -1,7 +1,7 @@
 import { sameFileState } from "@flow/cache";
 import type { BuildHost, TaskRunner } from "./build-host.js";
 import { recordDiscovered, type Discovered } from "./discovered-inputs.js";
-import { decideTask, runsEveryTime, type Decision, type DoneTask } from "./decide-task.js";
+import { decideTask, runsEveryTime, type Decision, type DoneTask, type PriorLookup } from "./decide-task.js";
 import type { EmitEvent } from "./events.js";
 import type { Task } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
@@ -17,6 +17,8 @@ export interface ExecuteContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly force: boolean;
   readonly signal: AbortSignal;
+  /** The persistent build state's vouchers (decide-task.ts Prior). */
+  readonly prior?: PriorLookup | undefined;
 }
 
 type Attempt = { done: DoneTask } | { failed: TaskResult };
@@ -40,7 +42,8 @@ export async function executeTask(task: Task, deps: readonly (readonly [Task, Do
   if (task.recipe === "") return { result: { status: "up-to-date", key, durationMs: elapsed() }, outputs: [], decision };
 
   if (decision.verdict === "fresh") {
-    ctx.host.cache.recordLastRun(task.name, key);
+    // A vouched-for task's last run is this key already: recording it again would cost a read per task.
+    if (decision.vouched !== true) ctx.host.cache.recordLastRun(task.name, key);
     // Only a cached phony task has a log to show: every other fresh task (all of a no-op build) takes no await and no spread.
     const logPath = task.phony && decision.log !== undefined ? await replayedLog(task, decision, ctx) : undefined;
     const result: TaskResult = logPath === undefined ? { status: "up-to-date", key, durationMs: elapsed() } : { status: "up-to-date", key, durationMs: elapsed(), logPath };

@@ -4,6 +4,8 @@ import { executeTask } from "./execute-task.js";
 import { schedule } from "./scheduler.js";
 import { topologicalOrder, type Task, type TaskGraph } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
+import type { OutputEntry } from "@flow/cache";
+import type { PriorLookup } from "./decide-task.js";
 
 export interface BuildRequest {
   readonly graph: TaskGraph;
@@ -22,6 +24,8 @@ export interface BuildRequest {
   readonly signal: AbortSignal;
   readonly baseEnv: Readonly<Record<string, string>>;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The persistent build state's vouchers (decide-task.ts Prior). */
+  readonly prior?: PriorLookup;
 }
 
 export interface BuildOutcome {
@@ -29,6 +33,8 @@ export interface BuildOutcome {
   /** Selected task ids in dependency order. */
   readonly order: readonly number[];
   readonly results: ReadonlyMap<number, TaskResult>;
+  /** Each task's outputs as recorded (ran, restored or fresh; empty otherwise): what the persistent build state keeps. */
+  readonly outputs: ReadonlyMap<number, readonly OutputEntry[]>;
 }
 
 /** Builds the roots and everything they need; resolves when every selected task has a final state. */
@@ -36,7 +42,7 @@ export async function runBuild(req: BuildRequest): Promise<BuildOutcome> {
   const order = topologicalOrder(req.graph, req.roots);
   const started = req.host.now();
   req.emit({ type: "build-start", total: order.length, concurrency: req.concurrency });
-  const ctx = { root: req.root, host: req.host, runner: req.runner, emit: req.emit, baseEnv: req.baseEnv, env: req.env, force: req.force, signal: req.signal };
+  const ctx = { root: req.root, host: req.host, runner: req.runner, emit: req.emit, baseEnv: req.baseEnv, env: req.env, force: req.force, signal: req.signal, prior: req.prior };
   const done = await schedule(req.graph, order, (task: Task, deps) => executeTask(task, deps, ctx), {
     concurrency: req.concurrency,
     keepGoing: req.keepGoing,
@@ -47,12 +53,15 @@ export async function runBuild(req: BuildRequest): Promise<BuildOutcome> {
   // Results still being recorded in the background must be durable before the build reports its end.
   await req.host.cache.flush();
   const results = new Map<number, TaskResult>();
+  const outputs = new Map<number, readonly OutputEntry[]>();
   let ok = true;
   for (const id of order) {
-    const r = done.get(id)?.result ?? { status: "skipped" as const, durationMs: 0 };
+    const d = done.get(id);
+    const r = d?.result ?? { status: "skipped" as const, durationMs: 0 };
     results.set(id, r);
+    outputs.set(id, d?.outputs ?? []);
     if (r.status !== "ran" && r.status !== "restored" && r.status !== "up-to-date") ok = false;
   }
   req.emit({ type: "build-end", ok, durationMs: req.host.now() - started });
-  return { ok, order, results };
+  return { ok, order, results, outputs };
 }

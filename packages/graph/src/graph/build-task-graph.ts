@@ -27,6 +27,13 @@ export interface GraphFs {
    * directory without a stat per candidate (`f.o`, `f.c` ... for every file f).
    */
   listDir?(dir: string): readonly string[] | undefined;
+  /**
+   * Told what a listing was used for: whether any name in `dir` ends in one
+   * of `suffixes` (`answer`). That boolean, not the whole listing, is what
+   * shaped the graph (the CLI's build state keeps it, so a new file without
+   * such a suffix does not make the graph be built again).
+   */
+  listedForSources?(dir: string, suffixes: readonly string[], answer: boolean): void;
 }
 
 export interface GraphOptions {
@@ -1076,8 +1083,10 @@ class BuiltinIndex {
       this.named ??= this.namedDirs();
       if (this.named.anyDir || this.named.dirs.has(dir)) answer = true;
       else {
-        const names = this.fs.listDir?.(dir === "" ? "" : dir.slice(0, -1));
+        const asked = dir === "" ? "" : dir.slice(0, -1);
+        const names = this.fs.listDir?.(asked);
         answer = names === undefined || names.some((n) => this.isSourceName(n));
+        if (names !== undefined) this.fs.listedForSources?.(asked, this.sourceSuffixes, answer);
       }
       this.dirs.set(dir, answer);
     }

@@ -24,7 +24,7 @@
  * decision's) has no method that could.
  */
 import type { OutputEntry } from "@flow/cache";
-import { decideTask, type Decision, type DecideHost, type DoneTask, type Verdict } from "../build/decide-task.js";
+import { decideTask, type Decision, type DecideHost, type DoneTask, type PriorLookup, type Verdict } from "../build/decide-task.js";
 import type { Ingredients } from "../build/key.js";
 import type { PlanReason } from "../build/plan-reason.js";
 import { topologicalOrder, type Task, type TaskGraph } from "../graph/task-graph.js";
@@ -46,6 +46,8 @@ export interface PlanRequest {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** `--force`: every task with a recipe is stale. */
   readonly force?: boolean;
+  /** The persistent build state's vouchers, as the build would use them (decide-task.ts Prior). */
+  readonly prior?: PriorLookup;
 }
 
 export interface PlannedTask {
@@ -108,7 +110,7 @@ async function planTask(task: Task, planned: ReadonlyMap<number, PlannedTask>, r
   if (pending.length > 0) return { ...base, state: "waiting", reason: { kind: "waiting-for", names: pending.map((d) => nameOf(graph, d.id)) } };
 
   const done = deps.map((d) => [graph.tasks[d.id] as Task, plannedDone(d)] as const);
-  const decided = await decideTask(task, done, { host: req.host, env: req.env, force: req.force === true });
+  const decided = await decideTask(task, done, { host: req.host, env: req.env, force: req.force === true, prior: req.prior });
   if (!decided.ok) return { ...base, state: "stale", reason: { kind: "input-missing", path: decided.missingInput } };
   const { decision } = decided;
   const known = { ...base, key: decision.key, ingredients: decision.ingredients, decision };

@@ -62,6 +62,13 @@ export interface ReadOptions {
   readonly noBuiltinRules?: boolean;
   /** `-R`/`--no-builtin-variables`: no built-in variables (`CC`, `COMPILE.c` ...) and no built-in rules. */
   readonly noBuiltinVariables?: boolean;
+  /**
+   * Told each name looked up below the Flowfile's own variables (in the
+   * environment or Make's defaults), found or not, while reading and while
+   * the graph expands recipes: the persistent build state (cli's
+   * build-state.ts) is valid only while those values stay the same.
+   */
+  readonly onEnvLookup?: (name: string) => void;
 }
 
 const MAX_INCLUDE_DEPTH = 32;
@@ -166,6 +173,7 @@ class Reader {
   ) {
     // Lookup order: file (and command line), then the environment, then Make's defaults.
     // -r/-R from the command line or the environment's MAKEFLAGS; the Makefile's own MAKEFLAGS counts too, after reading (finish).
+    opts.onEnvLookup?.("MAKEFLAGS");
     const fromEnv = makeflagsBuiltins(opts.env?.["MAKEFLAGS"] ?? "");
     this.noBuiltinVariables = opts.noBuiltinVariables === true || fromEnv.noVariables;
     this.noBuiltinRules = opts.noBuiltinRules === true || this.noBuiltinVariables || fromEnv.noRules;
@@ -178,7 +186,8 @@ class Reader {
         envTable.set(k, { value: v, flavor: "recursive", origin: "environment" });
       }
     }
-    this.globals = new VariableTable(envTable);
+    const record = opts.onEnvLookup;
+    this.globals = new VariableTable(record === undefined ? envTable : { lookup: (name) => (record(name), envTable.lookup(name)) });
     if (opts.environmentOverrides === true) {
       // make -e: the environment's values are set above the Flowfile's, as command-line values are (below those).
       for (const k of envTable.names()) {

@@ -1,0 +1,547 @@
+// The persistent build state: what one build leaves for the next, so that a
+// build where little changed costs what changed, not what exists (issue 16).
+//
+// One file per project and request (the Flowfile, the command line's
+// targets and variables, the reading flags), under the cache directory's
+// `state/` (the cache is disposable and so is this: deleting the cache
+// deletes it, `flow cache gc` removes it). It holds:
+//   - the validated task graph and the reading's warnings;
+//   - what shaped them (project/shape-record.ts): each file read, glob,
+//     `$(shell)` output, directory listing, environment value and the kind of
+//     every path the graph asked about;
+//   - every path the tasks read or write, with its stat when its bytes were
+//     last hashed (the stat memo's own test: size, mtime, ctime, inode, mode;
+//     a file hashed within the racy window is never vouched for);
+//   - each task's last key and recorded outputs.
+// The next build reads it in one read, checks what shaped the graph (a
+// changed file, glob, `$(shell)` result, listing, environment value or kind
+// means the Flowfile is read again: the cold path), stats each path once,
+// and vouches for every task none of whose paths changed and whose
+// dependencies are all vouched for (decide-task.ts Prior): those are fresh
+// without a key, a hash or a cache look-up. The rest are decided in full.
+//
+// Models: ninja's .ninja_log/.ninja_deps and git's index (a flat, versioned
+// file of stats, rewritten whole). JSON, since V8 parses it faster than
+// anything written in JavaScript could, and a state is rewritten only when
+// a build changed something.
+import { createHash } from "node:crypto";
+import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { FileState, OutputEntry, StatMemo } from "@flow/cache";
+import { topologicalOrder, type BuildEvent, type BuildOutcome, type Diagnostic, type Prior, type Task, type TaskGraph } from "@flow/graph";
+import { absPath, type NodeProjectHost } from "../project/node-project-host.js";
+import type { ShapeRecord } from "../project/shape-record.js";
+import { StatTable } from "../project/stat-table.js";
+
+/** Bumped whenever the file's layout or meaning changes: an older state is read as none. */
+export const STATE_SCHEMA = 2;
+
+/**
+ * Which flow wrote a state: the version and when this module was built, so
+ * that a flow rebuilt from other sources (a developer's, an upgrade in place)
+ * never trusts what another one decided.
+ */
+const FLOW_VERSION = `0.1.0 ${statSync(fileURLToPath(import.meta.url)).mtimeMs}`;
+
+/** What identifies the request a state answers; a state for another request is not used. */
+export interface StateRequest {
+  readonly root: string;
+  readonly top: string;
+  readonly flowfile: string;
+  readonly targets: readonly string[];
+  readonly overrides: ReadonlyMap<string, string>;
+  readonly environmentOverrides: boolean;
+  readonly noBuiltinRules: boolean;
+  readonly noBuiltinVariables: boolean;
+  /** -i: every recipe is rewritten (set +e), so keys differ. */
+  readonly ignoreErrors: boolean;
+  /** flow's own version: a state from another flow is never trusted. */
+  readonly flowVersion: string;
+}
+
+// Per path, WIDTH numbers: [flags, kind, size, mtimeMs, ctimeMs, ino, mode].
+const WIDTH = 7;
+/** The graph asked this path's kind: another kind means another graph. */
+const KIND_CHECKED = 1;
+/** A task reads or writes it: its stat vouches for its bytes. */
+const STAT_CHECKED = 2;
+/** An output: lstat (a link in its place is a change), not stat. */
+const LSTAT = 4;
+/** Read or written, but hashed within the racy window (or never by this build): always a change. */
+const UNTRUSTED = 8;
+/** A directory outputs are written below: a link in its place (lstat) means the Flowfile is read again. */
+const NO_LINK = 16;
+const MISSING = 0;
+const FILE = 1;
+const DIR = 2;
+
+interface TaskEntry {
+  /** The key of its last successful build. */
+  readonly key: string;
+  readonly outputs: readonly OutputEntry[];
+  /** Indexes into the path table: what its decision read (inputs, discovered inputs) and wrote (outputs). */
+  readonly paths: readonly number[];
+  /** Its `.ENV` values then. */
+  readonly env: readonly (readonly [string, string | null])[];
+}
+
+interface StateFile {
+  readonly schema: number;
+  readonly request: string;
+  readonly shape: {
+    readonly texts: readonly (readonly [string, string | null])[];
+    readonly globs: readonly (readonly [string, readonly string[]])[];
+    readonly shells: readonly (readonly [string, string])[];
+    readonly listings: readonly (readonly [string, readonly string[] | null])[];
+    /** [directory, suffixes, whether a name there ends in one] (the built-in rules' question). */
+    readonly sourceListings: readonly (readonly [string, readonly string[], boolean])[];
+    readonly env: readonly (readonly [string, string | null])[];
+    readonly wholeEnv: string | null;
+  };
+  readonly graph: { readonly tasks: readonly Task[]; readonly byName: readonly (readonly [string, number])[]; readonly goals: readonly number[] };
+  readonly warnings: readonly Diagnostic[];
+  readonly paths: readonly string[];
+  readonly stats: readonly number[];
+  readonly tasks: readonly (TaskEntry | null)[];
+}
+
+/** The file a request's state lives in. */
+export function statePath(cacheDir: string, req: StateRequest): string {
+  return join(stateDirOf(cacheDir), `${createHash("sha1").update(requestText(req)).digest("hex").slice(0, 24)}.json`);
+}
+
+export function stateDirOf(cacheDir: string): string {
+  return join(cacheDir, "state");
+}
+
+/** Drops every state under a cache (gc, clear): a state vouches for results that cache held. */
+export function dropStates(cacheDir: string): void {
+  rmSync(stateDirOf(cacheDir), { recursive: true, force: true });
+}
+
+function requestText(req: StateRequest): string {
+  return JSON.stringify([
+    STATE_SCHEMA,
+    req.flowVersion,
+    req.root,
+    req.top,
+    req.flowfile,
+    req.targets,
+    [...req.overrides].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+    req.environmentOverrides,
+    req.noBuiltinRules,
+    req.noBuiltinVariables,
+    req.ignoreErrors,
+  ]);
+}
+
+/** A state read from disk, not yet checked against the disk. */
+export interface StoredState {
+  readonly file: StateFile;
+  readonly path: string;
+  /** The project root its relative paths are below. */
+  readonly root: string;
+}
+
+/** The state of this request, if one was kept; undefined for none, another request's, a damaged or an older one. */
+export function readState(cacheDir: string, req: StateRequest): StoredState | undefined {
+  const path = statePath(cacheDir, req);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const file = JSON.parse(text) as StateFile;
+    if (file.schema !== STATE_SCHEMA || file.request !== requestText(req)) return undefined;
+    if (!Array.isArray(file.paths) || !Array.isArray(file.stats) || file.stats.length !== file.paths.length * WIDTH || file.tasks.length !== file.graph.tasks.length) return undefined;
+    return { file, path, root: req.root };
+  } catch {
+    // A torn or foreign file is no state: the cold path reads the Flowfile and writes a good one.
+    return undefined;
+  }
+}
+
+/** A state that held: the graph as the last build read it, and what it vouches for. */
+export interface CheckedState {
+  readonly graph: TaskGraph;
+  readonly warnings: readonly Diagnostic[];
+  /** The vouched-for tasks' priors, by task id. */
+  readonly priors: ReadonlyMap<number, Prior>;
+  /** The stats taken while checking, handed to the stat memo (as the graph builder's are on the cold path). */
+  readonly stats: StatTable;
+  /** Paths whose stat changed (or were never vouched for): the rest keep their records in the next state. */
+  readonly changed: Uint8Array;
+  readonly stored: StoredState;
+  /** How many paths were stat'ed, and how many tasks vouched for (for --json and the tests). */
+  readonly statted: number;
+}
+
+export type CheckResult = { readonly ok: true; readonly state: CheckedState } | { readonly ok: false; readonly why: string };
+
+/**
+ * Checks a stored state against the disk and the environment now. Must run
+ * under the workspace lock: another build's writes between this check and
+ * the build would otherwise go unseen. `host`: a fresh host of the same
+ * project, to run globs, `$(shell)` and listings again as the reader would.
+ */
+export function checkState(stored: StoredState, o: { readonly host: NodeProjectHost; readonly readEnv: NodeJS.ProcessEnv; readonly env: NodeJS.ProcessEnv; readonly force: boolean }): CheckResult {
+  const { file } = stored;
+  const shape = file.shape;
+  for (const [name, value] of shape.env) if ((o.readEnv[name] ?? null) !== value) return { ok: false, why: `environment variable ${name} changed` };
+  if (shape.wholeEnv !== null && shape.wholeEnv !== envHash(o.readEnv)) return { ok: false, why: "the environment changed (-e reads all of it)" };
+  for (const [path, hash] of shape.texts) {
+    if (textHash(o.host.readText(path)) !== hash) return { ok: false, why: `${path} changed` };
+  }
+  for (const [dir, names] of shape.listings) {
+    if (!sameList(o.host.listDirOnce(dir) ?? null, names)) return { ok: false, why: `the listing of ${dir || "."} changed` };
+  }
+  for (const [dir, suffixes, answer] of shape.sourceListings) {
+    const names = o.host.listDirOnce(dir);
+    if (names === undefined || hasSuffix(names, suffixes) !== answer) return { ok: false, why: `files with a built-in rule's suffix came or went in ${dir || "."}` };
+  }
+  for (const [pattern, matches] of shape.globs) {
+    let now: readonly string[];
+    try {
+      now = o.host.glob(pattern, undefined);
+    } catch {
+      return { ok: false, why: `glob ${pattern} fails now` };
+    }
+    if (!sameList(now, matches)) return { ok: false, why: `the matches of ${pattern} changed` };
+  }
+  for (const [command, output] of shape.shells) {
+    let now: string;
+    try {
+      now = o.host.shellAgain(command);
+    } catch {
+      return { ok: false, why: `$(shell ${command}) fails now` };
+    }
+    if (now !== output) return { ok: false, why: `$(shell ${command}) gives another output` };
+  }
+
+  // One stat per path: the graph's kinds and the tasks' stats at once.
+  const { paths, stats } = file;
+  const prefix = rootPrefix(stored.root);
+  const table = new StatTable();
+  const changed = new Uint8Array(paths.length);
+  for (let i = 0; i < paths.length; i++) {
+    const abs = absPath(prefix, paths[i] as string);
+    const at = i * WIDTH;
+    const flags = stats[at] as number;
+    const st = statOf(abs, (flags & LSTAT) !== 0);
+    if (st === "error") return { ok: false, why: `cannot stat ${abs}` };
+    const kind = st === undefined ? MISSING : st.isDirectory() ? DIR : FILE;
+    if ((flags & KIND_CHECKED) !== 0 && kind !== stats[at + 1]) return { ok: false, why: `${abs} is ${KIND_NAMES[kind]} now` };
+    if ((flags & LSTAT) === 0) table.put(abs, st);
+    if ((flags & NO_LINK) !== 0 && st !== undefined) {
+      const own = (flags & LSTAT) !== 0 ? st : statOf(abs, true);
+      if (own === "error" || own?.isSymbolicLink() === true) return { ok: false, why: `${abs} is a symlink now` };
+    }
+    if ((flags & STAT_CHECKED) === 0) continue;
+    if (stats[at + 1] === DIR && (flags & UNTRUSTED) === 0) {
+      // A directory input is an ingredient by its kind alone ("dir"), not its listing.
+      if (kind !== DIR) changed[i] = 1;
+    } else if (
+      (flags & UNTRUSTED) !== 0 ||
+      st === undefined ||
+      kind !== stats[at + 1] ||
+      (kind === FILE && !st.isFile()) ||
+      st.size !== stats[at + 2] ||
+      st.mtimeMs !== stats[at + 3] ||
+      st.ctimeMs !== stats[at + 4] ||
+      st.ino !== stats[at + 5] ||
+      (st.mode & 0o777) !== stats[at + 6]
+    ) {
+      changed[i] = 1;
+    }
+  }
+
+  const graph = graphOf(file);
+  const priors = new Map<number, Prior>();
+  if (!o.force) {
+    const vouched = new Uint8Array(graph.tasks.length);
+    const all = graph.tasks.map((t) => t.id);
+    for (const id of topologicalOrder(graph, all)) {
+      const entry = file.tasks[id];
+      const task = graph.tasks[id] as Task;
+      if (entry === null || entry === undefined) continue;
+      if (!task.deps.every((d) => vouched[d] === 1)) continue;
+      if (!entry.paths.every((p) => changed[p] === 0)) continue;
+      if (!entry.env.every(([n, v]) => (o.env[n] ?? null) === v)) continue;
+      vouched[id] = 1;
+      priors.set(id, { key: entry.key, outputs: entry.outputs });
+    }
+  }
+  return { ok: true, state: { graph, warnings: file.warnings, priors, stats: table, changed, stored, statted: paths.length } };
+}
+
+const KIND_NAMES = ["missing", "a file", "a directory"];
+
+function statOf(abs: string, link: boolean): Stats | undefined | "error" {
+  try {
+    return link ? lstatSync(abs, { throwIfNoEntry: false }) : statSync(abs, { throwIfNoEntry: false });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // A path through a file or a symlink loop: nothing usable there, as the graph builder saw it.
+    if (code === "ENOTDIR" || code === "ELOOP" || code === "ENAMETOOLONG") return undefined;
+    return "error";
+  }
+}
+
+function rootPrefix(root: string): string {
+  return root.endsWith("/") ? root : `${root}/`;
+}
+
+function graphOf(file: StateFile): TaskGraph {
+  const byOutput = new Map<string, number>();
+  for (const t of file.graph.tasks) for (const o of t.outputs) byOutput.set(o.path, t.id);
+  return { tasks: file.graph.tasks, byName: new Map(file.graph.byName), byOutput, goals: file.graph.goals, warnings: [] };
+}
+
+function hasSuffix(names: readonly string[], suffixes: readonly string[]): boolean {
+  const set = new Set(suffixes);
+  return names.some((n) => {
+    const dot = n.lastIndexOf(".");
+    return dot >= 0 && set.has(n.slice(dot));
+  });
+}
+
+function sameList(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function textHash(text: string | undefined): string | null {
+  return text === undefined ? null : createHash("sha1").update(text).digest("hex");
+}
+
+function envHash(env: NodeJS.ProcessEnv): string {
+  const h = createHash("sha1");
+  for (const k of Object.keys(env).sort()) h.update(`${k}=${env[k] ?? ""}\0`);
+  return h.digest("hex");
+}
+
+/** Collects, from a build's events, what a task's decision checked that is not in its declaration: discovered inputs. */
+export class DiscoveredLog {
+  readonly byTask = new Map<number, readonly (readonly [string, string])[]>();
+
+  observe(e: BuildEvent): void {
+    if (e.type === "task-end" && e.decision?.discovered !== undefined) this.byTask.set(e.task.id, e.decision.discovered);
+  }
+}
+
+/** What shaped the graph, in the state's terms: from this reading's record, or carried over from a state that held. */
+export type ShapeSource = { readonly record: ShapeRecord; readonly readEnv: NodeJS.ProcessEnv } | { readonly stored: StoredState };
+
+export interface SaveRequest {
+  readonly cacheDir: string;
+  readonly request: StateRequest;
+  readonly shape: ShapeSource;
+  readonly graph: TaskGraph;
+  readonly warnings: readonly Diagnostic[];
+  readonly outcome: BuildOutcome;
+  readonly discovered: DiscoveredLog;
+  readonly statMemo: StatMemo;
+  /** The state this build started from, when one held: its records for paths no decision looked at carry over. */
+  readonly checked?: CheckedState;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Writes the state for the next build: atomically (a reader sees the old
+ * file or the new one, never half), and never fatally (without it the next
+ * build takes the cold path).
+ */
+export function saveState(s: SaveRequest): void {
+  if (s.checked !== undefined && unchanged(s.checked, s.outcome)) return;
+  const prefix = rootPrefix(s.request.root);
+  const paths: string[] = [];
+  const stats: number[] = [];
+  const index = new Map<string, number>();
+  const slot = (abs: string): number => {
+    let i = index.get(abs);
+    if (i === undefined) {
+      i = paths.length;
+      index.set(abs, i);
+      // Below the root: relative (a third of the file at 10,000 tasks); elsewhere absolute.
+      paths.push(abs.startsWith(prefix) ? abs.slice(prefix.length) : abs);
+      stats.push(0, MISSING, 0, 0, 0, 0, 0);
+    }
+    return i;
+  };
+
+  // The graph's kinds: recorded by this reading, or the old state's (they held).
+  let shape: StateFile["shape"];
+  if ("record" in s.shape) {
+    const r = s.shape.record;
+    const readEnv = s.shape.readEnv;
+    shape = {
+      texts: [...r.texts].map(([p, t]) => [p, textHash(t ?? undefined)] as const),
+      globs: [...r.globs],
+      shells: [...r.shells],
+      listings: [...r.listings],
+      sourceListings: [...r.sourceListings].map(([d, l]) => [d, l.suffixes, l.answer] as const),
+      env: [...r.envNames].sort().map((n) => [n, readEnv[n] ?? null] as const),
+      wholeEnv: r.wholeEnv ? envHash(readEnv) : null,
+    };
+    for (const [p, k] of r.kinds) {
+      const i = slot(absPath(prefix, p));
+      stats[i * WIDTH] = (stats[i * WIDTH] as number) | KIND_CHECKED;
+      stats[i * WIDTH + 1] = k === "missing" ? MISSING : k === "dir" ? DIR : FILE;
+    }
+  } else {
+    const old = s.shape.stored.file;
+    shape = old.shape;
+    for (let j = 0; j < old.paths.length; j++) {
+      if (((old.stats[j * WIDTH] as number) & KIND_CHECKED) === 0) continue;
+      const i = slot(absPath(prefix, old.paths[j] as string));
+      stats[i * WIDTH] = (stats[i * WIDTH] as number) | KIND_CHECKED;
+      stats[i * WIDTH + 1] = old.stats[j * WIDTH + 1] as number;
+    }
+  }
+
+  // Every directory an output is written below must not become a link: the cold path refuses
+  // one (FLOW007/FLOW020, NodeProjectHost.outputLinkProblem), so it must send the next build
+  // there. One more lstat each; few (one per output directory).
+  const outDirs = new Set<string>();
+  for (const t of s.graph.tasks) {
+    for (const o of t.outputs) {
+      for (let cut = o.path.lastIndexOf("/"); cut > 0; cut = o.path.lastIndexOf("/", cut - 1)) {
+        const dir = o.path.slice(0, cut);
+        if (outDirs.has(dir)) break;
+        outDirs.add(dir);
+      }
+    }
+  }
+  for (const dir of outDirs) {
+    const i = slot(absPath(prefix, dir));
+    stats[i * WIDTH] = (stats[i * WIDTH] as number) | NO_LINK;
+  }
+
+  // What each finished task read and wrote, with the stat its bytes were hashed under.
+  const oldIndex = s.checked === undefined ? undefined : new Map(s.checked.stored.file.paths.map((p, i) => [absPath(prefix, p), i] as const));
+  const track = (abs: string, output: boolean): number => {
+    const i = slot(abs);
+    const at = i * WIDTH;
+    const flags = stats[at] as number;
+    if ((flags & STAT_CHECKED) !== 0) return i;
+    stats[at] = flags | STAT_CHECKED | (output ? LSTAT : 0);
+    const known = s.statMemo.known(abs);
+    if (known !== undefined) {
+      writeStat(stats, at, known.state, known.trusted);
+      return i;
+    }
+    // Not looked at by this build (a vouched-for task's path): the old record, when its stat held.
+    const j = oldIndex?.get(abs);
+    const old = s.checked?.stored.file.stats;
+    if (j !== undefined && old !== undefined && s.checked?.changed[j] === 0 && ((old[j * WIDTH] as number) & STAT_CHECKED) !== 0) {
+      for (let k = 1; k < WIDTH; k++) stats[at + k] = old[j * WIDTH + k] as number;
+      stats[at] = (stats[at] as number) | ((old[j * WIDTH] as number) & UNTRUSTED);
+      return i;
+    }
+    stats[at] = (stats[at] as number) | UNTRUSTED;
+    return i;
+  };
+
+  const tasks: (TaskEntry | null)[] = new Array<TaskEntry | null>(s.graph.tasks.length).fill(null);
+  for (const id of s.outcome.order) {
+    const task = s.graph.tasks[id] as Task;
+    const r = s.outcome.results.get(id);
+    if (r === undefined || r.key === undefined || (r.status !== "up-to-date" && r.status !== "ran" && r.status !== "restored")) continue;
+    if (!vouchable(task)) continue;
+    const outputs = s.outcome.outputs.get(id) ?? [];
+    // Only plain files are vouched for by a stat: a directory's listing or a link's text would need more.
+    if (outputs.some((o) => o.kind !== "file")) continue;
+    const discovered = s.discovered.byTask.get(id);
+    if (task.depfile !== undefined && discovered === undefined) continue;
+    const used: number[] = [];
+    for (const p of task.inputs) used.push(track(absPath(prefix, p), false));
+    for (const [p] of discovered ?? []) used.push(track(absPath(prefix, p), false));
+    for (const o of outputs) used.push(track(absPath(prefix, o.path), true));
+    tasks[id] = { key: r.key, outputs, paths: used, env: task.env.map((n) => [n, s.env[n] ?? null] as const) };
+  }
+
+  const file: StateFile = {
+    schema: STATE_SCHEMA,
+    request: requestText(s.request),
+    shape,
+    graph: { tasks: s.graph.tasks, byName: [...s.graph.byName], goals: s.graph.goals },
+    warnings: s.warnings,
+    paths,
+    stats,
+    tasks,
+  };
+  const target = statePath(s.cacheDir, s.request);
+  const tmp = `${target}.${process.pid}.tmp`;
+  try {
+    mkdirSync(stateDirOf(s.cacheDir), { recursive: true });
+    writeFileSync(tmp, JSON.stringify(file), { flag: "w" });
+    renameSync(tmp, target);
+  } catch {
+    // A full disk or a read-only cache: the next build reads the Flowfile again, nothing is lost.
+    rmSync(tmp, { force: true });
+    rmSync(target, { force: true });
+  }
+}
+
+/**
+ * Tasks whose freshness a stat can vouch for: not one that runs every time
+ * (`.ALWAYS`, a phony action), and not a `.CACHED` phony one, whose log is
+ * replayed from the cache on every build.
+ */
+function vouchable(task: Task): boolean {
+  if (task.always) return false;
+  if (task.phony && task.recipe !== "" && (task.cached || task.outputs.length === 0)) return false;
+  return true;
+}
+
+function writeStat(stats: number[], at: number, st: FileState, trusted: boolean): void {
+  if (st.kind === "dir") {
+    stats[at + 1] = DIR;
+    return;
+  }
+  if (st.kind !== "file") {
+    // A link (an output's) or a missing path is never vouched for.
+    stats[at + 1] = MISSING;
+    stats[at] = (stats[at] as number) | UNTRUSTED;
+    return;
+  }
+  stats[at + 1] = FILE;
+  stats[at + 2] = st.size;
+  stats[at + 3] = st.mtimeMs;
+  stats[at + 4] = st.ctimeMs;
+  stats[at + 5] = st.ino;
+  stats[at + 6] = st.mode;
+  if (!trusted) stats[at] = (stats[at] as number) | UNTRUSTED;
+}
+
+/** A project ready to build: read now (the cold path, with what shaped it), or the state's. */
+export interface LoadedProject {
+  readonly root: string;
+  readonly graph: TaskGraph;
+  readonly targetsGiven: boolean;
+  readonly warnings: readonly Diagnostic[];
+  /** What to keep in the next state; undefined when none can be kept (generated includes). */
+  readonly shape: ShapeSource | undefined;
+  /** The state this build started from, when it held. */
+  readonly checked?: CheckedState;
+}
+
+/** The request a build makes, in the state's terms. */
+export function stateRequest(
+  at: { readonly root: string; readonly top: string; readonly flowfile: string; readonly targets: readonly string[]; readonly overrides: ReadonlyMap<string, string> },
+  flags: { readonly environmentOverrides: boolean; readonly ignoreErrors: boolean; readonly noBuiltinRules: boolean; readonly noBuiltinVariables: boolean },
+): StateRequest {
+  return { root: at.root, top: at.top, flowfile: at.flowfile, targets: at.targets, overrides: at.overrides, ...flags, flowVersion: FLOW_VERSION };
+}
+
+/** Whether a build that started from a state left it as it was: every path as recorded, every task vouched for. */
+function unchanged(checked: CheckedState, outcome: BuildOutcome): boolean {
+  if (checked.changed.includes(1)) return false;
+  for (const id of outcome.order) if (!checked.priors.has(id) || outcome.results.get(id)?.status !== "up-to-date") return false;
+  return true;
+}

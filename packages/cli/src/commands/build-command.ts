@@ -245,6 +245,7 @@ export class BuildCommand extends RemoteCommand {
           statMemo: session.cache.statMemo,
           ...(loaded.checked !== undefined ? { checked: loaded.checked } : {}),
           env: process.env,
+          watchInfo: false,
         });
       }
       if (this.warming && remote.settings !== undefined && !session.interrupted) {

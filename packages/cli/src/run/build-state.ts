@@ -72,6 +72,12 @@ const LSTAT = 4;
 const UNTRUSTED = 8;
 /** A directory outputs are written below: a link in its place (lstat) means the Flowfile is read again. */
 const NO_LINK = 16;
+/**
+ * The watching server cannot see this path change: outside the project root,
+ * below a symlinked directory, or a symlink itself (a link's target is edited
+ * where no watch is). Stat'ed on every build, server or not.
+ */
+const WATCH_BLIND = 32;
 const MISSING = 0;
 const FILE = 1;
 const DIR = 2;
@@ -104,6 +110,12 @@ interface StateFile {
   readonly paths: readonly string[];
   readonly stats: readonly number[];
   readonly tasks: readonly (TaskEntry | null)[];
+  /** This state's identity: the token file (tokenPathOf) names the state it belongs to. */
+  readonly id: string;
+  /** The watching server's token taken when this build checked the disk (changesSince), or null without a server. */
+  readonly token: string | null;
+  /** Whether WATCH_BLIND was worked out (only builds with a server pay for the lstats it takes). */
+  readonly watchInfo: boolean;
 }
 
 /** The file a request's state lives in. */
@@ -142,6 +154,8 @@ export interface StoredState {
   readonly path: string;
   /** The project root its relative paths are below. */
   readonly root: string;
+  /** The server token the state is valid since: its own, or a newer one a later build checked it under (saveToken). */
+  readonly token: string | null;
 }
 
 /** The state of this request, if one was kept; undefined for none, another request's, a damaged or an older one. */
@@ -157,10 +171,43 @@ export function readState(cacheDir: string, req: StateRequest): StoredState | un
     const file = JSON.parse(text) as StateFile;
     if (file.schema !== STATE_SCHEMA || file.request !== requestText(req)) return undefined;
     if (!Array.isArray(file.paths) || !Array.isArray(file.stats) || file.stats.length !== file.paths.length * WIDTH || file.tasks.length !== file.graph.tasks.length) return undefined;
-    return { file, path, root: req.root };
+    return { file, path, root: req.root, token: tokenFor(path, file) };
   } catch {
     // A torn or foreign file is no state: the cold path reads the Flowfile and writes a good one.
     return undefined;
+  }
+}
+
+function tokenPathOf(statePath: string): string {
+  return `${statePath}.token`;
+}
+
+/** The newer token a build that found the state unchanged left beside it, if it belongs to this very state. */
+function tokenFor(statePath: string, file: StateFile): string | null {
+  try {
+    const t = JSON.parse(readFileSync(tokenPathOf(statePath), "utf8")) as { id?: unknown; token?: unknown };
+    if (t.id === file.id && typeof t.token === "string") return t.token;
+  } catch {
+    // None, or torn: the state's own token (older: the server reports more, never less).
+  }
+  return file.token;
+}
+
+/**
+ * A build that started from this state and left it as it was (nothing
+ * changed, all vouched for) checked the disk under `token`: the state holds
+ * since then, and the next build asks the server only for what came after.
+ * A few bytes instead of the whole state.
+ */
+export function saveToken(stored: StoredState, token: string): void {
+  if (stored.token === token) return;
+  const target = tokenPathOf(stored.path);
+  const tmp = `${target}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify({ id: stored.file.id, token }));
+    renameSync(tmp, target);
+  } catch {
+    rmSync(tmp, { force: true });
   }
 }
 
@@ -187,22 +234,42 @@ export type CheckResult = { readonly ok: true; readonly state: CheckedState } | 
  * the build would otherwise go unseen. `host`: a fresh host of the same
  * project, to run globs, `$(shell)` and listings again as the reader would.
  */
-export function checkState(stored: StoredState, o: { readonly host: NodeProjectHost; readonly readEnv: NodeJS.ProcessEnv; readonly env: NodeJS.ProcessEnv; readonly force: boolean }): CheckResult {
+export function checkState(
+  stored: StoredState,
+  o: {
+    readonly host: NodeProjectHost;
+    readonly readEnv: NodeJS.ProcessEnv;
+    readonly env: NodeJS.ProcessEnv;
+    readonly force: boolean;
+    /**
+     * What the watching server saw change since the state's token (absolute
+     * paths; a directory stands for everything below it). Only those paths,
+     * and the ones it cannot see (WATCH_BLIND), are stat'ed. Undefined: no
+     * server, or it does not know: every path is.
+     */
+    readonly changes?: readonly string[];
+  },
+): CheckResult {
   const { file } = stored;
   const shape = file.shape;
+  const prefix = rootPrefix(stored.root);
+  const watched = o.changes === undefined ? undefined : changedSet(o.changes, file.paths, prefix);
   for (const [name, value] of shape.env) if ((o.readEnv[name] ?? null) !== value) return { ok: false, why: `environment variable ${name} changed` };
   if (shape.wholeEnv !== null && shape.wholeEnv !== envHash(o.readEnv)) return { ok: false, why: "the environment changed (-e reads all of it)" };
   for (const [path, hash] of shape.texts) {
+    if (watched !== undefined && !watched.mayHaveChanged(absPath(prefix, path))) continue;
     if (textHash(o.host.readText(path)) !== hash) return { ok: false, why: `${path} changed` };
   }
-  for (const [dir, names] of shape.listings) {
+  // A listing or a glob changes only when a path comes or goes: with the server, only when it saw a path the state does not know.
+  const listingsToo = watched === undefined || watched.unknown;
+  for (const [dir, names] of listingsToo ? shape.listings : []) {
     if (!sameList(o.host.listDirOnce(dir) ?? null, names)) return { ok: false, why: `the listing of ${dir || "."} changed` };
   }
-  for (const [dir, suffixes, answer] of shape.sourceListings) {
+  for (const [dir, suffixes, answer] of listingsToo ? shape.sourceListings : []) {
     const names = o.host.listDirOnce(dir);
     if (names === undefined || hasSuffix(names, suffixes) !== answer) return { ok: false, why: `files with a built-in rule's suffix came or went in ${dir || "."}` };
   }
-  for (const [pattern, matches] of shape.globs) {
+  for (const [pattern, matches] of listingsToo ? shape.globs : []) {
     let now: readonly string[];
     try {
       now = o.host.glob(pattern, undefined);
@@ -223,13 +290,15 @@ export function checkState(stored: StoredState, o: { readonly host: NodeProjectH
 
   // One stat per path: the graph's kinds and the tasks' stats at once.
   const { paths, stats } = file;
-  const prefix = rootPrefix(stored.root);
   const table = new StatTable();
   const changed = new Uint8Array(paths.length);
+  let statted = 0;
   for (let i = 0; i < paths.length; i++) {
-    const abs = absPath(prefix, paths[i] as string);
     const at = i * WIDTH;
     const flags = stats[at] as number;
+    if (watched !== undefined && (flags & (WATCH_BLIND | UNTRUSTED)) === 0 && !watched.has(i)) continue;
+    statted++;
+    const abs = absPath(prefix, paths[i] as string);
     const st = statOf(abs, (flags & LSTAT) !== 0);
     if (st === "error") return { ok: false, why: `cannot stat ${abs}` };
     const kind = st === undefined ? MISSING : st.isDirectory() ? DIR : FILE;
@@ -274,10 +343,43 @@ export function checkState(stored: StoredState, o: { readonly host: NodeProjectH
       priors.set(id, { key: entry.key, outputs: entry.outputs });
     }
   }
-  return { ok: true, state: { graph, warnings: file.warnings, priors, stats: table, changed, stored, statted: paths.length } };
+  return { ok: true, state: { graph, warnings: file.warnings, priors, stats: table, changed, stored, statted } };
 }
 
 const KIND_NAMES = ["missing", "a file", "a directory"];
+
+/**
+ * The state's paths the server's changes touch: a path itself, or one below
+ * a changed directory (a directory moved away is one event for it alone).
+ * `unknown`: some change is no path of the state's (something came or went
+ * that a listing or a glob may see).
+ */
+function changedSet(changes: readonly string[], paths: readonly string[], prefix: string): { has(i: number): boolean; mayHaveChanged(abs: string): boolean; readonly unknown: boolean } {
+  const hit = new Uint8Array(paths.length);
+  if (changes.length === 0) return { has: () => false, mayHaveChanged: () => false, unknown: false };
+  const index = new Map<string, number>();
+  for (let i = 0; i < paths.length; i++) index.set(absPath(prefix, paths[i] as string), i);
+  const all = new Set(changes);
+  let unknown = false;
+  let dirs: string[] | undefined;
+  for (const c of changes) {
+    const i = index.get(c);
+    if (i !== undefined) hit[i] = 1;
+    else {
+      unknown = true;
+      (dirs ??= []).push(c.endsWith("/") ? c : `${c}/`);
+    }
+  }
+  if (dirs !== undefined) {
+    // Everything below a changed path the state does not know as a file (few: new files, directories).
+    for (const [abs, i] of index) if (hit[i] === 0 && dirs.some((d) => abs.startsWith(d))) hit[i] = 1;
+  }
+  return {
+    has: (i) => hit[i] === 1,
+    mayHaveChanged: (abs) => all.has(abs) || (dirs !== undefined && dirs.some((d) => abs.startsWith(d))),
+    unknown,
+  };
+}
 
 function statOf(abs: string, link: boolean): Stats | undefined | "error" {
   try {
@@ -349,6 +451,10 @@ export interface SaveRequest {
   /** The state this build started from, when one held: its records for paths no decision looked at carry over. */
   readonly checked?: CheckedState;
   readonly env: NodeJS.ProcessEnv;
+  /** The server's token this build checked the disk under; undefined without a server. */
+  readonly token?: string;
+  /** Work out which paths the server cannot see (WATCH_BLIND): a build with a server. */
+  readonly watchInfo: boolean;
 }
 
 /**
@@ -357,7 +463,10 @@ export interface SaveRequest {
  * build takes the cold path).
  */
 export function saveState(s: SaveRequest): void {
-  if (s.checked !== undefined && unchanged(s.checked, s.outcome)) return;
+  if (s.checked !== undefined && (s.checked.stored.file.watchInfo || !s.watchInfo) && unchanged(s.checked, s.outcome)) {
+    if (s.token !== undefined) saveToken(s.checked.stored, s.token);
+    return;
+  }
   const prefix = rootPrefix(s.request.root);
   const paths: string[] = [];
   const stats: number[] = [];
@@ -433,14 +542,16 @@ export function saveState(s: SaveRequest): void {
     const known = s.statMemo.known(abs);
     if (known !== undefined) {
       writeStat(stats, at, known.state, known.trusted);
+      // An input that is a link: its target may be edited where the server does not watch. (An output is lstat'ed: a link there is a change itself.)
+      if (s.watchInfo && !output && isLink(abs)) stats[at] = (stats[at] as number) | WATCH_BLIND;
       return i;
     }
     // Not looked at by this build (a vouched-for task's path): the old record, when its stat held.
     const j = oldIndex?.get(abs);
     const old = s.checked?.stored.file.stats;
-    if (j !== undefined && old !== undefined && s.checked?.changed[j] === 0 && ((old[j * WIDTH] as number) & STAT_CHECKED) !== 0) {
+    if (j !== undefined && old !== undefined && s.checked?.changed[j] === 0 && ((old[j * WIDTH] as number) & STAT_CHECKED) !== 0 && (s.checked.stored.file.watchInfo || !s.watchInfo)) {
       for (let k = 1; k < WIDTH; k++) stats[at + k] = old[j * WIDTH + k] as number;
-      stats[at] = (stats[at] as number) | ((old[j * WIDTH] as number) & UNTRUSTED);
+      stats[at] = (stats[at] as number) | ((old[j * WIDTH] as number) & (UNTRUSTED | WATCH_BLIND));
       return i;
     }
     stats[at] = (stats[at] as number) | UNTRUSTED;
@@ -465,7 +576,11 @@ export function saveState(s: SaveRequest): void {
     tasks[id] = { key: r.key, outputs, paths: used, env: task.env.map((n) => [n, s.env[n] ?? null] as const) };
   }
 
+  if (s.watchInfo) markBlind(paths, stats, prefix);
   const file: StateFile = {
+    id: `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    token: s.token ?? null,
+    watchInfo: s.watchInfo,
     schema: STATE_SCHEMA,
     request: requestText(s.request),
     shape,
@@ -544,4 +659,37 @@ function unchanged(checked: CheckedState, outcome: BuildOutcome): boolean {
   if (checked.changed.includes(1)) return false;
   for (const id of outcome.order) if (!checked.priors.has(id) || outcome.results.get(id)?.status !== "up-to-date") return false;
   return true;
+}
+
+function isLink(abs: string): boolean {
+  try {
+    return lstatSync(abs, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+  } catch {
+    return true; // cannot tell: never trusted to the server
+  }
+}
+
+/**
+ * WATCH_BLIND for every path the server cannot see change: outside the
+ * root, or below a symlinked directory inside it (one lstat per directory,
+ * however many paths share it).
+ */
+function markBlind(paths: readonly string[], stats: number[], prefix: string): void {
+  const linked = new Map<string, boolean>();
+  const dirLinked = (dir: string): boolean => {
+    if (dir === "") return false;
+    let known = linked.get(dir);
+    if (known === undefined) {
+      const cut = dir.lastIndexOf("/");
+      known = dirLinked(cut < 0 ? "" : dir.slice(0, cut)) || isLink(prefix + dir);
+      linked.set(dir, known);
+    }
+    return known;
+  };
+  for (let i = 0; i < paths.length; i++) {
+    const p = paths[i] as string;
+    const outside = p.startsWith("/");
+    const cut = p.lastIndexOf("/");
+    if (outside || (cut > 0 && dirLinked(p.slice(0, cut)))) stats[i * WIDTH] = (stats[i * WIDTH] as number) | WATCH_BLIND;
+  }
 }

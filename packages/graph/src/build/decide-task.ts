@@ -103,7 +103,7 @@ export interface DecideContext {
 }
 
 export function decideTask(task: Task, deps: readonly (readonly [Task, DoneTask])[], ctx: DecideContext): Promise<Decided> {
-  const prior = ctx.prior?.(task);
+  const prior = ctx.force ? undefined : ctx.prior?.(task);
   if (prior !== undefined) return Promise.resolve(priorDecision(prior));
   const ws = ctx.host.workspace;
   const ing = collectIngredients(task, deps, { host: ws, env: ctx.env });
@@ -147,7 +147,7 @@ const NO_STATES: readonly FileState[] = [];
 /** A vouched-for decision's ingredients are not computed: only a run or a reason reads them, and such a task is never vouched for. */
 const UNCOMPUTED: Ingredients = { schema: KEY_SCHEMA, recipe: "", outputs: [], inputs: [], deps: [], env: [], exported: [] };
 
-function priorDecision(p: Prior): Decided {
+export function priorDecision(p: Prior): Decided {
   return decided("fresh", { key: p.key, canonical: "" }, UNCOMPUTED, NO_STATES, p.outputs, undefined, false, undefined, undefined, true);
 }
 const ALWAYS: PlanReason = { kind: "always" };

@@ -6,6 +6,7 @@ import { canonicalIngredients } from "./key.js";
 import { runBuild } from "./run-build.js";
 import type { TaskGraph } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
+import type { Prior, PriorLookup } from "./decide-task.js";
 import { FakeRunner, graphOk, MemoryBuildHost, ROOT, sleep, writes, type FakeRecipe } from "../test-support.js";
 
 interface BuildOpts {
@@ -15,6 +16,7 @@ interface BuildOpts {
   readonly signal?: AbortSignal;
   readonly env?: Record<string, string>;
   readonly roots?: readonly string[];
+  readonly prior?: PriorLookup;
 }
 
 async function build(graph: TaskGraph, host: MemoryBuildHost, runner: FakeRunner, o: BuildOpts = {}) {
@@ -35,6 +37,7 @@ async function build(graph: TaskGraph, host: MemoryBuildHost, runner: FakeRunner
     signal: o.signal ?? new AbortController().signal,
     baseEnv: { PATH: "/usr/bin:/bin" },
     env: o.env ?? {},
+    ...(o.prior ? { prior: o.prior } : {}),
   });
   const result = (name: string): TaskResult => {
     const r = outcome.results.get(graph.byName.get(name) as number);
@@ -410,5 +413,50 @@ describe("runBuild", () => {
     const b2 = await build(graphOk(ff("2")), host, runner);
     assert.notEqual(b2.result("out").key, b1.result("out").key);
     assert.deepEqual(b2.ran, ["setup", "out"]);
+  });
+});
+
+describe("the persistent build state's vouchers (Prior)", () => {
+  const setup = async () => {
+    const graph = cProject("v1");
+    const host = new MemoryBuildHost({ "lib.c": "lib", "main.c": "main" });
+    const runner = new FakeRunner(host, cRecipes(() => "lib-bytes"));
+    const first = await build(graph, host, runner);
+    const priors = new Map<number, Prior>();
+    for (const id of first.outcome.order) priors.set(id, { key: first.outcome.results.get(id)?.key as string, outputs: first.outcome.outputs.get(id) ?? [] });
+    return { graph, host, runner, first, priors };
+  };
+
+  test("vouched-for tasks are fresh with their recorded keys, looked up nowhere, and the events are a no-op's", async () => {
+    const { graph, host, runner, priors } = await setup();
+    const plain = await build(graph, host, runner);
+    host.actions.clear(); // a vouched-for task must not even look: an empty cache changes nothing
+    const vouched = await build(graph, host, runner, { prior: (t) => priors.get(t.id) });
+    assert.deepEqual(vouched.ran, []);
+    for (const name of ["lib.o", "main.o", "app"]) {
+      assert.equal(vouched.status(name), "up-to-date");
+      assert.equal(vouched.result(name).key, plain.result(name).key);
+    }
+    const ends = (evs: BuildEvent[]) => evs.flatMap((e) => (e.type === "task-end" ? [`${e.task.name} ${e.result.status} ${e.result.key}`] : [])).sort();
+    assert.deepEqual(ends(vouched.events), ends(plain.events));
+    assert.deepEqual(vouched.events.map((e) => e.type).filter((t) => t !== "task-end"), plain.events.map((e) => e.type).filter((t) => t !== "task-end"));
+    assert.deepEqual([...vouched.outcome.outputs.get(graph.byName.get("app") as number) ?? []], [...plain.outcome.outputs.get(graph.byName.get("app") as number) ?? []]);
+  });
+
+  test("a task without a voucher is decided in full, and so is every task after it", async () => {
+    const { graph, host, runner, priors } = await setup();
+    host.files.set("lib.c", "lib edited");
+    const libId = graph.byName.get("lib.o") as number;
+    const appId = graph.byName.get("app") as number;
+    // The state vouches for main.o only: lib.c changed, and app depends on lib.o.
+    const b = await build(graph, host, runner, { prior: (t) => (t.id === libId || t.id === appId ? undefined : priors.get(t.id)) });
+    assert.ok(b.ran.includes("lib.o"), "the edited input's task runs");
+    assert.equal(b.status("main.o"), "up-to-date");
+  });
+
+  test("--force overrides the vouchers", async () => {
+    const { graph, host, runner, priors } = await setup();
+    const b = await build(graph, host, runner, { force: true, prior: (t) => priors.get(t.id) });
+    assert.deepEqual([...b.ran].sort(), ["app", "lib.o", "main.o"]);
   });
 });

@@ -5,7 +5,7 @@ import { schedule } from "./scheduler.js";
 import { topologicalOrder, type Task, type TaskGraph } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
 import type { OutputEntry } from "@flow/cache";
-import type { PriorLookup } from "./decide-task.js";
+import { priorDecision, type Decision, type Prior, type PriorLookup } from "./decide-task.js";
 
 export interface BuildRequest {
   readonly graph: TaskGraph;
@@ -42,6 +42,8 @@ export async function runBuild(req: BuildRequest): Promise<BuildOutcome> {
   const order = topologicalOrder(req.graph, req.roots);
   const started = req.host.now();
   req.emit({ type: "build-start", total: order.length, concurrency: req.concurrency });
+  const vouched = req.force ? undefined : allVouched(req.graph, order, req.prior);
+  if (vouched !== undefined) return replayFresh(req, order, vouched, started);
   const ctx = { root: req.root, host: req.host, runner: req.runner, emit: req.emit, baseEnv: req.baseEnv, env: req.env, force: req.force, signal: req.signal, prior: req.prior };
   const done = await schedule(req.graph, order, (task: Task, deps) => executeTask(task, deps, ctx), {
     concurrency: req.concurrency,
@@ -64,4 +66,40 @@ export async function runBuild(req: BuildRequest): Promise<BuildOutcome> {
   }
   req.emit({ type: "build-end", ok, durationMs: req.host.now() - started });
   return { ok, order, results, outputs };
+}
+
+/** Every selected task's prior, when the persistent build state vouches for all of them. */
+function allVouched(graph: TaskGraph, order: readonly number[], prior: PriorLookup | undefined): Prior[] | undefined {
+  if (prior === undefined) return undefined;
+  const all: Prior[] = [];
+  for (const id of order) {
+    const p = prior(graph.tasks[id] as Task);
+    if (p === undefined) return undefined;
+    all.push(p);
+  }
+  return all;
+}
+
+/**
+ * The build when the state vouches for every task: each is fresh, as
+ * executeTask would find it (decide-task.ts Prior), so its events are
+ * emitted in dependency order without the scheduler, which costs ~30 µs a
+ * task in promises and queue bookkeeping, the largest part of a 10,000-task
+ * no-op once nothing is decided. Nothing runs, so nothing is flushed.
+ */
+function replayFresh(req: BuildRequest, order: readonly number[], priors: readonly Prior[], started: number): BuildOutcome {
+  const results = new Map<number, TaskResult>();
+  const outputs = new Map<number, readonly OutputEntry[]>();
+  for (let i = 0; i < order.length; i++) {
+    const id = order[i] as number;
+    const p = priors[i] as Prior;
+    const task = req.graph.tasks[id] as Task;
+    const result: TaskResult = { status: "up-to-date", key: p.key, durationMs: 0 };
+    results.set(id, result);
+    outputs.set(id, p.outputs);
+    const decided = priorDecision(p);
+    req.emit({ type: "task-end", task, result, ...(decided.ok ? { decision: decided.decision as Decision } : {}) });
+  }
+  req.emit({ type: "build-end", ok: true, durationMs: req.host.now() - started });
+  return { ok: true, order, results, outputs };
 }

@@ -235,7 +235,7 @@ test("a damaged state file is no state: the build reads the Flowfile and writes 
     buildJson([], { cwd: dir });
     buildJson([], { cwd: dir });
     const stateDir = join(dir, ".flow", "state");
-    const files = readdirSync(stateDir).filter((f) => f.endsWith(".json"));
+    const files = readdirSync(stateDir).filter((f) => f.endsWith(".state"));
     assert.equal(files.length, 1);
     const file = join(stateDir, files[0] as string);
     writeFileSync(file, read(stateDir, files[0] as string).slice(0, 100));

@@ -51,6 +51,25 @@ export class StatTable {
     return d[at] === DIR ? "dir" : "file";
   }
 
+  /** The same from numbers already packed (kind: 0 missing, 1 file, 2 directory, 3 other), as the build state keeps them. */
+  putPacked(abs: string, kind: number, size: number, mtimeMs: number, ctimeMs: number, ino: number, mode: number): void {
+    if ((this.count + 1) * WIDTH > this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    const slot = this.count++;
+    this.index.set(abs, slot);
+    const at = slot * WIDTH;
+    const d = this.data;
+    d[at] = kind;
+    d[at + 1] = size;
+    d[at + 2] = mtimeMs;
+    d[at + 3] = ctimeMs;
+    d[at + 4] = ino;
+    d[at + 5] = mode;
+  }
+
   /**
    * The stat recorded for `abs`, once: a second take (the file may have
    * changed since, e.g. rewritten by a task) is "not recorded".

@@ -33,9 +33,10 @@ import { topologicalOrder, type BuildEvent, type BuildOutcome, type Diagnostic, 
 import { absPath, type NodeProjectHost } from "../project/node-project-host.js";
 import type { ShapeRecord } from "../project/shape-record.js";
 import { StatTable } from "../project/stat-table.js";
+import { decodeState, encodeState } from "./build-state-file.js";
 
 /** Bumped whenever the file's layout or meaning changes: an older state is read as none. */
-export const STATE_SCHEMA = 2;
+export const STATE_SCHEMA = 3;
 
 /**
  * Which flow wrote a state: the version and when this module was built, so
@@ -108,7 +109,7 @@ interface StateFile {
   readonly graph: { readonly tasks: readonly Task[]; readonly byName: readonly (readonly [string, number])[]; readonly goals: readonly number[] };
   readonly warnings: readonly Diagnostic[];
   readonly paths: readonly string[];
-  readonly stats: readonly number[];
+  readonly stats: ArrayLike<number>;
   readonly tasks: readonly (TaskEntry | null)[];
   /** This state's identity: the token file (tokenPathOf) names the state it belongs to. */
   readonly id: string;
@@ -120,7 +121,8 @@ interface StateFile {
 
 /** The file a request's state lives in. */
 export function statePath(cacheDir: string, req: StateRequest): string {
-  return join(stateDirOf(cacheDir), `${createHash("sha1").update(requestText(req)).digest("hex").slice(0, 24)}.json`);
+  // Named without flow's version: a state of another flow is overwritten, not left beside.
+  return join(stateDirOf(cacheDir), `${createHash("sha1").update(requestText({ ...req, flowVersion: "" })).digest("hex").slice(0, 24)}.state`);
 }
 
 export function stateDirOf(cacheDir: string): string {
@@ -161,16 +163,17 @@ export interface StoredState {
 /** The state of this request, if one was kept; undefined for none, another request's, a damaged or an older one. */
 export function readState(cacheDir: string, req: StateRequest): StoredState | undefined {
   const path = statePath(cacheDir, req);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, "utf8");
+    bytes = readFileSync(path);
   } catch {
     return undefined;
   }
   try {
-    const file = JSON.parse(text) as StateFile;
+    const file = decodeState<StateFile>(bytes, WIDTH);
+    if (file === undefined) return undefined;
     if (file.schema !== STATE_SCHEMA || file.request !== requestText(req)) return undefined;
-    if (!Array.isArray(file.paths) || !Array.isArray(file.stats) || file.stats.length !== file.paths.length * WIDTH || file.tasks.length !== file.graph.tasks.length) return undefined;
+    if (file.stats.length !== file.paths.length * WIDTH || file.tasks.length !== file.graph.tasks.length) return undefined;
     return { file, path, root: req.root, token: tokenFor(path, file) };
   } catch {
     // A torn or foreign file is no state: the cold path reads the Flowfile and writes a good one.
@@ -290,8 +293,10 @@ export function checkState(
 
   // One stat per path: the graph's kinds and the tasks' stats at once.
   const { paths, stats } = file;
-  const table = new StatTable();
   const changed = new Uint8Array(paths.length);
+  // The stats taken, packed ([kind, size, mtime, ctime, ino, mode]; kind -1: not taken): handed to
+  // the stat memo after vouching, and only for paths a task decided in full may ask about.
+  const now = new Float64Array(paths.length * 6).fill(-1);
   let statted = 0;
   for (let i = 0; i < paths.length; i++) {
     const at = i * WIDTH;
@@ -303,7 +308,17 @@ export function checkState(
     if (st === "error") return { ok: false, why: `cannot stat ${abs}` };
     const kind = st === undefined ? MISSING : st.isDirectory() ? DIR : FILE;
     if ((flags & KIND_CHECKED) !== 0 && kind !== stats[at + 1]) return { ok: false, why: `${abs} is ${KIND_NAMES[kind]} now` };
-    if ((flags & LSTAT) === 0) table.put(abs, st);
+    if ((flags & LSTAT) === 0) {
+      const n = i * 6;
+      now[n] = st === undefined ? 0 : st.isFile() ? 1 : st.isDirectory() ? 2 : 3;
+      if (st !== undefined) {
+        now[n + 1] = st.size;
+        now[n + 2] = st.mtimeMs;
+        now[n + 3] = st.ctimeMs;
+        now[n + 4] = st.ino;
+        now[n + 5] = st.mode;
+      }
+    }
     if ((flags & NO_LINK) !== 0 && st !== undefined) {
       const own = (flags & LSTAT) !== 0 ? st : statOf(abs, true);
       if (own === "error" || own?.isSymbolicLink() === true) return { ok: false, why: `${abs} is a symlink now` };
@@ -342,6 +357,20 @@ export function checkState(
       vouched[id] = 1;
       priors.set(id, { key: entry.key, outputs: entry.outputs });
     }
+  }
+  // The stats a task decided in full may ask the stat memo for: every one taken but those only vouched-for tasks use.
+  const table = new StatTable();
+  const onlyVouched = new Uint8Array(paths.length);
+  for (const id of priors.keys()) for (const p of (file.tasks[id] as TaskEntry).paths) onlyVouched[p] = 1;
+  // (A task without an entry, a phony action say, has its inputs stat'ed again by the stat memo: few, and no index of names needed.)
+  for (let id = 0; id < file.tasks.length; id++) {
+    const entry = file.tasks[id];
+    if (!priors.has(id) && entry !== null && entry !== undefined) for (const p of entry.paths) onlyVouched[p] = 0;
+  }
+  for (let i = 0; i < paths.length; i++) {
+    const n = i * 6;
+    if (onlyVouched[i] === 1 || (now[n] as number) < 0) continue;
+    table.putPacked(absPath(prefix, paths[i] as string), now[n] as number, now[n + 1] as number, now[n + 2] as number, now[n + 3] as number, now[n + 4] as number, now[n + 5] as number);
   }
   return { ok: true, state: { graph, warnings: file.warnings, priors, stats: table, changed, stored, statted } };
 }
@@ -584,7 +613,9 @@ export function saveState(s: SaveRequest): void {
     schema: STATE_SCHEMA,
     request: requestText(s.request),
     shape,
-    graph: { tasks: s.graph.tasks, byName: [...s.graph.byName], goals: s.graph.goals },
+    // A task's location without its line's text (a third of the graph's bytes): after reading, only
+    // the cold path's diagnostics show a line, and warnings keep theirs.
+    graph: { tasks: s.graph.tasks.map((t) => (t.loc.lineText === "" ? t : { ...t, loc: { ...t.loc, lineText: "" } })), byName: [...s.graph.byName], goals: s.graph.goals },
     warnings: s.warnings,
     paths,
     stats,
@@ -594,7 +625,7 @@ export function saveState(s: SaveRequest): void {
   const tmp = `${target}.${process.pid}.tmp`;
   try {
     mkdirSync(stateDirOf(s.cacheDir), { recursive: true });
-    writeFileSync(tmp, JSON.stringify(file), { flag: "w" });
+    writeFileSync(tmp, encodeState(file), { flag: "w" });
     renameSync(tmp, target);
   } catch {
     // A full disk or a read-only cache: the next build reads the Flowfile again, nothing is lost.

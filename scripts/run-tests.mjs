@@ -16,6 +16,7 @@
 // node_modules/.cache/flow-run-tests.json; the known long ones first
 // otherwise), each file's output is printed whole when it ends, and the run
 // ends with the slowest files and the failed ones.
+import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";

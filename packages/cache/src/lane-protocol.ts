@@ -10,10 +10,12 @@
 export const LANE1_SEED = 0x9e3779b97f4a7c15n;
 
 /**
- * Read size when hashing a file. 256 KiB beat 1 MiB by ~15% (2.45-3.16 ->
- * 2.99-3.36 GB/s for both lanes over 1 GiB in the page cache): a chunk is
- * copied into wasm memory once per lane, and at 256 KiB it is still in the
- * CPU's cache for the second copy.
+ * Read size when hashing a file. In one warm process 256 KiB beat 1 MiB
+ * (2.99-3.36 against 2.45-3.16 GB/s for both lanes over 1 GiB in the page
+ * cache: a chunk is copied into wasm memory once per lane, and at 256 KiB it
+ * is still in the CPU's cache for the second copy); in fresh processes on a
+ * loaded machine 256 KiB, 512 KiB and 1 MiB were within noise (510-580 CPU-ms
+ * per GiB).
  */
 export const LANE_READ_BYTES = 256 * 1024;
 

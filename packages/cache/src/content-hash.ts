@@ -15,7 +15,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import xxhash from "xxhash-wasm";
 import { LaneSplitter } from "./lane-split.js";
-import { LANE1_SEED, LANE_READ_BYTES } from "./lane-protocol.js";
+import { BATCH_MAX, LANE1_SEED, LANE_READ_BYTES } from "./lane-protocol.js";
 
 export type ContentHash = string & { readonly __brand: "ContentHash" };
 
@@ -30,7 +30,16 @@ export interface Hasher {
    * byte (positioned reads: the descriptor's offset is neither used nor moved).
    */
   hashFd(fd: number): ContentHash;
+  /**
+   * hashFd of each descriptor, in order. When several are large and a core
+   * is free, a worker thread takes whole files beside this one (the small
+   * ones stay here, where a hand-over would cost more than they do).
+   */
+  hashFds(fds: readonly number[]): ContentHash[];
 }
+
+/** hashFds gives a file to the worker from this size on. */
+export const SHARED_FILE_MIN_BYTES = 1024 * 1024;
 
 /** The chunk size of the blob store's copies (blob-store.ts); file hashing reads LANE_READ_BYTES. */
 export const HASH_CHUNK_BYTES = 1024 * 1024;
@@ -97,7 +106,28 @@ function buildHasher(api: Awaited<ReturnType<typeof xxhash>>): Hasher {
     return toHash(split.lane0, split.lane1);
   };
 
+  const hashFds = (fds: readonly number[]): ContentHash[] => {
+    const sizes = fds.map((fd) => fstatSync(fd).size);
+    // Largest first, so that the two threads end close together.
+    const big = fds.map((_, i) => i).filter((i) => sizes[i]! >= SHARED_FILE_MIN_BYTES).sort((a, b) => sizes[b]! - sizes[a]!);
+    const out = new Array<ContentHash>(fds.length);
+    const bigBytes = big.reduce((n, i) => n + sizes[i]!, 0);
+    if (big.length < 2 || !splitter.available(bigBytes)) {
+      fds.forEach((fd, i) => (out[i] = hashFd(fd)));
+      return out;
+    }
+    const small = (): void => fds.forEach((fd, i) => void (sizes[i]! < SHARED_FILE_MIN_BYTES && (out[i] = hashFd(fd))));
+    for (let at = 0; at < big.length; at += BATCH_MAX) {
+      const group = big.slice(at, at + BATCH_MAX);
+      // A file of the list is hashed whole on one thread: no split inside it.
+      const hashes = splitter.hashFiles(group.map((i) => fds[i]!), (fd) => serialFrom(fd, readSync(fd, chunk, 0, LANE_READ_BYTES, 0)), toHash, at === 0 ? small : undefined);
+      group.forEach((i, k) => (out[i] = hashes[k]!));
+    }
+    return out;
+  };
+
   return {
+    hashFds,
     hashBytes(data) {
       const bytes = typeof data === "string" ? utf8.encode(data) : data;
       return toHash(api.h64Raw(bytes, 0n), api.h64Raw(bytes, LANE1_SEED));

@@ -64,3 +64,42 @@ test("a read error in a split hash is thrown here, and the worker takes the next
     closeSync(fd);
   }
 });
+
+test("a list of files hashed by both threads gives each file its serial hash, in order", async (t) => {
+  const api = await xxhash();
+  const dir = tempDir(t);
+  const datas = [3, 1, 2].map((k) => {
+    const d = Buffer.alloc(LANE_SPLIT_MIN_BYTES / 4 + k * 1000);
+    for (let i = 0; i + 4 <= d.length; i += 4) d.writeUInt32LE((i * 2654435761 + k) >>> 0, i);
+    return d;
+  });
+  const fds = datas.map((d, k) => {
+    writeFileSync(join(dir, `f${k}`), d);
+    return openSync(join(dir, `f${k}`), "r");
+  });
+  try {
+    const s = await readySplitter(LANE_SPLIT_MIN_BYTES);
+    let here = 0;
+    const r = s.hashFiles(
+      fds,
+      (fd) => {
+        // Slow on this thread, so the worker surely takes some of the list.
+        if (here++ === 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+        return `here:${api.h64Raw(datas[fds.indexOf(fd)]!, 0n)}:${api.h64Raw(datas[fds.indexOf(fd)]!, LANE1_SEED)}`;
+      },
+      (l0, l1) => `worker:${l0}:${l1}`,
+    );
+    assert.ok(here < fds.length, "the worker hashed some of the files");
+    assert.equal(r.length, fds.length);
+    for (let k = 0; k < fds.length; k++) {
+      const v = String(r[k]);
+      assert.equal(v.slice(v.indexOf(":")), `:${api.h64Raw(datas[k]!, 0n)}:${api.h64Raw(datas[k]!, LANE1_SEED)}`, `file ${k}: ${v}`);
+    }
+    assert.ok(r.some((v) => v.startsWith("worker:")), `the worker's lanes are used: ${r.join(", ")}`);
+    // And through the hasher (whichever way it goes on this machine now): each file's own hash.
+    const h = await createHasher();
+    assert.deepEqual(h.hashFds(fds), datas.map((d) => h.hashBytes(d)));
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+});

@@ -20,7 +20,7 @@
 // read or stops making progress is left, and the lane is computed here.
 import { availableParallelism, loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
-import { hashLane, SHARED_BYTES, Slot, State, type LaneHash } from "./lane-protocol.js";
+import { BATCH_MAX, Entry, hashLane, Mode, SHARED_BYTES, sharedViews, Slot, State, type LaneHash } from "./lane-protocol.js";
 
 /** Files below this hash serially: a split costs a wake-up and a second read of the file. */
 export const LANE_SPLIT_MIN_BYTES = 8 * 1024 * 1024;
@@ -41,8 +41,8 @@ type Read = (fd: number, buf: Uint8Array, offset: number, length: number, positi
 
 export class LaneSplitter {
   private readonly sharedBuffer = new SharedArrayBuffer(SHARED_BYTES);
-  private readonly ctl = new Int32Array(this.sharedBuffer, 0, Slot.count);
-  private readonly lane = new BigUint64Array(this.sharedBuffer, Slot.count * 4, 1);
+  private readonly views = sharedViews(this.sharedBuffer);
+  private readonly ctl = this.views.ctl;
   private worker: Worker | undefined;
   private broken = false;
   private largeBytes = 0;
@@ -66,13 +66,18 @@ export class LaneSplitter {
    * worker boots.
    */
   shouldSplit(size: number): boolean {
-    if (size < LANE_SPLIT_MIN_BYTES || this.broken || !this.coreFree()) return false;
-    this.largeBytes += size;
+    return size >= LANE_SPLIT_MIN_BYTES && this.available(size);
+  }
+
+  /** Whether the worker can take a job of `bytes` now (the same rules as shouldSplit, for any size). */
+  available(bytes: number): boolean {
+    if (this.broken || !this.coreFree()) return false;
+    this.largeBytes += bytes;
     if (this.worker === undefined) {
       if (this.largeBytes < this.workerAfterBytes) return false;
       this.boot();
     }
-    if (size >= WAIT_FOR_BOOT_BYTES && Atomics.load(this.ctl, Slot.state) === State.booting) {
+    if (bytes >= WAIT_FOR_BOOT_BYTES && Atomics.load(this.ctl, Slot.state) === State.booting) {
       Atomics.wait(this.ctl, Slot.state, State.booting, BOOT_WAIT_MS);
     }
     return !this.broken && Atomics.load(this.ctl, Slot.state) === State.idle;
@@ -87,9 +92,7 @@ export class LaneSplitter {
   hash(fd: number, h0: LaneHash, h1: () => LaneHash): { lane0: bigint; lane1: bigint; same: boolean } {
     const { ctl } = this;
     Atomics.store(ctl, Slot.fd, fd);
-    Atomics.store(ctl, Slot.progress, 0);
-    Atomics.store(ctl, Slot.state, State.job);
-    Atomics.notify(ctl, Slot.state);
+    this.post(Mode.lane);
     let mine: { lane: bigint; bytes: number };
     try {
       mine = hashLane(fd, h0, this.chunk, this.read);
@@ -101,7 +104,7 @@ export class LaneSplitter {
       throw err;
     }
     this.await();
-    const theirs = this.take() ?? hashLane(fd, h1(), this.chunk, this.read);
+    const theirs = this.take() === State.done ? this.laneResult() : hashLane(fd, h1(), this.chunk, this.read);
     return { lane0: mine.lane, lane1: theirs.lane, same: theirs.bytes === mine.bytes };
   }
 
@@ -125,14 +128,62 @@ export class LaneSplitter {
     }
   }
 
-  /** The worker's finished lane, and the worker back to idle; undefined when it failed or was given up. */
-  private take(): { lane: bigint; bytes: number } | undefined {
+  /**
+   * Whole files, each by this thread (`here`) or by the worker (its lanes
+   * given to `fromLanes`), both taking the next file from one list; at most
+   * BATCH_MAX. `first` runs on this thread once the worker has the list (the
+   * files kept out of it). A file the worker could not read is hashed here,
+   * so its error is thrown here. Call only when available() said so.
+   */
+  hashFiles<T>(fds: readonly number[], here: (fd: number) => T, fromLanes: (lane0: bigint, lane1: bigint) => T, first?: () => void): T[] {
+    const { ctl, entries } = this.views;
+    if (fds.length > BATCH_MAX) throw new Error(`hashFiles: ${fds.length} files, at most ${BATCH_MAX}`);
+    if (this.broken) return fds.map(here); // given up during an earlier list
+    fds.forEach((fd, i) => {
+      this.views.fds[i] = fd;
+      Atomics.store(entries, i, Entry.pending);
+    });
+    Atomics.store(ctl, Slot.next, 0);
+    Atomics.store(ctl, Slot.total, fds.length);
+    this.post(Mode.files);
+    const out = new Array<T | undefined>(fds.length);
+    try {
+      first?.();
+      for (let i = Atomics.add(ctl, Slot.next, 1); i < fds.length; i = Atomics.add(ctl, Slot.next, 1)) out[i] = here(fds[i]!);
+    } catch (err) {
+      this.await();
+      this.take();
+      throw err;
+    }
+    this.await();
+    const finished = this.take() === State.done;
+    // Array.from, not out.map: map skips the holes, which are the worker's files.
+    return Array.from(out, (r, i) => {
+      if (r !== undefined) return r;
+      if (finished && Atomics.load(entries, i) === Entry.done) return fromLanes(this.views.lanes[2 * i]!, this.views.lanes[2 * i + 1]!);
+      return here(fds[i]!);
+    });
+  }
+
+  private post(mode: Mode): void {
     const { ctl } = this;
-    const state = Atomics.load(ctl, Slot.state);
+    Atomics.store(ctl, Slot.mode, mode);
+    Atomics.store(ctl, Slot.progress, 0);
+    Atomics.store(ctl, Slot.state, State.job);
+    Atomics.notify(ctl, Slot.state);
+  }
+
+  /** How the worker left its job (done or failed), the worker back to idle; undefined when it was given up. */
+  private take(): State | undefined {
+    const state = Atomics.load(this.ctl, Slot.state);
     if (state === State.job) return undefined; // given up: never idle again (broken)
-    Atomics.store(ctl, Slot.state, State.idle);
-    if (state !== State.done) return undefined;
-    return { lane: this.lane[0]!, bytes: Atomics.load(ctl, Slot.bytesHigh) * 2 ** 30 + Atomics.load(ctl, Slot.bytesLow) };
+    Atomics.store(this.ctl, Slot.state, State.idle);
+    return state;
+  }
+
+  private laneResult(): { lane: bigint; bytes: number } {
+    const { ctl } = this;
+    return { lane: this.views.lane[0]!, bytes: Atomics.load(ctl, Slot.bytesHigh) * 2 ** 30 + Atomics.load(ctl, Slot.bytesLow) };
   }
 
   private boot(): void {

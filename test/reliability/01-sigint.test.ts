@@ -12,21 +12,30 @@ import { buildJson, cleanup, flowAsync, withStatus, writeProject } from "../e2e/
 
 test("RELIABILITY 01: SIGINT while the Flowfile is read: a message, exit 130, nothing run, lock free", async () => {
   const dir = writeProject({
-    // $(shell) runs while the Flowfile is read: `loading` says flow got there; the sleep holds it there.
-    Flowfile: ["X := $(shell touch loading; [ -f go ] || sleep 30)", "out.txt:", "\techo built > $@", ""].join("\n"),
+    // $(shell) runs while the Flowfile is read: `loading` says flow got there;
+    // the loop holds it there until the test writes `go` (30 s at most). flow
+    // runs $(shell) synchronously, so it handles the SIGINT once the shell
+    // returns: the test writes `go` right after the kill (the signal is
+    // pending in flow by then), instead of waiting out a fixed sleep (35 s).
+    Flowfile: [
+      "X := $(shell touch loading; i=0; while [ ! -f go ] && [ $$i -lt 600 ]; do sleep 0.05; i=$$((i+1)); done)",
+      "out.txt:",
+      "\techo built > $@",
+      "",
+    ].join("\n"),
   });
   try {
     const { child, done } = flowAsync(["build"], { cwd: dir });
     for (let i = 0; i < 600 && !existsSync(join(dir, "loading")); i++) await sleep(50);
     assert.ok(existsSync(join(dir, "loading")), "flow started reading the Flowfile");
     child.kill("SIGINT");
+    writeProject({ go: "" }, dir);
     const r = await done;
     assert.equal(r.code, 130, r.stderr);
     assert.match(r.stderr, /flow: interrupted before any task started; nothing was run/);
     assert.equal(existsSync(join(dir, "out.txt")), false);
     assert.equal(existsSync(join(dir, ".flow", "lock")), false);
 
-    writeProject({ go: "" }, dir);
     const next = buildJson([], { cwd: dir });
     assert.equal(next.code, 0, next.stderr);
     assert.deepEqual(withStatus(next.summary, "ran"), ["out.txt"]);

@@ -32,6 +32,10 @@ export function countingHasher(inner: Hasher): Hasher & { fileReads: number } {
       counted.fileReads++;
       return inner.hashFd(fd);
     },
+    hashFds(fds: readonly number[]) {
+      counted.fileReads += fds.length;
+      return inner.hashFds(fds);
+    },
   };
   return counted;
 }

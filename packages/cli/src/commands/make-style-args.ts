@@ -18,7 +18,7 @@ const COMMAND_WORDS = new Set(["build", "clean", "status", "explain", "cache"]);
 const HELP_WORDS = new Set(["-h", "--help"]);
 /** `flow server start|stop|status`; `flow server` alone still builds a target named server, as make would. */
 const SERVER_WORDS = new Set(["start", "stop", "status"]);
-const isServerCommand = (argv: readonly string[]) => argv[0] === "server" && SERVER_WORDS.has(argv[1] ?? "");
+const isServerCommand = (argv: readonly string[]) => argv[0] === "server" && (SERVER_WORDS.has(argv[1] ?? "") || HELP_WORDS.has(argv[1] ?? ""));
 const VERSION_WORDS = new Set(["--version", "-V"]);
 
 /** Short flags without a value that some command knows. */

@@ -2,7 +2,7 @@
 // server a test starts is stopped in `finally`.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -248,4 +248,57 @@ test("the server stops by itself after its idle timeout, and removes its socket 
     await stopServer(root);
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+/** inotify watches held now by all processes (the limit, max_user_watches, counts them per user; tests run as one user). */
+function watchesInUse(): number {
+  let n = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^[0-9]+$/.test(d))) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== "anon_inode:inotify") continue;
+        n += (readFileSync(`/proc/${pid}/fdinfo/${fd}`, "utf8").match(/^inotify wd:/gm) ?? []).length;
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return n;
+}
+
+const LIMIT = "/proc/sys/fs/inotify/max_user_watches";
+const canSetLimit = (() => {
+  try {
+    accessSync(LIMIT, constants.W_OK);
+    return process.getuid?.() === 0;
+  } catch {
+    return false;
+  }
+})();
+
+test("a directory the watcher cannot watch (max_user_watches exhausted): the answer is unknown, never short", { skip: canSetLimit ? false : "needs root to lower max_user_watches" }, async () => {
+  const root = project();
+  const before = readFileSync(LIMIT, "utf8");
+  await withServer(root, async (c) => {
+    let a = await c.changesSince(undefined);
+    a = await c.changesSince(a.token);
+    try {
+      // No watch can be added from here on: @parcel/watcher drops the failure of the new directory's watch silently.
+      writeFileSync(LIMIT, `${watchesInUse()}\n`);
+      mkdirSync(join(root, "new"));
+      writeFileSync(join(root, "new", "f"), "x");
+      const after = await c.changesSince(a.token);
+      assert.equal(after.changed, "unknown", JSON.stringify(after));
+    } finally {
+      writeFileSync(LIMIT, before);
+    }
+    assert.match(logOf(root), /unwatched directory: .*new is not watched/);
+  });
+  assert.equal(readFileSync(LIMIT, "utf8"), before, "the limit is restored");
 });

@@ -215,6 +215,8 @@ export class WatchServer {
     const { root, cookieDir } = this.opts.paths;
     for (let attempt = 1; ; attempt++) {
       mkdirSync(cookieDir, { recursive: true });
+      // Cookies of a server killed mid-sync: no one waits for them.
+      for (const name of readdirSync(cookieDir)) rmSync(join(cookieDir, name), { force: true, recursive: true });
       this.sub = await parcel.subscribe(root, this.onEvents, { ignore: [IGNORE] });
       this.subscriptions++;
       // A directory made during the initial crawl may have been missed: check them all.

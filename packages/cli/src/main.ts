@@ -15,6 +15,10 @@ const COMMANDS: Record<string, (args: readonly string[]) => Promise<CommandClass
   clean: async () => [(await import("./commands/clean-command.js")).CleanCommand],
   status: async () => [(await import("./commands/status-command.js")).StatusCommand],
   explain: async () => [(await import("./commands/explain-command.js")).ExplainCommand],
+  server: async () => {
+    const m = await import("./commands/server-command.js");
+    return [m.ServerStartCommand, m.ServerStopCommand, m.ServerStatusCommand];
+  },
   cache: async (args) => {
     const m = await import("./commands/cache-command.js");
     const classes: CommandClass[] = [m.CacheStatsCommand, m.CacheGcCommand, m.CacheVerifyCommand];
@@ -68,6 +72,7 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = {
   "--width": "N",
   "--max-size": "SIZE",
   "--keep": "N",
+  "--idle-timeout": "SECONDS",
 };
 
 /**

@@ -59,12 +59,23 @@ export class BuildCommand extends RemoteCommand {
   noWait = Option.Boolean("--no-wait", false, { description: "Fail at once if another build or clean holds the workspace lock" });
   noBuiltinRules = Option.Boolean("-r,--no-builtin-rules", false, { description: "No built-in rules (make's %.o: %.c and others), as make -r" });
   noBuiltinVariables = Option.Boolean("-R,--no-builtin-variables", false, { description: "No built-in variables (CC, COMPILE.c ...) and no built-in rules, as make -R" });
+  watch = Option.Boolean("--watch", false, { description: "After building, watch the project and build again when files change (Ctrl-C stops)" });
+  server = Option.Boolean("--server", false, { description: "Ask the project's watching server what changed, starting one if none runs (also FLOW_SERVER=1)" });
   words = Option.Rest({ name: "targets and VAR=value" });
 
   /** `flow cache warm`: the build restores from the remote read-only, then uploads what it lacks (cache-warm.ts). */
   protected readonly warming: boolean = false;
 
+  /** Set while --watch runs: each round is this execute() again (watch-loop.ts). */
+  private watching = false;
+
   override async execute(): Promise<number> {
+    if (this.watch && !this.watching) {
+      this.watching = true;
+      // Loaded only here: the watcher's native module is no part of a plain build's start-up.
+      const { watchBuilds } = await import("../server/watch-loop.js");
+      return watchBuilds({ cwd: process.cwd(), dir: this.dir, file: this.file, out: this.json ? this.context.stderr : this.context.stdout, build: () => this.execute() });
+    }
     const err = this.context.stderr;
     // make's flags from an outer make (or the user's environment); the command line's win.
     const mf = parseMakeflags(process.env["MAKEFLAGS"]);

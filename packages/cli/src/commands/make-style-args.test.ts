@@ -53,3 +53,11 @@ test("MAKEFLAGS: a bare letter bundle, dashed bundles, -jN, long options and var
   assert.equal(none.jobs, undefined);
   assert.deepEqual(none.variables, []);
 });
+
+test("`server start|stop|status` is the server command; `server` alone is a target, as make reads it", () => {
+  assert.deepEqual(makeStyleArgs(["server", "start", "-C", "d"]), ["server", "start", "-C", "d"]);
+  assert.deepEqual(makeStyleArgs(["server", "status"]), ["server", "status"]);
+  assert.deepEqual(makeStyleArgs(["server", "--help"]), ["server", "--help"]);
+  assert.deepEqual(makeStyleArgs(["server"]), ["build", "server"]);
+  assert.deepEqual(makeStyleArgs(["server", "all"]), ["build", "server", "all"]);
+});

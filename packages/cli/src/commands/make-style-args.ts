@@ -16,6 +16,9 @@
  */
 const COMMAND_WORDS = new Set(["build", "clean", "status", "explain", "cache"]);
 const HELP_WORDS = new Set(["-h", "--help"]);
+/** `flow server start|stop|status`; `flow server` alone still builds a target named server, as make would. */
+const SERVER_WORDS = new Set(["start", "stop", "status"]);
+const isServerCommand = (argv: readonly string[]) => argv[0] === "server" && (SERVER_WORDS.has(argv[1] ?? "") || HELP_WORDS.has(argv[1] ?? ""));
 const VERSION_WORDS = new Set(["--version", "-V"]);
 
 /** Short flags without a value that some command knows. */
@@ -31,7 +34,7 @@ export function makeStyleArgs(argv: readonly string[]): string[] {
   if (first === "help") return [...argv.slice(1, 2), "--help"];
   if (first === "version" || (first !== undefined && VERSION_WORDS.has(first))) return ["--version"];
   // No command word: build (but `flow --help` is help).
-  const args = first !== undefined && (COMMAND_WORDS.has(first) || HELP_WORDS.has(first)) ? [...argv] : ["build", ...argv];
+  const args = first !== undefined && (COMMAND_WORDS.has(first) || HELP_WORDS.has(first) || isServerCommand(argv)) ? [...argv] : ["build", ...argv];
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;

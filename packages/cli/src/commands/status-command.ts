@@ -84,6 +84,7 @@ export class StatusCommand extends RemoteCommand {
   width = Option.String("--width", { description: "Columns of the drawing (default: the terminal's, else 100)", validator: t.isNumber() });
   noBuiltinRules = Option.Boolean("-r,--no-builtin-rules", false, { description: "No built-in rules (make's %.o: %.c and others), as make -r" });
   noBuiltinVariables = Option.Boolean("-R,--no-builtin-variables", false, { description: "No built-in variables (CC, COMPILE.c ...) and no built-in rules, as make -R" });
+  server = Option.Boolean("--server", false, { description: "Ask the project's watching server what changed, starting one if none runs (also FLOW_SERVER=1)" });
   words = Option.Rest({ name: "targets and VAR=value" });
 
   override async execute(): Promise<number> {

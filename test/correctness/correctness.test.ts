@@ -57,6 +57,8 @@ const optsFor = (_seed: number, k: number): RunOptions => ({
   cleanFlow: k % EXTRA_EVERY === 0 ? "last" : "never",
   checkout: k % EXTRA_EVERY === 2 ? "last" : "never",
   status: k % EXTRA_EVERY === 1 ? "every" : "incremental",
+  // Half the sequences build with the watching server (the state checks only what it saw change).
+  server: k % 2 === 1,
 });
 
 test("the flow binary is built", () => {
@@ -78,8 +80,12 @@ test(`${RUNS} random sequences of ${STEPS} steps (seeds ${BASE_SEED}..${BASE_SEE
   const failures: string[] = [];
   const totals: Record<string, number> = {};
   const start = Date.now();
+  const byServer = { on: { run: 0, clean: 0 }, off: { run: 0, clean: 0 } };
   await runMany(seeds, STEPS, JOBS, GEN, optsFor, (seed, r) => {
     for (const [k, v] of Object.entries(r.counts)) totals[k] = (totals[k] ?? 0) + v;
+    const side = optsFor(seed, seeds.indexOf(seed)).server === true ? byServer.on : byServer.off;
+    side.run++;
+    if (r.failure === null) side.clean++;
     if (r.failure === null) return;
     const f = r.failure;
     const report =
@@ -91,6 +97,7 @@ test(`${RUNS} random sequences of ${STEPS} steps (seeds ${BASE_SEED}..${BASE_SEE
   });
   console.log(
     `correctness: ${RUNS - failures.length}/${RUNS} sequences clean in ${((Date.now() - start) / 1000).toFixed(0)}s; ` +
+      `with the watching server ${byServer.on.clean}/${byServer.on.run} clean, without ${byServer.off.clean}/${byServer.off.run}; ` +
       `task statuses: ${formatCounts(totals)}`,
   );
   if (failures.length > 0) assert.fail(`${failures.length} of ${RUNS} sequences failed:\n${failures.join("\n\n")}`);

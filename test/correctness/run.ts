@@ -10,6 +10,7 @@
 //   --clean every|last|never  clean flow build in a fresh dir: at every step (default), the last, never
 //   --checkout every|last|never  also build in a fresh dir sharing the cache: all restored (default: last step)
 //   --status every|incremental|never  flow status --plan json before every build (default), all but the first, none
+//   --server on|off|mix  the workspace's builds ask a watching server: always, never (default), every other sequence
 //   --tasks MIN-MAX           project size in tasks (default 5-15)
 //   --dry                     no flow: check the generator and the edits against GNU make only
 //   --replay DIR              replay one fixture (a dir with case.json) and report
@@ -36,6 +37,7 @@ interface Args {
   clean: RunOptions["cleanFlow"];
   checkout: RunOptions["checkout"];
   status: RunOptions["status"];
+  server: "on" | "off" | "mix";
   minTasks: number;
   maxTasks: number;
   dry: boolean;
@@ -59,6 +61,7 @@ function parseArgs(argv: string[]): Args {
     clean: "every",
     checkout: "last",
     status: "every",
+    server: "off",
     minTasks: 5,
     maxTasks: 15,
     dry: false,
@@ -103,6 +106,12 @@ function parseArgs(argv: string[]): Args {
         const c = v();
         if (c !== "every" && c !== "last" && c !== "never") throw new Error("--checkout every|last|never");
         a.checkout = c;
+        break;
+      }
+      case "--server": {
+        const c = v();
+        if (c !== "on" && c !== "off" && c !== "mix") throw new Error("--server on|off|mix");
+        a.server = c;
         break;
       }
       case "--status": {
@@ -160,6 +169,7 @@ async function main(): Promise<number> {
     cleanFlow: args.clean,
     checkout: args.checkout,
     status: args.status,
+    server: args.server === "on",
     timeoutMs: 120_000,
     keepOnFailure: args.keep,
     log: (line) => console.log(line),
@@ -197,7 +207,8 @@ async function main(): Promise<number> {
   let shrinks = 0;
   let builds = 0;
   const start = Date.now();
-  await runMany(seeds, args.steps, args.jobs, { minTasks: args.minTasks, maxTasks: args.maxTasks }, opts, async (seed, r) => {
+  const optsFor = (seed: number, k: number): RunOptions => (args.server === "mix" ? { ...opts, server: k % 2 === 1 } : opts);
+  await runMany(seeds, args.steps, args.jobs, { minTasks: args.minTasks, maxTasks: args.maxTasks }, optsFor, async (seed, r) => {
     done++;
     builds += r.steps + 1;
     for (const [k, v] of Object.entries(r.counts)) totals[k] = (totals[k] ?? 0) + v;

@@ -38,6 +38,7 @@ export function reproduceCommand(seed: number | string, steps: number, gen: GenO
   return (
     `npm run test:correctness -- --runs 1 --seed ${seed} --steps ${steps} --tasks ${gen.minTasks}-${gen.maxTasks}` +
     ` --clean ${opts.cleanFlow} --checkout ${opts.checkout} --status ${opts.status}` +
+    (opts.server === true ? " --server on" : "") +
     (opts.exclude.size > 0 ? ` --exclude ${[...opts.exclude].sort().join(",")}` : "")
   );
 }

@@ -73,6 +73,8 @@ export interface RunOptions {
    * fresh workspace, where every task is stale). Status writes the stat memo,
    * so this is part of what reproduces a sequence. */
   status: "every" | "incremental" | "never";
+  /** The workspace's builds and statuses ask a watching server (`--server`, one per sequence, stopped at its end). */
+  server?: boolean;
 }
 
 export interface SequenceResult {
@@ -118,12 +120,14 @@ async function runFlow(
   state: State,
   b: BuildArgs,
   logAs: string,
+  server = false,
 ): Promise<FlowRun | null> {
   if (opts.flowBin === null) return null;
   const args = [
     "--no-concurrent-recompilation",
     opts.flowBin,
     "build",
+    ...(server ? ["--server"] : []),
     "-C",
     dir,
     "--cache-dir",
@@ -184,11 +188,12 @@ interface StatusRun {
 }
 
 /** `flow status --plan json` of the same state and targets, before the build. */
-async function runStatus(opts: RunOptions, dir: string, cache: string, state: State, b: BuildArgs, logAs: string): Promise<StatusRun> {
+async function runStatus(opts: RunOptions, dir: string, cache: string, state: State, b: BuildArgs, logAs: string, server = false): Promise<StatusRun> {
   const args = [
     "--no-concurrent-recompilation",
     opts.flowBin as string,
     "status",
+    ...(server ? ["--server"] : []),
     "-C",
     dir,
     "--cache-dir",
@@ -466,11 +471,11 @@ export async function runSequence(c: Case, steps: number | "replay", opts: RunOp
     // does it).
     const statusDone =
       opts.flowBin !== null && (opts.status === "every" || (opts.status === "incremental" && i > 0))
-        ? runStatus(opts, work, cache, state, b, join(dir, "logs", `${i}-status.txt`))
+        ? runStatus(opts, work, cache, state, b, join(dir, "logs", `${i}-status.txt`), opts.server === true)
         : Promise.resolve(null);
     const [statusRun, inc, mk, clean] = await Promise.all([
       statusDone,
-      statusDone.then(() => runFlow(opts, work, cache, state, b, join(dir, "logs", `${i}-work.txt`))),
+      statusDone.then(() => runFlow(opts, work, cache, state, b, join(dir, "logs", `${i}-work.txt`), opts.server === true)),
       makeRun,
       doClean
         ? runFlow(opts, cleanDir, join(dir, `clean-cache-${i}`), state, b, join(dir, "logs", `${i}-clean.txt`))
@@ -645,6 +650,10 @@ export async function runSequence(c: Case, steps: number | "replay", opts: RunOp
       rmSync(cleanDir, { recursive: true, force: true });
       rmSync(join(dir, `clean-cache-${i}`), { recursive: true, force: true });
     }
+  }
+  if (opts.server === true && opts.flowBin !== null) {
+    // The sequence's server goes with it (it would stop itself after hours idle).
+    await run(process.execPath, ["--no-concurrent-recompilation", opts.flowBin, "server", "stop", "-C", work], { cwd: dir, env: buildEnv({}), timeoutMs: opts.timeoutMs });
   }
   if (failure === null || !opts.keepOnFailure) rmSync(dir, { recursive: true, force: true });
   const outCase = replay ? c : initial;

@@ -119,6 +119,9 @@ export function flowAsync(args: string[], opts: { cwd: string; env?: NodeJS.Proc
 function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env["FLOW_CACHE_DIR"];
+  // The build state and the watching server are each test's own choice.
+  delete env["FLOW_STATE"];
+  delete env["FLOW_SERVER"];
   // flow reads make's flags from it (-k, -s, -j...): a test run under make must not inherit them.
   delete env["MAKEFLAGS"];
   for (const name of Object.keys(env)) if (name.startsWith("FLOW_REMOTE_")) delete env[name];

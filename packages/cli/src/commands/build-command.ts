@@ -11,6 +11,8 @@ import { openBuildSession } from "../run/build-session.js";
 import { loadProjectBuildingIncludes, locateProject } from "../project/load-project.js";
 import { NodeProjectHost } from "../project/node-project-host.js";
 import { checkState, DiscoveredLog, readState, saveState, stateRequest, type LoadedProject } from "../run/build-state.js";
+import { openServer } from "../server/open-server.js";
+import { serverWanted } from "../server/server-wanted.js";
 import { statSync } from "node:fs";
 import type { StatLike } from "@flow/cache";
 import { WhyLines } from "../render/plan-render-why.js";
@@ -165,20 +167,35 @@ export class BuildCommand extends RemoteCommand {
     let session: Awaited<ReturnType<typeof sessionFor>>;
     let loaded: LoadedProject | undefined;
     /** What became of the state, for --json: held (and what it vouched for), or why not. */
-    let stateReport: { held: boolean; why?: string; vouched?: number; statted?: number } | undefined;
+    let stateReport: { held: boolean; why?: string; vouched?: number; statted?: number; server?: "none" | "unknown" | "changes" } | undefined;
     const stored = stateReq === undefined ? undefined : readState(this.cacheDirFor(stateReq.root), stateReq);
+    // The watching server (docs/server.md), when one runs or this build wants one: it says what changed
+    // since the state's token, so that only those paths are stat'ed. Asked before anything is read.
+    const server = stateReq === undefined ? undefined : await openServer(stateReq.root, serverWanted(this.server, process.env));
+    let token: string | undefined;
+    let changes: readonly string[] | undefined;
+    const askServer = async () => {
+      if (server === undefined) return;
+      const r = await server.changesSince(stored?.token ?? undefined);
+      token = r.token === "" ? undefined : r.token;
+      changes = r.changed === "unknown" ? undefined : r.changed;
+    };
     if (stored !== undefined && stateReq !== undefined) {
       // Checked under the lock: another build's writes must not slip between the check and this build.
       session = await sessionFor(stateReq.root);
-      if (session === undefined) return EXIT.taskFailed;
-      const checked = checkState(stored, { host: new NodeProjectHost(stateReq.root, rec.readEnv, stateReq.top), readEnv: rec.readEnv, env: process.env, force });
+      if (session === undefined) {
+        server?.close();
+        return EXIT.taskFailed;
+      }
+      await askServer();
+      const checked = checkState(stored, { host: new NodeProjectHost(stateReq.root, rec.readEnv, stateReq.top), readEnv: rec.readEnv, env: process.env, force, ...(changes !== undefined ? { changes } : {}) });
       if (checked.ok) {
         const table = checked.state.stats;
         takeStat = (p) => {
           const st = table.take(p);
           return st === undefined ? statSync(p, { throwIfNoEntry: false }) : st === null ? undefined : st;
         };
-        stateReport = { held: true, vouched: checked.state.priors.size, statted: checked.state.statted };
+        stateReport = { held: true, vouched: checked.state.priors.size, statted: checked.state.statted, server: server === undefined ? "none" : changes === undefined ? "unknown" : "changes" };
         loaded = { root: stateReq.root, graph: checked.state.graph, targetsGiven: stateReq.targets.length > 0, warnings: checked.state.warnings, shape: { stored }, checked: checked.state };
       } else {
         stateReport = { held: false, why: checked.why };
@@ -188,6 +205,8 @@ export class BuildCommand extends RemoteCommand {
     }
     if (loaded === undefined) {
       stateReport ??= { held: false, why: stateReq === undefined ? "no state is kept for this build" : "no state yet" };
+      // The cold path reads everything: the token is taken before it does (changes after it come next time).
+      if (token === undefined) await askServer();
       // Included files that a rule makes are built first, then the Flowfile is read again (see load-project.ts).
       const includes = includeBuilder({
         cwd: process.cwd(),
@@ -256,7 +275,8 @@ export class BuildCommand extends RemoteCommand {
           statMemo: session.cache.statMemo,
           ...(loaded.checked !== undefined ? { checked: loaded.checked } : {}),
           env: process.env,
-          watchInfo: false,
+          ...(token !== undefined ? { token } : {}),
+          watchInfo: server !== undefined,
         });
       }
       if (this.warming && remote.settings !== undefined && !session.interrupted) {
@@ -264,6 +284,7 @@ export class BuildCommand extends RemoteCommand {
       }
       if (!session.interrupted) await afterBuild(session.cache, graph, outcome, progress, process.env);
     } finally {
+      server?.close();
       remoteReport = await session.close();
       rec.close();
     }

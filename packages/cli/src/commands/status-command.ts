@@ -20,6 +20,8 @@ import { openPlanCache, type PlanCache } from "../run/cache-location.js";
 import { resolveCacheDir } from "../run/cache-dir.js";
 import type { RemoteSettings } from "../run/remote-settings.js";
 import { checkState, readState, stateRequest } from "../run/build-state.js";
+import { openServer } from "../server/open-server.js";
+import { serverWanted } from "../server/server-wanted.js";
 import { NodeProjectHost } from "../project/node-project-host.js";
 import { statSync } from "node:fs";
 import { unknownTagMessage } from "./tag-message.js";
@@ -116,7 +118,20 @@ export class StatusCommand extends RemoteCommand {
         ? stateRequest(located.value, { environmentOverrides: false, ignoreErrors: false, noBuiltinRules: this.noBuiltinRules, noBuiltinVariables: this.noBuiltinVariables })
         : undefined;
     const stored = stateReq === undefined ? undefined : readState(resolveCacheDir(process.cwd(), this.cacheDir, process.env, stateReq.root), stateReq);
-    const checked = stored === undefined || stateReq === undefined ? undefined : checkState(stored, { host: new NodeProjectHost(stateReq.root, reading.env, stateReq.top), readEnv: reading.env, env: process.env, force: false });
+    // The watching server, as the build asks it (read only: status keeps no token).
+    let changes: readonly string[] | undefined;
+    if (stored !== undefined && stateReq !== undefined) {
+      const server = await openServer(stateReq.root, serverWanted(this.server, process.env));
+      if (server !== undefined) {
+        const r = await server.changesSince(stored.token ?? undefined);
+        server.close();
+        if (r.changed !== "unknown") changes = r.changed;
+      }
+    }
+    const checked =
+      stored === undefined || stateReq === undefined
+        ? undefined
+        : checkState(stored, { host: new NodeProjectHost(stateReq.root, reading.env, stateReq.top), readEnv: reading.env, env: process.env, force: false, ...(changes !== undefined ? { changes } : {}) });
     if (checked?.ok === true && stateReq !== undefined) {
       const state = checked.state;
       const cache = await openPlanCache({

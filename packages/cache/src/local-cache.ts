@@ -9,13 +9,16 @@
 //   run/<pid>-<n>     present while a process has the env open (see session-marker.ts)
 //   stats.json        build hits/misses and the running size estimate (see cache-stats.ts)
 //
+// Small files (up to INLINE_MAX_BYTES, action-record.ts) are kept in their
+// record instead (OutputEntry.data): no blob, so nothing to make durable first.
+//
 // Atomicity invariant: a blob is written to tmp/, fsync'ed and renamed into
 // place (and its directory fsync'ed) before any record naming it is put, so
 // a record never points at a partial blob. putAction checks that every blob
 // it names exists.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { checkActionRecord, type ActionRecord, type OutputEntry } from "./action-record.js";
+import { checkActionRecord, INLINE_MAX_BYTES, type ActionRecord, type OutputEntry } from "./action-record.js";
 import { BlobStore } from "./blob-store.js";
 import { openCacheDb, type CacheDb } from "./cache-db.js";
 import { forgetCleanClose, recordCleanClose } from "./env-identity.js";
@@ -41,6 +44,8 @@ export interface LocalCacheOptions {
   stat?: (absPath: string) => StatLike | undefined;
   /** Walk the whole LMDB file before trusting it, even when it is untouched since a clean close (`flow cache verify`). */
   fullCheck?: boolean;
+  /** Files up to this many bytes are kept in their record, not as blobs (default INLINE_MAX_BYTES; -1: every file a blob). */
+  inlineMaxBytes?: number;
 }
 
 /** Where the open moved a damaged env, and why. */
@@ -78,6 +83,8 @@ export class LocalCache {
     readonly dir: string,
     /** Set when this open found the env damaged and set it aside. */
     readonly setAside: SetAsideDb | undefined,
+    /** Files up to this size are kept in their record (OutputEntry.data). */
+    private readonly inlineMax: number,
     stat?: (absPath: string) => StatLike | undefined,
   ) {
     this.stopCommitGuard = onLmdbCommitFailure((err) => this.readFailed(err));
@@ -104,7 +111,7 @@ export class LocalCache {
       full: opts.fullCheck === true,
       onSetAside: (path, reason) => (setAside = { path, reason }),
     });
-    return new LocalCache(db, new BlobStore(cacheDir, opts.hasher, warn), marker, clock, warn, opts.hasher, cacheDir, setAside, opts.stat);
+    return new LocalCache(db, new BlobStore(cacheDir, opts.hasher, warn), marker, clock, warn, opts.hasher, cacheDir, setAside, opts.inlineMaxBytes ?? INLINE_MAX_BYTES, opts.stat);
   }
 
   /** A record that fails to decode, or is filed under another key (a forced collision), is a miss: warned and deleted. */
@@ -141,7 +148,8 @@ export class LocalCache {
    */
   async putAction(record: ActionRecord): Promise<void> {
     await this.blobs.flush();
-    const missing = [...record.outputs.map((o) => o.hash), record.log].find((h) => h !== undefined && !this.blobs.has(h));
+    // A file kept inline (OutputEntry.data) names no blob.
+    const missing = [...record.outputs.map((o) => (o.data === undefined ? o.hash : undefined)), record.log].find((h) => h !== undefined && !this.blobs.has(h));
     if (missing !== undefined) {
       throw new Error(`putAction(${record.key}): blob ${missing} is not in the store; save outputs before the record`);
     }
@@ -189,7 +197,7 @@ export class LocalCache {
   }
 
   saveOutputs(root: string, declared: { path: string; isDir: boolean }[]): Promise<SaveOutputsResult> {
-    return saveOutputs(root, declared, this.blobs, this.statMemo);
+    return saveOutputs(root, declared, this.blobs, this.statMemo, this.inlineMax);
   }
 
   outputsMatch(root: string, entries: OutputEntry[]): boolean {

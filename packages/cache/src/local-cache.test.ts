@@ -378,3 +378,32 @@ test("a small output is kept in its record, not as a blob: saved, recorded, rest
   assert.deepEqual(r.ok === false && [r.reason, r.path], ["blob-corrupt", "small.txt"]);
   assert.deepEqual(readdirSync(dest2), []);
 });
+
+test("records finishing one by one are committed in batches, one LMDB transaction for several; each is written only once its blobs are", async (t) => {
+  const { cache, cacheDir } = await openCache(t);
+  const env = (cache as unknown as { db: { env: { getStats(): { lastTxnId: number } } } }).db.env;
+  const before = env.getStats().lastTxnId;
+  const puts: Promise<void>[] = [];
+  for (let i = 0; i < 40; i++) {
+    // A large output: a blob that must be durable before its record (the small ones need none).
+    const bytes = Buffer.alloc(INLINE_MAX_BYTES + 1, i);
+    const hash = await cache.putBlobBytes(bytes);
+    const outputs: OutputEntry[] = [{ path: "o.bin", kind: "file", hash, size: bytes.length, mode: 0o644 }];
+    puts.push(cache.putAction({ key: `k${i}`, outputs, exitCode: 0, durationMs: 1, ingredients: null, createdAt: 1 }));
+    cache.putLastRun("scope", `t${i}`, `k${i}`);
+    // The next task finishes in a later turn of the event loop, as in a build.
+    await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(puts);
+  await (cache as unknown as { recordCommitter?: Promise<void> }).recordCommitter; // the last runs queued after the last record
+  const txns = env.getStats().lastTxnId - before;
+  await cache.close();
+  assert.ok(txns < 20, `40 records and 40 last runs in ${txns} transactions`);
+  const again = (await openCache(t, cacheDir)).cache;
+  for (let i = 0; i < 40; i++) {
+    const record = await again.peekAction(`k${i}`);
+    assert.ok(record, `k${i} was written`);
+    assert.ok(existsSync(blobPath(cacheDir, record.outputs[0]?.hash)), `the blob of k${i} is there`);
+    assert.equal(again.getLastRun("scope", `t${i}`), `k${i}`);
+  }
+});

@@ -116,9 +116,13 @@ function restoreDir(abs: string): void {
   mkdirSync(abs);
 }
 
+/** Temp names unique per process without a getrandom per file: a random prefix, then a counter. */
+const tmpPrefix = `.flow-tmp-${process.pid}-${randomBytes(6).toString("hex")}-`;
+let tmpCount = 0;
+
 function restoreFile(entry: OutputEntry, abs: string, blobs: BlobStore, statMemo: StatMemo): RestoreFailure | undefined {
   const hash = entry.hash as ContentHash;
-  const tmp = join(dirname(abs), `.flow-tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+  const tmp = join(dirname(abs), `${tmpPrefix}${++tmpCount}`);
   const fd = openSync(tmp, "wx", 0o600);
   let closed = false;
   let renamed = false;
@@ -134,9 +138,17 @@ function restoreFile(entry: OutputEntry, abs: string, blobs: BlobStore, statMemo
     fchmodSync(fd, entry.mode);
     closeSync(fd);
     closed = true;
-    // rename replaces a file or a symlink itself (never writes through it); a directory must go first.
-    if (lstatSync(abs, { throwIfNoEntry: false })?.isDirectory() === true) rmSync(abs, { recursive: true, force: true });
-    renameSync(tmp, abs);
+    // rename replaces a file or a symlink itself (never writes through it); a directory
+    // must go first, which the rename itself says (no lstat per file for the rare case).
+    try {
+      renameSync(tmp, abs);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code !== "EISDIR" && code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+      if (lstatSync(abs, { throwIfNoEntry: false })?.isDirectory() !== true) throw err;
+      rmSync(abs, { recursive: true, force: true });
+      renameSync(tmp, abs);
+    }
     renamed = true;
     statMemo.remember(abs, lstatSync(abs), hash);
     return undefined;

@@ -40,6 +40,8 @@ export class LogSlots {
   /** Empty slots ready for reuse, by slot directory. */
   private readonly free = new Map<string, string[]>();
   private made = 0;
+  /** Slot directories already swept of dead processes' slots. */
+  private readonly swept = new Set<string>();
 
   constructor(private readonly pid: number = process.pid) {}
 
@@ -55,13 +57,17 @@ export class LogSlots {
         // Removed under us (a `flow clean` of the logs): make a new one below.
       }
     }
+    if (!this.swept.has(dir)) {
+      // Once per directory and process: slots a crashed process left behind.
+      this.swept.add(dir);
+      sweepDead(dir, this.pid);
+    }
     const path = join(dir, `${this.pid}-${++this.made}`);
     try {
       return { fd: openSync(path, "w"), path };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
       mkdirSync(dir, { recursive: true });
-      sweepDead(dir, this.pid);
       return { fd: openSync(path, "w"), path };
     }
   }

@@ -2,8 +2,8 @@
 // spawning directly: both must behave the same. Then what only the helper
 // can do wrong: die mid-recipe, die before it is up, keep flow alive.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
@@ -97,6 +97,18 @@ for (const mode of ["helper", "direct"] as const) {
       // Only this process's slots in the log directory, none per task.
       assert.deepEqual(readdirSync(join(dir, "logs")), [".slots"]);
       assert.ok(readdirSync(join(dir, "logs", ".slots")).length <= 2, "slots are reused");
+    });
+
+    test("slots a dead process left behind are removed; a live process's are kept", async (t) => {
+      const dir = workdir(t);
+      const slots = join(dir, "logs", ".slots");
+      mkdirSync(slots, { recursive: true });
+      const dead = spawnSync("true").pid as number;
+      writeFileSync(join(slots, `${dead}-1`), "left by a crash");
+      writeFileSync(join(slots, `${process.ppid}-1`), "");
+      await (await runner()).run(request(dir, "true"));
+      assert.equal(existsSync(join(slots, `${dead}-1`)), false);
+      assert.equal(existsSync(join(slots, `${process.ppid}-1`)), true);
     });
 
     test("a silent recipe that fails still has its (empty) log at its log path", async (t) => {

@@ -36,7 +36,8 @@ test("cache stats: entries, blobs, and the hits and misses of recent builds", ()
     buildAll(dir);
     const s = stats(dir);
     assert.equal(s.entries, 5);
-    assert.ok(s.blobs >= 4 && s.blobBytes > 0);
+    // The program is a blob; object files of at most 4 KiB are kept in their records (no blob).
+    assert.ok(s.blobs >= 1 && s.blobBytes > 0);
     assert.deepEqual(s.builds?.totals, { builds: 2, hits: 5, misses: 5 });
     assert.deepEqual(s.builds?.recent.map((b) => [b.hits, b.misses]), [[0, 5], [5, 0]]);
     const text = flow(["cache", "stats"], { cwd: dir }).stdout;

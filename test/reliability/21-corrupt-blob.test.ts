@@ -3,7 +3,7 @@
 // Each is detected, removed with a warning, its task reruns, the build exits
 // 0 with correct outputs, and the rerun stores the blob again.
 import assert from "node:assert/strict";
-import { chmodSync, lstatSync, readdirSync, readFileSync, rmSync, truncateSync } from "node:fs";
+import { chmodSync, lstatSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { buildJson, cleanup, didWork, withStatus } from "../e2e/support.js";
@@ -24,6 +24,8 @@ function blobWith(dir: string, content: string): string {
 test("RELIABILITY 21: a corrupted and a truncated blob: detected on restore, dropped, the tasks rerun, the build succeeds", () => {
   const dir = manyTasks(3);
   try {
+    // Past 4 KiB, so that each output is a blob (smaller ones are kept in their records).
+    for (let i = 0; i < 3; i++) writeFileSync(join(dir, `src/f${i}.txt`), `source ${i}\n`.repeat(600));
     assert.equal(buildJson([], { cwd: dir }).code, 0);
     const clean = outputs(dir);
     const corrupt = blobWith(dir, clean["out/f1.txt"] as string);

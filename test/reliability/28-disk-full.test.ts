@@ -104,9 +104,10 @@ test("RELIABILITY 28: a full disk at the lock, the blob flush and LMDB: clean me
     writeProject(
       {
         // The recipe fills the disk after writing its small output (`fill` is not an input):
-        // the blob (kept in memory until the flush) and the records meet a full disk.
+        // the blob (kept in memory until the flush) and the records meet a full disk. Past
+        // 4 KiB, so that the output is a blob and not kept in its record.
         Flowfile: ["small.txt: src.txt", "\tcp src.txt $@", "\tif [ -f fill ]; then head -c 16000000 /dev/urandom > filler 2>/dev/null || true; fi", ""].join("\n"),
-        "src.txt": "1\n",
+        "src.txt": "1\n".repeat(3000),
         fill: "",
       },
       disk,

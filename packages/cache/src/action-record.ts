@@ -9,7 +9,19 @@ import { isSafeRelativePath } from "./output-path.js";
 /** Bump when ActionRecord, the stat record or the LMDB layout changes shape; old envs are set aside. */
 // 2: ingredients are stored as the canonical key text (a string), not as an object;
 //    actions use shared msgpack structures, lastrun plain strings.
-export const CACHE_SCHEMA_VERSION = 2;
+// 3: a small file's bytes may be kept in its output entry (`data`) instead of
+//    a blob; a version-2 reader would take such an entry's blob for missing.
+export const CACHE_SCHEMA_VERSION = 3;
+
+/**
+ * Files up to this size are kept in the record (OutputEntry.data), not as a
+ * blob file each. 4 KiB is one ext4 block: a smaller blob costs a whole
+ * block, an inode and a directory entry on disk, and to write one a create,
+ * a write, an fsync, a rename and its share of a directory fsync, all for
+ * bytes that cost their own size inside the LMDB record. Above it a blob
+ * wastes little space, and records stay small for the lookups of every build.
+ */
+export const INLINE_MAX_BYTES = 4096;
 
 export interface OutputEntry {
   /** Relative to the project root, POSIX separators, no "." / ".." segments. */
@@ -23,6 +35,13 @@ export interface OutputEntry {
   mode: number;
   /** Symlinks only: the link text, relative and inside the root. */
   target?: string;
+  /**
+   * Files of at most INLINE_MAX_BYTES only: the bytes themselves, kept in the
+   * record instead of a blob (no blob file is named by this entry). Checked
+   * against `hash` whenever they are restored. Never in a remote artifact's
+   * record: the artifact carries every file as a blob (artifact-archive.ts).
+   */
+  data?: Uint8Array;
 }
 
 export interface ActionRecord {
@@ -85,14 +104,19 @@ export function outputEntryProblem(entry: unknown): string | undefined {
   if (typeof path !== "string" || !isSafeRelativePath(path)) return `unsafe output path ${JSON.stringify(path)}`;
   if (!isFiniteNumber(mode)) return `output ${path}: mode is not a number`;
   switch (kind) {
-    case "file":
+    case "file": {
       if (!isContentHash(hash) || !isFiniteNumber(size)) return `output ${path}: file without hash or size`;
+      const { data } = entry;
+      if (data !== undefined && (!(data instanceof Uint8Array) || data.length !== size || size > INLINE_MAX_BYTES)) {
+        return `output ${path}: inline bytes that are not ${size} bytes of at most ${INLINE_MAX_BYTES}`;
+      }
       return undefined;
+    }
     case "dir":
-      return undefined;
+      return entry["data"] === undefined ? undefined : `output ${path}: a directory with bytes`;
     case "symlink":
       if (typeof target !== "string") return `output ${path}: symlink without target`;
-      return undefined;
+      return entry["data"] === undefined ? undefined : `output ${path}: a symlink with bytes`;
     default:
       return `output ${path}: unknown kind ${JSON.stringify(kind)}`;
   }

@@ -143,9 +143,11 @@ export class BlobStore {
    * is read whole in one read and kept in memory; a larger one is copied to a
    * temp file while hashed, in one pass, since the name is known only at the end.
    */
-  putFromFd(fd: number, size: number): { hash: ContentHash; size: number } {
+  putFromFd(fd: number, size: number, inlineMax = -1): { hash: ContentHash; size: number; data?: Uint8Array } {
     if (size <= HASH_CHUNK_BYTES) {
       const data = readSmall(fd, this.chunk, size);
+      // Small enough to live in its record: hashed, and no blob at all.
+      if (data.length <= inlineMax) return { hash: this.hasher.hashBytes(data), size: data.length, data };
       if (data.length <= HASH_CHUNK_BYTES) return { hash: this.putBytes(data), size: data.length };
       // It grew while we read: fall through to the streaming copy of what is left,
       // after storing what we have in the temp file.
@@ -211,6 +213,11 @@ export class BlobStore {
     }
     this.addTmp(expected, tmpPath, linkFd);
     return expected;
+  }
+
+  /** Whether bytes kept in a record (OutputEntry.data) are what their hash says. */
+  matches(hash: ContentHash, data: Uint8Array): boolean {
+    return this.hasher.hashBytes(data) === hash;
   }
 
   /** Verified read of a whole blob (logs). Corrupt -> removed, warned, undefined. */

@@ -152,13 +152,14 @@ test("a clean shutdown leaves no session marker behind", async (t) => {
   assert.deepEqual(readdirSync(join(dir, "run")), []);
 });
 
-test("another schema version is set aside with CACHE_SCHEMA_MISMATCH", async (t) => {
+for (const old of [999, 2]) test(`another schema version (${old}) is set aside with CACHE_SCHEMA_MISMATCH`, async (t) => {
+  // 2: the format before small files were kept inline, whose entries name a blob for every file.
   const dir = tempDir(t);
   await populated(dir);
   {
     const { cache } = await open(t, dir);
     const db = (cache as unknown as { db: { meta: { put(k: string, v: unknown): Promise<boolean> } } }).db;
-    await db.meta.put("schema", 999);
+    await db.meta.put("schema", old);
     await cache.close();
   }
   const { cache, codes } = await open(t, dir);

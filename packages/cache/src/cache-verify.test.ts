@@ -44,3 +44,25 @@ test("verify rehashes every blob, drops bad ones and the entries naming them", a
   const again = await cache.verify();
   assert.deepEqual([again.badBlobs, again.entriesRemoved], [[], []]);
 });
+
+test("verify rehashes files kept inline in records too: a record whose bytes do not match their hash is dropped; the rest need no blob", async (t) => {
+  const cacheDir = tempDir(t);
+  const cache = await LocalCache.open(cacheDir, { hasher: await createHasher() });
+  t.after(() => cache.close());
+  const hasher = await createHasher();
+  const rec = (key: string, data: Uint8Array, hash = hasher.hashBytes(data)): ActionRecord => ({
+    key,
+    outputs: [{ path: "f", kind: "file", hash, size: data.length, mode: 0o644, data }],
+    exitCode: 0,
+    durationMs: 1,
+    ingredients: null,
+    createdAt: 1,
+  });
+  await cache.putAction(rec("inline-good", Buffer.from("small")));
+  // Bytes that are not what the entry's hash says (a damaged or forged record).
+  await cache.putAction(rec("inline-bad", Buffer.from("SMALL"), hasher.hashBytes("small")));
+  const report = await cache.verify();
+  assert.equal(report.blobsChecked, 0);
+  assert.deepEqual(report.entriesRemoved, ["inline-bad"]);
+  assert.ok(await cache.peekAction("inline-good"));
+});

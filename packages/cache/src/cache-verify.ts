@@ -2,7 +2,8 @@
 // opened for it (see cache-db.ts; a damaged env is set aside and reported in
 // `databaseSetAside`); then rehash every blob; a blob whose bytes do not match its
 // name is deleted, and so is every record that names a deleted or missing
-// blob (its restore could only fail) or that fails to decode.
+// blob (its restore could only fail), that keeps a file inline whose bytes do
+// not hash to its name, or that fails to decode.
 //
 // Blobs are read in 1 MiB chunks (hashFileSync), so a blob over 2 GiB is
 // checked like any other. Restore already verifies every blob it copies;
@@ -52,7 +53,9 @@ export async function verifyCache(db: CacheDb, cacheDir: string, hasher: Hasher,
     warn({ code: "BLOB_CORRUPT", message: `blob ${b.hash} was removed: its bytes hash to ${actual}` });
   }
   const { entries, invalid } = readEntries(db);
-  const dropped = [...invalid, ...entries.filter((e) => e.blobs.some((h) => !present.has(h))).map((e) => e.key)].sort();
+  // A file kept inline must hash to its name like a blob: a record with one that does not is dropped.
+  const badInline = (e: (typeof entries)[number]): boolean => e.inline?.some((o) => hasher.hashBytes(o.data as Uint8Array) !== o.hash) === true;
+  const dropped = [...invalid, ...entries.filter((e) => e.blobs.some((h) => !present.has(h)) || badInline(e)).map((e) => e.key)].sort();
   await Promise.all(dropped.flatMap((k) => [db.actions.remove(k), db.access.remove(k)]));
   return {
     blobsChecked: blobs.length,

@@ -5,7 +5,7 @@
 // fails to decode is one invalid entry, not the end of the scan.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { checkActionRecord } from "./action-record.js";
+import { checkActionRecord, type OutputEntry } from "./action-record.js";
 import type { CacheDb } from "./cache-db.js";
 import { errnoCode } from "./cache-warning.js";
 import { isContentHash, type ContentHash } from "./content-hash.js";
@@ -40,6 +40,8 @@ export interface EntrySummary {
   readonly lastUsed: number;
   /** Blobs it names (outputs and log), unique, sorted. */
   readonly blobs: readonly ContentHash[];
+  /** Its files kept inline (OutputEntry.data), when it has any: `flow cache verify` rehashes them. */
+  readonly inline?: readonly OutputEntry[];
 }
 
 /** Every action record, in key order; keys of records that fail to decode or check are listed apart. */
@@ -61,11 +63,13 @@ export function readEntries(db: CacheDb): { entries: EntrySummary[]; invalid: st
     }
     const rec = checked.record;
     const blobs = new Set<ContentHash>();
-    for (const o of rec.outputs) if (o.hash !== undefined) blobs.add(o.hash);
+    // A file kept inline names no blob.
+    for (const o of rec.outputs) if (o.hash !== undefined && o.data === undefined) blobs.add(o.hash);
     if (rec.log !== undefined) blobs.add(rec.log);
     const access = db.access.get(key);
     const lastUsed = Math.max(rec.createdAt, typeof access === "number" ? access : 0);
-    entries.push({ key, lastUsed, blobs: [...blobs].sort() });
+    const inline = rec.outputs.filter((o) => o.data !== undefined);
+    entries.push({ key, lastUsed, blobs: [...blobs].sort(), ...(inline.length > 0 ? { inline } : {}) });
   }
   return { entries, invalid };
 }

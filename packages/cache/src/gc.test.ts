@@ -14,7 +14,8 @@ async function setup(t: TestContext) {
   const cacheDir = tempDir(t);
   const clock = fakeClock(T0);
   const w = warningCollector();
-  const cache = await LocalCache.open(cacheDir, { hasher: await createHasher(), onWarning: w.onWarning, clock });
+  // Every output a blob file (none kept in its record): gc counts and removes blobs.
+  const cache = await LocalCache.open(cacheDir, { hasher: await createHasher(), onWarning: w.onWarning, clock, inlineMaxBytes: -1 });
   t.after(() => cache.close());
   const root = tempDir(t);
   /** An entry whose one output holds `content`, made at `at`. */

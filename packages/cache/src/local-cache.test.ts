@@ -15,18 +15,24 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import type { ActionRecord, OutputEntry } from "./action-record.js";
+import { INLINE_MAX_BYTES, type ActionRecord, type OutputEntry } from "./action-record.js";
 import { createHasher, type ContentHash } from "./content-hash.js";
 import { LocalCache } from "./local-cache.js";
 import { countingHasher, fakeClock, tempDir, warningCollector } from "./fixtures.js";
 
 const WEIRD_NAMES = ["with space.txt", "quote'\"s.txt", "$dollar.txt", "-leading-dash", "ünï©ødé.txt", "new\nline.txt"];
 
-async function openCache(t: TestContext, cacheDir = tempDir(t)) {
+/** `inlineMaxBytes: -1`: every output a blob file, for the tests of blobs themselves. */
+async function openCache(t: TestContext, cacheDir = tempDir(t), opts: { inlineMaxBytes?: number } = {}) {
   const w = warningCollector();
-  const cache = await LocalCache.open(cacheDir, { hasher: await createHasher(), onWarning: w.onWarning });
+  const cache = await LocalCache.open(cacheDir, { hasher: await createHasher(), onWarning: w.onWarning, ...opts });
   t.after(() => cache.close());
   return { cache, cacheDir, ...w };
+}
+
+/** Inline bytes decode as a Buffer or a plain Uint8Array (lmdb-js decides): compare them as Buffers. */
+function bytesAsBuffers(r: ActionRecord | undefined): unknown {
+  return r === undefined ? r : { ...r, outputs: r.outputs.map((o) => (o.data === undefined ? o : { ...o, data: Buffer.from(o.data) })) };
 }
 
 function blobPath(cacheDir: string, hash: ContentHash | undefined): string {
@@ -140,7 +146,7 @@ test("saveOutputs reports missing outputs, unsafe symlinks and special files as 
 });
 
 test("a corrupted or truncated blob is detected on restore and removed", async (t) => {
-  const { cache, cacheDir, codes } = await openCache(t);
+  const { cache, cacheDir, codes } = await openCache(t, tempDir(t), { inlineMaxBytes: -1 });
   const root = tempDir(t);
   writeFileSync(join(root, "a.txt"), "alpha alpha alpha");
   writeFileSync(join(root, "b.txt"), "bravo bravo bravo");
@@ -251,14 +257,15 @@ test("action records round-trip; putAction requires its blobs; access is recorde
     createdAt: 1_700_000_000_000,
   };
   await cache.putAction(record);
-  assert.deepEqual(await cache.getAction("k1"), record);
+  assert.ok(record.outputs[0]?.data !== undefined, "a 3-byte output is kept in its record");
+  assert.deepEqual(bytesAsBuffers(await cache.getAction("k1")), bytesAsBuffers(record));
   const accessOf = (c: LocalCache, k: string) => (c as unknown as { db: { access: { get(k: string): unknown } } }).db.access.get(k);
   // Hits are written in one batch when the cache closes (or before a gc), not one write per hit.
   assert.equal(accessOf(cache, "k1"), undefined);
   await cache.close();
   cache = (await openCache(t, cacheDir)).cache;
   assert.equal(typeof accessOf(cache, "k1"), "number");
-  assert.deepEqual(await cache.peekAction("k1"), record);
+  assert.deepEqual(bytesAsBuffers(await cache.peekAction("k1")), bytesAsBuffers(record));
   assert.equal(await cache.getAction("nope"), undefined);
   await assert.rejects(cache.putAction({ ...record, key: "k2", log: "0".repeat(32) as ContentHash }), /not in the store/);
   await cache.deleteAction("k1");
@@ -301,7 +308,7 @@ test("the stat memo persists in LMDB: an unchanged output is not re-read after r
 test("outputs that cannot be made durable by close are a warning, not a crash (RELIABILITY 28)", async (t) => {
   const cacheDir = tempDir(t);
   const w = warningCollector();
-  const cache = await LocalCache.open(cacheDir, { hasher: await createHasher(), onWarning: w.onWarning });
+  const cache = await LocalCache.open(cacheDir, { hasher: await createHasher(), onWarning: w.onWarning, inlineMaxBytes: -1 });
   const root = tempDir(t);
   writeFileSync(join(root, "o.txt"), "bytes that never reach blobs/");
   const saved = await cache.saveOutputs(root, [{ path: "o.txt", isDir: false }]);
@@ -338,5 +345,65 @@ test("putBlobFile: another tier's copy enters the store only if it hashes to its
     assert.equal(stored.mode & 0o777, 0o444);
     // A large file on the cache's disk is linked, not copied (one write fewer); a small one is copied.
     assert.equal(stored.ino === statSync(good).ino, bytes.length > 1024 * 1024);
+  }
+});
+
+test("a small output is kept in its record, not as a blob: saved, recorded, restored byte-exact; its bytes are checked on restore", async (t) => {
+  const { cache, cacheDir } = await openCache(t);
+  const root = tempDir(t);
+  const small = "x".repeat(INLINE_MAX_BYTES);
+  const large = "y".repeat(INLINE_MAX_BYTES + 1);
+  writeFileSync(join(root, "small.txt"), small);
+  writeFileSync(join(root, "large.txt"), large);
+  writeFileSync(join(root, "empty.txt"), "");
+  const saved = await cache.saveOutputs(root, ["empty.txt", "large.txt", "small.txt"].map((path) => ({ path, isDir: false })));
+  assert.ok(saved.ok && saved.stored);
+  const [empty, big, little] = saved.entries;
+  assert.deepEqual([empty?.data?.length, big?.data, little?.data?.length], [0, undefined, INLINE_MAX_BYTES]);
+  await cache.putAction({ key: "k", outputs: saved.entries, exitCode: 0, durationMs: 1, ingredients: null, createdAt: 1 });
+  // One blob file: the large output's. The small ones live in the record.
+  const blobs = readdirSync(join(cacheDir, "blobs")).flatMap((d) => readdirSync(join(cacheDir, "blobs", d)));
+  assert.deepEqual(blobs, [big?.hash]);
+  const record = await cache.peekAction("k");
+  assert.ok(record);
+  const dest = tempDir(t);
+  assert.deepEqual(await cache.restoreOutputs(dest, record.outputs), { ok: true });
+  assert.equal(readFileSync(join(dest, "small.txt"), "utf8"), small);
+  assert.equal(readFileSync(join(dest, "large.txt"), "utf8"), large);
+  assert.equal(readFileSync(join(dest, "empty.txt"), "utf8"), "");
+  // Bytes that do not hash to the entry's name are refused, like a corrupt blob: nothing is written.
+  const forged: OutputEntry = { ...(little as OutputEntry), data: Buffer.from("z".repeat(INLINE_MAX_BYTES)) };
+  const dest2 = tempDir(t);
+  const r = await cache.restoreOutputs(dest2, [forged]);
+  assert.deepEqual(r.ok === false && [r.reason, r.path], ["blob-corrupt", "small.txt"]);
+  assert.deepEqual(readdirSync(dest2), []);
+});
+
+test("records finishing one by one are committed in batches, one LMDB transaction for several; each is written only once its blobs are", async (t) => {
+  const { cache, cacheDir } = await openCache(t);
+  const env = (cache as unknown as { db: { env: { getStats(): { lastTxnId: number } } } }).db.env;
+  const before = env.getStats().lastTxnId;
+  const puts: Promise<void>[] = [];
+  for (let i = 0; i < 40; i++) {
+    // A large output: a blob that must be durable before its record (the small ones need none).
+    const bytes = Buffer.alloc(INLINE_MAX_BYTES + 1, i);
+    const hash = await cache.putBlobBytes(bytes);
+    const outputs: OutputEntry[] = [{ path: "o.bin", kind: "file", hash, size: bytes.length, mode: 0o644 }];
+    puts.push(cache.putAction({ key: `k${i}`, outputs, exitCode: 0, durationMs: 1, ingredients: null, createdAt: 1 }));
+    cache.putLastRun("scope", `t${i}`, `k${i}`);
+    // The next task finishes in a later turn of the event loop, as in a build.
+    await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(puts);
+  await (cache as unknown as { recordCommitter?: Promise<void> }).recordCommitter; // the last runs queued after the last record
+  const txns = env.getStats().lastTxnId - before;
+  await cache.close();
+  assert.ok(txns < 20, `40 records and 40 last runs in ${txns} transactions`);
+  const again = (await openCache(t, cacheDir)).cache;
+  for (let i = 0; i < 40; i++) {
+    const record = await again.peekAction(`k${i}`);
+    assert.ok(record, `k${i} was written`);
+    assert.ok(existsSync(blobPath(cacheDir, record.outputs[0]?.hash)), `the blob of k${i} is there`);
+    assert.equal(again.getLastRun("scope", `t${i}`), `k${i}`);
   }
 });

@@ -9,13 +9,16 @@
 //   run/<pid>-<n>     present while a process has the env open (see session-marker.ts)
 //   stats.json        build hits/misses and the running size estimate (see cache-stats.ts)
 //
+// Small files (up to INLINE_MAX_BYTES, action-record.ts) are kept in their
+// record instead (OutputEntry.data): no blob, so nothing to make durable first.
+//
 // Atomicity invariant: a blob is written to tmp/, fsync'ed and renamed into
 // place (and its directory fsync'ed) before any record naming it is put, so
 // a record never points at a partial blob. putAction checks that every blob
 // it names exists.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { checkActionRecord, type ActionRecord, type OutputEntry } from "./action-record.js";
+import { checkActionRecord, INLINE_MAX_BYTES, type ActionRecord, type OutputEntry } from "./action-record.js";
 import { BlobStore } from "./blob-store.js";
 import { openCacheDb, type CacheDb } from "./cache-db.js";
 import { forgetCleanClose, recordCleanClose } from "./env-identity.js";
@@ -41,6 +44,14 @@ export interface LocalCacheOptions {
   stat?: (absPath: string) => StatLike | undefined;
   /** Walk the whole LMDB file before trusting it, even when it is untouched since a clean close (`flow cache verify`). */
   fullCheck?: boolean;
+  /** Files up to this many bytes are kept in their record, not as blobs (default INLINE_MAX_BYTES; -1: every file a blob). */
+  inlineMaxBytes?: number;
+}
+
+interface QueuedRecord {
+  readonly record: ActionRecord;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
 }
 
 /** Where the open moved a damaged env, and why. */
@@ -66,6 +77,12 @@ export class LocalCache {
    * of the look-up; they are written together in one transaction (flushAccess).
    */
   private readonly accessed = new Map<string, number>();
+  /** Records waiting for the next batch (putAction). */
+  private recordQueue: QueuedRecord[] = [];
+  /** Last runs waiting for the next batch ("<scope>\0<task>" -> key). */
+  private lastRunQueue = new Map<string, string>();
+  /** The committer writing batches, while there is one. */
+  private recordCommitter: Promise<void> | undefined;
 
   private constructor(
     private readonly db: CacheDb,
@@ -78,6 +95,8 @@ export class LocalCache {
     readonly dir: string,
     /** Set when this open found the env damaged and set it aside. */
     readonly setAside: SetAsideDb | undefined,
+    /** Files up to this size are kept in their record (OutputEntry.data). */
+    private readonly inlineMax: number,
     stat?: (absPath: string) => StatLike | undefined,
   ) {
     this.stopCommitGuard = onLmdbCommitFailure((err) => this.readFailed(err));
@@ -104,7 +123,7 @@ export class LocalCache {
       full: opts.fullCheck === true,
       onSetAside: (path, reason) => (setAside = { path, reason }),
     });
-    return new LocalCache(db, new BlobStore(cacheDir, opts.hasher, warn), marker, clock, warn, opts.hasher, cacheDir, setAside, opts.stat);
+    return new LocalCache(db, new BlobStore(cacheDir, opts.hasher, warn), marker, clock, warn, opts.hasher, cacheDir, setAside, opts.inlineMaxBytes ?? INLINE_MAX_BYTES, opts.stat);
   }
 
   /** A record that fails to decode, or is filed under another key (a forced collision), is a miss: warned and deleted. */
@@ -138,18 +157,65 @@ export class LocalCache {
    * Call after saveOutputs/putBlobBytes returned. Waits until the blobs the
    * record names are durable (BlobStore.flush) before writing it, so a record
    * never points at a partial blob.
+   *
+   * Group commit, like the blob store's: records wait in a queue, and one
+   * committer takes every record queued so far, flushes the blobs (which
+   * covers every blob put before any of them was queued), and writes them in
+   * one LMDB transaction; records queued meanwhile go in the next. A full
+   * build finishes a task every millisecond or two, and each record written
+   * on its own was one transaction (a commit, a sync, a wake-up of lmdb-js's
+   * write thread) per task.
    */
-  async putAction(record: ActionRecord): Promise<void> {
-    await this.blobs.flush();
-    const missing = [...record.outputs.map((o) => o.hash), record.log].find((h) => h !== undefined && !this.blobs.has(h));
-    if (missing !== undefined) {
-      throw new Error(`putAction(${record.key}): blob ${missing} is not in the store; save outputs before the record`);
-    }
+  putAction(record: ActionRecord): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.recordQueue.push({ record, resolve, reject });
+      this.recordCommitter ??= this.commitRecords();
+    });
+  }
+
+  /** Writes the queued records (and last runs) in batches until the queue is empty (see putAction). */
+  private async commitRecords(): Promise<void> {
+    // Never settle synchronously: the caller stores this promise, and the finally below must clear it after that.
+    await Promise.resolve();
     try {
-      await this.db.actions.put(record.key, record);
-    } catch (err) {
-      if (absorbCommitError(err)) throw new Error(errorMessage(err), { cause: err });
-      throw err;
+      while (this.recordQueue.length > 0 || this.lastRunQueue.size > 0) {
+        const batch = this.recordQueue;
+        this.recordQueue = [];
+        const lastRuns = this.lastRunQueue;
+        this.lastRunQueue = new Map();
+        let flushError: unknown;
+        try {
+          if (batch.length > 0) await this.blobs.flush();
+        } catch (err) {
+          flushError = err;
+        }
+        const ready: QueuedRecord[] = [];
+        for (const q of batch) {
+          if (flushError !== undefined) {
+            q.reject(flushError);
+            continue;
+          }
+          // A file kept inline (OutputEntry.data) names no blob.
+          const missing = [...q.record.outputs.map((o) => (o.data === undefined ? o.hash : undefined)), q.record.log].find((h) => h !== undefined && !this.blobs.has(h));
+          if (missing !== undefined) q.reject(new Error(`putAction(${q.record.key}): blob ${missing} is not in the store; save outputs before the record`));
+          else ready.push(q);
+        }
+        if (ready.length === 0 && lastRuns.size === 0) continue;
+        try {
+          await this.db.actions.batch(() => {
+            for (const q of ready) void this.db.actions.put(q.record.key, q.record);
+            for (const [k, key] of lastRuns) void this.db.lastrun.put(k, key);
+          });
+        } catch (err) {
+          const failed = absorbCommitError(err) ? new Error(errorMessage(err), { cause: err }) : err;
+          for (const q of ready) q.reject(failed);
+          if (ready.length === 0) this.warnAccess(err);
+          continue;
+        }
+        for (const q of ready) q.resolve();
+      }
+    } finally {
+      this.recordCommitter = undefined;
     }
   }
 
@@ -189,7 +255,7 @@ export class LocalCache {
   }
 
   saveOutputs(root: string, declared: { path: string; isDir: boolean }[]): Promise<SaveOutputsResult> {
-    return saveOutputs(root, declared, this.blobs, this.statMemo);
+    return saveOutputs(root, declared, this.blobs, this.statMemo, this.inlineMax);
   }
 
   outputsMatch(root: string, entries: OutputEntry[]): boolean {
@@ -203,14 +269,20 @@ export class LocalCache {
 
   /** Key of `task`'s last successful run in the checkout identified by `scope`. */
   getLastRun(scope: string, task: string): string | undefined {
-    return this.readLastRun(`${scope}\0${task}`);
+    const k = `${scope}\0${task}`;
+    return this.lastRunQueue.get(k) ?? this.readLastRun(k);
   }
 
-  /** Remember `key` as `task`'s last successful run; a no-op when it already is (no write on a no-op build). */
+  /**
+   * Remember `key` as `task`'s last successful run; a no-op when it already is
+   * (no write on a no-op build). Written with the next batch of records (see
+   * putAction), not in a transaction of its own.
+   */
   putLastRun(scope: string, task: string, key: string): void {
     const k = `${scope}\0${task}`;
-    if (this.readLastRun(k) === key) return;
-    this.db.lastrun.put(k, key).then(undefined, (err: unknown) => this.warnAccess(err));
+    if (this.lastRunQueue.get(k) === key || (!this.lastRunQueue.has(k) && this.readLastRun(k) === key)) return;
+    this.lastRunQueue.set(k, key);
+    this.recordCommitter ??= this.commitRecords();
   }
 
   /** Every [task, key] of the checkout `scope`, sorted by task name. */
@@ -247,6 +319,7 @@ export class LocalCache {
   }
 
   forgetLastRun(scope: string, task: string): Promise<boolean> {
+    this.lastRunQueue.delete(`${scope}\0${task}`);
     return this.db.lastrun.remove(`${scope}\0${task}`);
   }
 
@@ -283,6 +356,8 @@ export class LocalCache {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Last runs queued after the last record (a task restored or fresh) are written before the env closes.
+    await this.recordCommitter;
     this.flushAccess();
     try {
       await this.blobs.flush();

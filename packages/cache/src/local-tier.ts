@@ -10,6 +10,9 @@ export function localTier(cache: LocalCache): HomeTier {
     put: async (record: ActionRecord, read: BlobReader) => {
       // An entry from another tier names blobs this machine may lack: copy them first
       // (putAction refuses a record whose blobs are not in the store).
+      // A record from another tier names its small files by hash too (its format has no
+      // inline bytes): they are copied as blobs, so that the hit the engine restores from
+      // (that tier's record) finds them home.
       for (const hash of blobsOf(record)) {
         if (await cache.hasBlob(hash)) continue;
         const path = await read(hash);
@@ -28,10 +31,10 @@ export function localTier(cache: LocalCache): HomeTier {
   };
 }
 
-/** Every blob a record names: its files' contents and its log. */
+/** Every blob file a record names: its files' contents (but those kept inline) and its log. */
 export function blobsOf(record: ActionRecord): ContentHash[] {
   const out: ContentHash[] = [];
-  for (const o of record.outputs) if (o.hash !== undefined) out.push(o.hash);
+  for (const o of record.outputs) if (o.hash !== undefined && o.data === undefined) out.push(o.hash);
   if (record.log !== undefined) out.push(record.log);
   return out;
 }

@@ -15,7 +15,7 @@
 //   record and reruns the task).
 // Directory modes are applied last, deepest first, so a read-only directory
 // can still be filled.
-import { chmodSync, closeSync, fchmodSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, type Stats } from "node:fs";
+import { chmodSync, closeSync, fchmodSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, writeSync, type Stats } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { dirname, join, posix } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
@@ -116,21 +116,39 @@ function restoreDir(abs: string): void {
   mkdirSync(abs);
 }
 
+/** Temp names unique per process without a getrandom per file: a random prefix, then a counter. */
+const tmpPrefix = `.flow-tmp-${process.pid}-${randomBytes(6).toString("hex")}-`;
+let tmpCount = 0;
+
 function restoreFile(entry: OutputEntry, abs: string, blobs: BlobStore, statMemo: StatMemo): RestoreFailure | undefined {
   const hash = entry.hash as ContentHash;
-  const tmp = join(dirname(abs), `.flow-tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+  const tmp = join(dirname(abs), `${tmpPrefix}${++tmpCount}`);
   const fd = openSync(tmp, "wx", 0o600);
   let closed = false;
   let renamed = false;
   try {
-    const copied = blobs.copyVerified(hash, entry.size as number, fd);
-    if (!copied.ok) return fail(copied.reason, entry.path, `blob ${hash} for ${entry.path} is ${copied.reason === "blob-missing" ? "missing" : "corrupt"}`);
+    if (entry.data !== undefined) {
+      // Kept in the record: checked like a blob (a damaged record is a miss, never a wrong file).
+      if (!blobs.matches(hash, entry.data)) return fail("blob-corrupt", entry.path, `the bytes kept in the record for ${entry.path} do not hash to ${hash}`);
+      writeAll(fd, entry.data);
+    } else {
+      const copied = blobs.copyVerified(hash, entry.size as number, fd);
+      if (!copied.ok) return fail(copied.reason, entry.path, `blob ${hash} for ${entry.path} is ${copied.reason === "blob-missing" ? "missing" : "corrupt"}`);
+    }
     fchmodSync(fd, entry.mode);
     closeSync(fd);
     closed = true;
-    // rename replaces a file or a symlink itself (never writes through it); a directory must go first.
-    if (lstatSync(abs, { throwIfNoEntry: false })?.isDirectory() === true) rmSync(abs, { recursive: true, force: true });
-    renameSync(tmp, abs);
+    // rename replaces a file or a symlink itself (never writes through it); a directory
+    // must go first, which the rename itself says (no lstat per file for the rare case).
+    try {
+      renameSync(tmp, abs);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code !== "EISDIR" && code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+      if (lstatSync(abs, { throwIfNoEntry: false })?.isDirectory() !== true) throw err;
+      rmSync(abs, { recursive: true, force: true });
+      renameSync(tmp, abs);
+    }
     renamed = true;
     statMemo.remember(abs, lstatSync(abs), hash);
     return undefined;
@@ -138,6 +156,11 @@ function restoreFile(entry: OutputEntry, abs: string, blobs: BlobStore, statMemo
     if (!closed) closeSync(fd);
     if (!renamed) rmSync(tmp, { force: true });
   }
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  let off = 0;
+  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
 }
 
 function removeExisting(abs: string): void {

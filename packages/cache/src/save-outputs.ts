@@ -6,8 +6,9 @@
 // cached. Sockets, FIFOs and devices are refused ("special-file").
 //
 // Each file is read once: hashed and copied into the blob store in the same
-// pass, and its hash is handed to the stat memo so the next outputsMatch
-// does not read it again.
+// pass (or, up to INLINE_MAX_BYTES, kept in the entry itself: no blob), and
+// its hash is handed to the stat memo so the next outputsMatch does not read
+// it again.
 //
 // Two kinds of failure, kept apart in the result: the outputs are bad (missing,
 // unsafe, unreadable: the task fails), or they are good but the store could
@@ -17,7 +18,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, type Stats } from "node:fs";
 import { join, posix } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { OutputEntry } from "./action-record.js";
+import { INLINE_MAX_BYTES, type OutputEntry } from "./action-record.js";
 import { BlobWriteError, type BlobStore } from "./blob-store.js";
 import type { ContentHash } from "./content-hash.js";
 import { errnoCode, errorMessage } from "./cache-warning.js";
@@ -51,6 +52,8 @@ export async function saveOutputs(
   declared: readonly { path: string; isDir: boolean }[],
   blobs: BlobStore,
   statMemo: StatMemo,
+  /** Files up to this size are kept in their entry (OutputEntry.data), not as blobs; -1: none. */
+  inlineMax: number = INLINE_MAX_BYTES,
 ): Promise<SaveOutputsResult> {
   const found = new Map<string, Stats>();
   try {
@@ -67,7 +70,7 @@ export async function saveOutputs(
       const st = found.get(rel) as Stats;
       let result: OutputEntry | SaveFailure;
       try {
-        result = st.isFile() ? saveFile(root, rel, blobs, statMemo, state) : nonFileEntry(root, rel, st);
+        result = st.isFile() ? saveFile(root, rel, blobs, statMemo, state, inlineMax) : nonFileEntry(root, rel, st);
       } catch (err) {
         // A read error has no path of its own (readSync): name the output.
         if (errnoCode(err) === undefined) throw err;
@@ -126,28 +129,30 @@ function collect(root: string, rel: string, isDir: boolean, found: Map<string, S
   return undefined;
 }
 
-function saveFile(root: string, rel: string, blobs: BlobStore, statMemo: StatMemo, state: { storeFailure?: StoreFailure }): OutputEntry | SaveFailure {
+function saveFile(root: string, rel: string, blobs: BlobStore, statMemo: StatMemo, state: { storeFailure?: StoreFailure }, inlineMax: number): OutputEntry | SaveFailure {
   const abs = join(root, rel);
   // O_NOFOLLOW: if the file was swapped for a link since the walk, fail rather than store the link's target.
   const fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const before = fstatSync(fd);
     if (!before.isFile()) return fail("special-file", rel, `output ${rel} is no longer a regular file`);
-    const { hash, size } = state.storeFailure === undefined ? putOrHash(fd, before.size, rel, blobs, state) : blobs.hashFd(fd);
+    const { hash, size, data }: { hash: ContentHash; size: number; data?: Uint8Array } =
+      state.storeFailure === undefined ? putOrHash(fd, before.size, rel, blobs, state, inlineMax) : blobs.hashFd(fd);
     // fstat after the copy: a file still being written has a recent mtime, so
     // its memo record stays untrusted and is re-hashed next time.
     const after = fstatSync(fd);
     if (after.size === size) statMemo.remember(abs, after, hash);
-    return { path: rel, kind: "file", hash, size, mode: after.mode & 0o777 };
+    // A small file's bytes go into the record itself (INLINE_MAX_BYTES): no blob file.
+    return data === undefined ? { path: rel, kind: "file", hash, size, mode: after.mode & 0o777 } : { path: rel, kind: "file", hash, size, mode: after.mode & 0o777, data };
   } finally {
     closeSync(fd);
   }
 }
 
 /** Stores the file; if the store cannot write, notes why and hashes the file instead (from its start). */
-function putOrHash(fd: number, size: number, rel: string, blobs: BlobStore, state: { storeFailure?: StoreFailure }): { hash: ContentHash; size: number } {
+function putOrHash(fd: number, size: number, rel: string, blobs: BlobStore, state: { storeFailure?: StoreFailure }, inlineMax: number): { hash: ContentHash; size: number; data?: Uint8Array } {
   try {
-    return blobs.putFromFd(fd, size);
+    return blobs.putFromFd(fd, size, inlineMax);
   } catch (err) {
     if (!(err instanceof BlobWriteError)) throw err;
     state.storeFailure = { path: rel, code: err.code, message: err.message };

@@ -50,11 +50,28 @@ export async function writeArchive(record: ActionRecord, read: BlobReader, outPa
   };
   try {
     put(MAGIC);
-    const json = Buffer.from(JSON.stringify(record), "utf8");
+    // The artifact's format does not change with the local one: files kept inline at home
+    // (OutputEntry.data) travel as blobs like any other, and the record names them only by hash.
+    const inline = new Map<ContentHash, Uint8Array>();
+    const outputs = record.outputs.map((o) => {
+      if (o.data === undefined) return o;
+      inline.set(o.hash as ContentHash, o.data);
+      const { data: _bytes, ...described } = o;
+      return described;
+    });
+    const json = Buffer.from(JSON.stringify({ ...record, outputs }), "utf8");
     put(frameHeader("R", json.length));
     put(json);
     const chunk = Buffer.allocUnsafe(HASH_CHUNK_BYTES);
-    for (const hash of new Set(blobsOf(record))) {
+    for (const hash of new Set([...inline.keys(), ...blobsOf(record)])) {
+      const bytes = inline.get(hash);
+      if (bytes !== undefined) {
+        if (hasher.hashBytes(bytes) !== hash) throw new Error(`the bytes of ${hash} kept in a record in the local cache do not match their name; not uploaded`);
+        put(frameHeader("B", HASH_CHARS + bytes.length));
+        put(Buffer.from(hash, "latin1"));
+        put(bytes);
+        continue;
+      }
       const path = await read(hash);
       if (path === undefined) throw new Error(`blob ${hash} of key ${record.key} is not in the local cache`);
       const src = openSync(path, "r");

@@ -2,8 +2,8 @@
 // spawning directly: both must behave the same. Then what only the helper
 // can do wrong: die mid-recipe, die before it is up, keep flow alive.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
@@ -53,7 +53,7 @@ async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> 
   }
 }
 
-const PLAIN = { exitCode: 0, signal: null, timedOut: false, interrupted: false } satisfies RunResult;
+const PLAIN = { exitCode: 0, signal: null, timedOut: false, interrupted: false, logged: true } satisfies RunResult;
 
 for (const mode of ["helper", "direct"] as const) {
   describe(`ShellRunner (${mode})`, () => {
@@ -82,6 +82,56 @@ for (const mode of ["helper", "direct"] as const) {
       const dir = workdir(t);
       const r = await (await runner()).run(request(dir, "kill -SEGV $$"));
       assert.deepEqual(r, { ...PLAIN, exitCode: null, signal: "SIGSEGV" });
+    });
+
+    test("a recipe that succeeds and prints nothing leaves no log file, and removes an earlier run's", async (t) => {
+      const dir = workdir(t);
+      const run = await runner();
+      const log = join(dir, "logs", "t.log");
+      assert.deepEqual(await run.run(request(dir, "echo earlier run")), PLAIN);
+      assert.equal(readFileSync(log, "utf8"), "earlier run\n");
+      for (let i = 0; i < 3; i++) {
+        assert.deepEqual(await run.run(request(dir, "touch out")), { ...PLAIN, logged: false });
+        assert.equal(existsSync(log), false, "no log for a silent recipe, and the stale one is gone");
+      }
+      // Only this process's slots in the log directory, none per task.
+      assert.deepEqual(readdirSync(join(dir, "logs")), [".slots"]);
+      assert.ok(readdirSync(join(dir, "logs", ".slots")).length <= 2, "slots are reused");
+    });
+
+    test("slots a dead process left behind are removed; a live process's are kept", async (t) => {
+      const dir = workdir(t);
+      const slots = join(dir, "logs", ".slots");
+      mkdirSync(slots, { recursive: true });
+      const dead = spawnSync("true").pid as number;
+      writeFileSync(join(slots, `${dead}-1`), "left by a crash");
+      writeFileSync(join(slots, `${process.ppid}-1`), "");
+      await (await runner()).run(request(dir, "true"));
+      assert.equal(existsSync(join(slots, `${dead}-1`)), false);
+      assert.equal(existsSync(join(slots, `${process.ppid}-1`)), true);
+    });
+
+    test("a silent recipe that fails still has its (empty) log at its log path", async (t) => {
+      const dir = workdir(t);
+      const r = await (await runner()).run(request(dir, "exit 4"));
+      assert.deepEqual(r, { ...PLAIN, exitCode: 4 });
+      assert.equal(readFileSync(join(dir, "logs", "t.log"), "utf8"), "");
+    });
+
+    test("what a recipe's background child prints after the shell exits goes to that recipe's log, never the next one's", async (t) => {
+      const dir = workdir(t);
+      const run = await runner();
+      const a = join(dir, "logs", "a.log");
+      const b = join(dir, "logs", "b.log");
+      // The shell exits at once, printing nothing; its child prints later, through the same descriptor.
+      await run.run(request(dir, "(sleep 0.3; echo late from a) &", { logPath: a }));
+      const rb = await run.run(request(dir, "true", { logPath: b }));
+      assert.equal(rb.logged, false);
+      await until("the background child to print", () => existsSync(a) && readFileSync(a, "utf8") === "late from a\n");
+      assert.equal(existsSync(b), false);
+      const rc = await run.run(request(dir, "echo c", { logPath: b }));
+      assert.equal(rc.logged, true);
+      assert.equal(readFileSync(b, "utf8"), "c\n");
     });
 
     test("the log is truncated, not appended to", async (t) => {

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, statfsSync } from "node:fs";
+import { closeSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import type { RunRequest, RunResult, TaskRunner } from "@flow/graph";
+import { groupAlive, LogSlots, type OpenSlot } from "./log-slots.js";
 import { SpawnHelper, type LaunchOutcome, type LaunchSpec } from "./spawn-helper-client.js";
 
 export interface ShellRunnerOptions {
@@ -48,8 +49,9 @@ export function recipeStdio(logFd: number, fds: readonly number[]): ("ignore" | 
 /**
  * Runs a recipe as `/bin/sh -e -c SCRIPT` in its own process group (detached:
  * a new session), so that a signal sent to the group reaches every process the
- * recipe started. stdout and stderr go straight to the log file's descriptor:
- * the bytes never pass through flow's event loop.
+ * recipe started. stdout and stderr go straight to a file's descriptor (a
+ * log slot, moved to the log path when the recipe printed anything or failed:
+ * log-slots.ts): the bytes never pass through flow's event loop.
  *
  * The shell is started by the spawn helper unless told otherwise (see
  * spawn-helper.ts for why): the helper is started with the first recipe, and
@@ -63,10 +65,13 @@ export class ShellRunner implements TaskRunner {
   private readonly onAbort = new WeakMap<AbortSignal, Set<() => void>>();
   private useHelper: boolean;
   private helper: SpawnHelper | undefined;
+  /** Log slots of the recipes flow spawns itself (the helper has its own). */
+  private readonly slots = new LogSlots();
 
   constructor(private readonly opts: ShellRunnerOptions) {
     this.useHelper = (opts.spawn ?? (process.env["FLOW_SPAWN"] === "direct" ? "direct" : "helper")) === "helper";
     opts.forceSignal?.addEventListener("abort", () => this.killAll("SIGKILL"), { once: true });
+    process.once("exit", () => this.slots.removeFree());
   }
 
   /** The helper in use, if any (tests). */
@@ -152,7 +157,8 @@ export class ShellRunner implements TaskRunner {
 
   private launcher(): Launch {
     const fds = this.opts.fds?.() ?? [];
-    if (!this.useHelper) return (spec, done) => launchDirect(spec, done, fds);
+    const slots = this.slots;
+    if (!this.useHelper) return (spec, done) => launchDirect(spec, done, fds, slots);
     if (this.helper === undefined) {
       try {
         this.helper = new SpawnHelper({ ...(this.opts.helperScript !== undefined ? { script: this.opts.helperScript } : {}), fds });
@@ -160,7 +166,7 @@ export class ShellRunner implements TaskRunner {
         if ((err as NodeJS.ErrnoException).code === undefined) throw err;
         // Could not even create its pipes (EMFILE, say): spawn directly, as flow did before the helper.
         this.useHelper = false;
-        return (spec, done) => launchDirect(spec, done, fds);
+        return (spec, done) => launchDirect(spec, done, fds, slots);
       }
     }
     // Until it is up (~50 ms of Node start-up), recipes are spawned directly: a small
@@ -168,7 +174,7 @@ export class ShellRunner implements TaskRunner {
     // their groups all the same, so that it stops them too if flow dies.
     if (!this.helper.isReady) {
       const helper = this.helper;
-      return helper.alive ? (spec, done) => launchDirect(spec, done, fds, helper) : (spec, done) => launchDirect(spec, done, fds);
+      return helper.alive ? (spec, done) => launchDirect(spec, done, fds, slots, helper) : (spec, done) => launchDirect(spec, done, fds, slots);
     }
     return (spec, done) => launchViaHelper(this.helper as SpawnHelper, spec, done);
   }
@@ -189,41 +195,49 @@ function launchViaHelper(helper: SpawnHelper, spec: LaunchSpec, done: (o: Launch
  * the helper not up yet, or gone). `watcher`: a helper on its way up, told of
  * the recipe's group while it runs.
  */
-function launchDirect(spec: LaunchSpec, done: (o: LaunchOutcome) => void, fds: readonly number[], watcher?: SpawnHelper): Launched {
-  let fd: number;
+function launchDirect(spec: LaunchSpec, done: (o: LaunchOutcome) => void, fds: readonly number[], slots: LogSlots, watcher?: SpawnHelper): Launched {
+  let slot: OpenSlot;
   try {
-    mkdirSync(dirname(spec.logPath), { recursive: true });
-    fd = openSync(spec.logPath, "w");
+    slot = slots.open(spec.logPath);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     queueMicrotask(() => done({ spawnError: `could not open the log ${spec.logPath}: ${message}` }));
     return { kill: () => undefined };
   }
   let settled = false;
-  const finish = (o: LaunchOutcome) => {
+  /** Where the slot's output goes (log-slots.ts); the outcome, or a spawn error when the log cannot be kept. */
+  const finish = (o: LaunchOutcome, keep: boolean) => {
     if (settled) return;
     settled = true;
-    done(o);
+    let logged: boolean;
+    try {
+      logged = slots.settle(slot, spec.logPath, keep);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      done({ spawnError: `could not move the recipe's output to its log ${spec.logPath}: ${message}` });
+      return;
+    }
+    done("spawnError" in o ? o : { ...o, logged });
   };
   let child;
   try {
-    child = spawn("/bin/sh", ["-e", "-c", spec.script], { cwd: spec.cwd, env: spec.env, detached: true, stdio: recipeStdio(fd, fds) });
+    child = spawn("/bin/sh", ["-e", "-c", spec.script], { cwd: spec.cwd, env: spec.env, detached: true, stdio: recipeStdio(slot.fd, fds) });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    queueMicrotask(() => finish({ spawnError: message }));
+    queueMicrotask(() => finish({ spawnError: message }, true));
     return { kill: () => undefined };
   } finally {
-    closeSync(fd);
+    closeSync(slot.fd);
   }
   const pid = child.pid;
   let signalled = false;
   if (pid !== undefined) watcher?.watch(pid);
-  child.once("error", (err) => finish({ spawnError: err.message }));
+  child.once("error", (err) => finish({ spawnError: err.message }, true));
   child.once("exit", (code, signal) => {
     // The shell is gone; make sure nothing it left behind in its group outlives an interrupt or timeout.
     if (signalled && pid !== undefined) signalGroup(pid, "SIGKILL");
     if (pid !== undefined) watcher?.unwatch(pid);
-    finish({ exitCode: code, signal });
+    finish({ exitCode: code, signal, logged: false }, code !== 0 || signalled || pid === undefined || groupAlive(pid));
   });
   return {
     kill: (sig) => {

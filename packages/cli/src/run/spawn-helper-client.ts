@@ -29,7 +29,10 @@ export interface LaunchSpec {
 }
 
 /** How a recipe ended: it exited (or was killed by a signal), or it never ran. */
-export type LaunchOutcome = { readonly exitCode: number | null; readonly signal: string | null } | { readonly spawnError: string };
+export type LaunchOutcome =
+  /** `logged`: its output is at the log path; false when it printed nothing, succeeded and left no log (log-slots.ts). */
+  | { readonly exitCode: number | null; readonly signal: string | null; readonly logged: boolean }
+  | { readonly spawnError: string };
 
 interface Pending {
   /** The final word on the request; called exactly once. */
@@ -168,7 +171,7 @@ export class SpawnHelper {
         return;
       }
       case "exit":
-        this.finish(reply.id, { exitCode: reply.code, signal: reply.signal });
+        this.finish(reply.id, { exitCode: reply.code, signal: reply.signal, logged: reply.logged });
         return;
       case "error":
         this.finish(reply.id, { spawnError: reply.message });

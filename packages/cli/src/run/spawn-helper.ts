@@ -28,8 +28,8 @@
 // waits for its recipes before it exits normally, so at a normal exit nothing
 // runs and the helper exits at once.
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdirSync, openSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync } from "node:fs";
+import { groupAlive, LogSlots, type OpenSlot } from "./log-slots.js";
 import { encodeReply, LineSplitter, type HelperReply, type HelperRequest } from "./spawn-protocol.js";
 
 interface Running {
@@ -58,16 +58,8 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Truncates or creates the log; its directory is made only when missing (once per build in practice). */
-function openLog(path: string): number {
-  try {
-    return openSync(path, "w");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    mkdirSync(dirname(path), { recursive: true });
-    return openSync(path, "w");
-  }
-}
+/** The recipes' output files, reused while recipes print nothing (log-slots.ts). */
+const slots = new LogSlots();
 
 function signalGroup(pid: number, sig: NodeJS.Signals): void {
   try {
@@ -78,30 +70,44 @@ function signalGroup(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-function run(req: Extract<HelperRequest, { t: "run" }>): void {
-  let fd: number;
+/** The slot's output goes to the log path when there is some (or the recipe failed): see log-slots.ts. */
+function settleLog(slot: OpenSlot, log: string, keep: boolean): { logged: boolean } | { error: string } {
   try {
-    fd = openLog(req.log);
+    return { logged: slots.settle(slot, log, keep) };
+  } catch (err) {
+    return { error: `could not move the recipe's output to its log ${log}: ${message(err)}` };
+  }
+}
+
+function run(req: Extract<HelperRequest, { t: "run" }>): void {
+  let slot: OpenSlot;
+  try {
+    slot = slots.open(req.log);
   } catch (err) {
     send({ t: "error", id: req.id, message: `could not open the log ${req.log}: ${message(err)}` });
     return;
   }
+  const failedToStart = (why: string): void => {
+    // An empty log at the log path, as when the log was opened directly.
+    const settled = settleLog(slot, req.log, true);
+    send({ t: "error", id: req.id, message: "error" in settled ? `${why}; ${settled.error}` : why });
+  };
   let child: ChildProcess;
   try {
-    child = spawn("/bin/sh", ["-e", "-c", req.script], { cwd: req.cwd, env: req.env, detached: true, stdio: ["ignore", fd, fd, ...extraFds] });
+    child = spawn("/bin/sh", ["-e", "-c", req.script], { cwd: req.cwd, env: req.env, detached: true, stdio: ["ignore", slot.fd, slot.fd, ...extraFds] });
   } catch (err) {
+    closeSync(slot.fd);
     // Invalid arguments (a NUL byte in the script or env) throw instead of emitting "error".
-    send({ t: "error", id: req.id, message: message(err) });
+    failedToStart(message(err));
     return;
-  } finally {
-    closeSync(fd);
   }
+  closeSync(slot.fd);
   let finished = false;
   child.once("error", (err) => {
     if (finished) return;
     finished = true;
     running.delete(req.id);
-    send({ t: "error", id: req.id, message: err.message });
+    failedToStart(err.message);
   });
   const pid = child.pid;
   if (pid === undefined) return; // could not start: "error" follows
@@ -113,7 +119,10 @@ function run(req: Extract<HelperRequest, { t: "run" }>): void {
     finished = true;
     running.delete(req.id);
     if (r.signalled) signalGroup(pid, "SIGKILL");
-    send({ t: "exit", id: req.id, code, signal });
+    // Kept at the log path unless it succeeded, printed nothing, and left nothing running that could still print.
+    const settled = settleLog(slot, req.log, code !== 0 || r.signalled || groupAlive(pid));
+    if ("error" in settled) send({ t: "error", id: req.id, message: settled.error });
+    else send({ t: "exit", id: req.id, code, signal, logged: settled.logged });
   });
 }
 
@@ -151,6 +160,7 @@ function flowGone(): void {
   if (stopping) return;
   stopping = true;
   const groups = [...[...running.values()].map((r) => r.pid), ...watched];
+  slots.removeFree();
   if (groups.length === 0) process.exit(0);
   signalAll(groups, "SIGTERM");
   const deadline = Date.now() + STOP_GRACE_MS;

@@ -6,8 +6,8 @@ test("every reply survives encode then decode, one line each", () => {
   const replies: HelperReply[] = [
     { t: "ready", pid: 4242 },
     { t: "started", id: 7, pid: 4300 },
-    { t: "exit", id: 7, code: 0, signal: null },
-    { t: "exit", id: 8, code: null, signal: "SIGKILL" },
+    { t: "exit", id: 7, code: 0, signal: null, logged: false },
+    { t: "exit", id: 8, code: null, signal: "SIGKILL", logged: true },
     { t: "error", id: 9, message: "could not open the log /tmp/a b/\"x\"\nnext: ENOTDIR" },
   ];
   for (const r of replies) {
@@ -15,7 +15,7 @@ test("every reply survives encode then decode, one line each", () => {
     assert.equal(line.indexOf("\n"), line.length - 1, `one line: ${JSON.stringify(line)}`);
     assert.deepEqual(decodeReply(line.slice(0, -1)), r);
   }
-  assert.equal(encodeReply({ t: "exit", id: 3, code: 2, signal: null }), "x 3 2 -\n");
+  assert.equal(encodeReply({ t: "exit", id: 3, code: 2, signal: null, logged: true }), "x 3 2 - 1\n");
 });
 
 test("a reply the helper cannot have written is a thrown error", () => {

@@ -4,7 +4,9 @@
 // flow reads for every recipe twice:
 //   r PID              ready, sent once before any request is read
 //   s ID PID           the shell runs, leader of its own process group PID
-//   x ID CODE SIGNAL   it exited; CODE or SIGNAL is "-"
+//   x ID CODE SIGNAL L it exited; CODE or SIGNAL is "-"; L is 1 when its
+//                      output is at the log path, 0 when it printed nothing
+//                      and left no log (log-slots.ts)
 //   e ID MESSAGE       nothing runs (the log could not be opened, the shell
 //                      could not be started); MESSAGE is a JSON string
 //
@@ -40,7 +42,7 @@ export type HelperRequest =
 export type HelperReply =
   | { readonly t: "ready"; readonly pid: number }
   | { readonly t: "started"; readonly id: number; readonly pid: number }
-  | { readonly t: "exit"; readonly id: number; readonly code: number | null; readonly signal: NodeJS.Signals | null }
+  | { readonly t: "exit"; readonly id: number; readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly logged: boolean }
   | { readonly t: "error"; readonly id: number; readonly message: string };
 
 export function encodeReply(r: HelperReply): string {
@@ -50,7 +52,7 @@ export function encodeReply(r: HelperReply): string {
     case "started":
       return `s ${r.id} ${r.pid}\n`;
     case "exit":
-      return `x ${r.id} ${r.code ?? "-"} ${r.signal ?? "-"}\n`;
+      return `x ${r.id} ${r.code ?? "-"} ${r.signal ?? "-"} ${r.logged ? 1 : 0}\n`;
     case "error":
       return `e ${r.id} ${JSON.stringify(r.message)}\n`;
   }
@@ -58,14 +60,14 @@ export function encodeReply(r: HelperReply): string {
 
 /** Throws on a line the helper cannot have written (a bug on one side or the other). */
 export function decodeReply(line: string): HelperReply {
-  const [t, a = "", b = "", c = ""] = line.split(" ", 4);
+  const [t, a = "", b = "", c = "", d = ""] = line.split(" ", 5);
   switch (t) {
     case "r":
       return { t: "ready", pid: Number(a) };
     case "s":
       return { t: "started", id: Number(a), pid: Number(b) };
     case "x":
-      return { t: "exit", id: Number(a), code: b === "-" ? null : Number(b), signal: c === "-" ? null : (c as NodeJS.Signals) };
+      return { t: "exit", id: Number(a), code: b === "-" ? null : Number(b), signal: c === "-" ? null : (c as NodeJS.Signals), logged: d === "1" };
     case "e":
       return { t: "error", id: Number(a), message: JSON.parse(line.slice(line.indexOf(" ", 2) + 1)) as string };
     default:

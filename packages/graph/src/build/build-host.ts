@@ -67,6 +67,12 @@ export interface RunResult {
   readonly interrupted: boolean;
   /** Set when the process could not be started. */
   readonly spawnError?: string;
+  /**
+   * False when the recipe succeeded, printed nothing and left no file at its
+   * log path (no file is created per silent task); a failure always has its
+   * log. Undefined: the runner does not say (a log may be there).
+   */
+  readonly logged?: boolean;
 }
 
 /** How a recipe is run: a local shell today; a remote executor or cluster scheduler later. */

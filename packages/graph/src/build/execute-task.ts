@@ -131,6 +131,9 @@ async function run(task: Task, decision: Decision, ctx: ExecuteContext): Promise
   if (res.exitCode !== 0) {
     return failed("failed", "exit-code", res.exitCode === null ? `killed by ${res.signal}` : `recipe exited with code ${res.exitCode}`, res.exitCode ?? undefined);
   }
+  // A recipe that printed nothing left no log (the runner creates none for it): the result names none.
+  const logged = res.logged !== false;
+  const ran: TaskResult = logged ? { status: "ran", key, durationMs, logPath, exitCode: 0 } : { status: "ran", key, durationMs, exitCode: 0 };
   const saved = await ws.saveOutputs(task.outputs);
   if (!saved.ok) {
     const msg =
@@ -144,7 +147,7 @@ async function run(task: Task, decision: Decision, ctx: ExecuteContext): Promise
     const { path, message } = saved.storeFailure;
     const why = `could not store output '${path}' in the cache (${message}); it is built and in place but not cached, so '${task.name}' will run again next time. Free space on the cache's disk, or shrink the cache with 'flow cache gc --max-size SIZE'`;
     ctx.emit({ type: "warning", warning: { code: "OUTPUT_NOT_CACHED", message: why } });
-    return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
+    return { done: { result: ran, outputs: saved.entries } };
   }
   // Cache only clean results: the inputs must be what they were when the key
   // was computed, content and identity (an edit undone in time still shows).
@@ -153,23 +156,23 @@ async function run(task: Task, decision: Decision, ctx: ExecuteContext): Promise
     return was === undefined || !sameFileState(was, ws.recheckInput(p));
   });
   // A phony task that runs every time has nothing to cache: its next build runs it again anyway.
-  if (runsEveryTime(task)) return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
+  if (runsEveryTime(task)) return { done: { result: ran, outputs: saved.entries } };
   if (changed !== undefined) {
     ctx.emit({ type: "warning", warning: { code: "INPUT_CHANGED_DURING_RUN", message: `'${changed}' changed while '${task.name}' ran; its result is not cached and it will run again` } });
-    return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
+    return { done: { result: ran, outputs: saved.entries } };
   }
   let discovered: Discovered | undefined;
   if (task.depfile !== undefined) {
     const read = recordDiscovered(task, ws.readText(task.depfile), ctx.root.endsWith("/") ? ctx.root : `${ctx.root}/`, ws);
     if (!read.ok) {
       ctx.emit({ type: "warning", warning: { code: "INPUT_CHANGED_DURING_RUN", message: `'${read.changed}' changed while '${task.name}' ran; its result is not cached and it will run again` } });
-      return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
+      return { done: { result: ran, outputs: saved.entries } };
     }
     discovered = read.discovered;
   }
-  host.cache.commit({ key, canonical: decision.canonical, outputs: saved.entries, durationMs, logPath, ...(discovered !== undefined ? { discovered } : {}) });
+  host.cache.commit({ key, canonical: decision.canonical, outputs: saved.entries, durationMs, ...(logged ? { logPath } : {}), ...(discovered !== undefined ? { discovered } : {}) });
   host.cache.recordLastRun(task.name, key);
-  return { done: { result: { status: "ran", key, durationMs, logPath, exitCode: 0 }, outputs: saved.entries } };
+  return { done: { result: ran, outputs: saved.entries } };
 }
 
 /**

@@ -602,7 +602,9 @@ export function saveState(s: SaveRequest): void {
     for (const p of task.inputs) used.push(track(absPath(prefix, p), false));
     for (const [p] of discovered ?? []) used.push(track(absPath(prefix, p), false));
     for (const o of outputs) used.push(track(absPath(prefix, o.path), true));
-    tasks[id] = { key: r.key, outputs, paths: used, env: task.env.map((n) => [n, s.env[n] ?? null] as const) };
+    // Without a small output's bytes (OutputEntry.data): a vouched-for task restores nothing, and its dependents' keys need only the hashes.
+    const described = outputs.map((o) => (o.data === undefined ? o : { path: o.path, kind: o.kind, hash: o.hash, size: o.size, mode: o.mode }) as OutputEntry);
+    tasks[id] = { key: r.key, outputs: described, paths: used, env: task.env.map((n) => [n, s.env[n] ?? null] as const) };
   }
 
   if (s.watchInfo) markBlind(paths, stats, prefix);

@@ -35,8 +35,8 @@ function cell(f: ToolFigures | undefined): string {
 
 function sideBySide(r: BenchResults): string[] {
   const lines = [
-    `| tasks | scenario | runs | ${r.tools.join(" | ")} | flow/ninja | flow/make | recipes run (${r.tools.join(" / ")}) | peak RSS MiB (${r.tools.join(" / ")}) |`,
-    `|---|---|---:|${r.tools.map(() => "---:").join("|")}|---:|---:|---|---|`,
+    `| tasks | scenario | runs | ${r.tools.join(" | ")} | flow/ninja | flow/make |${serverHead(r)} recipes run (${r.tools.join(" / ")}) | peak RSS MiB (${r.tools.join(" / ")}) |`,
+    `|---|---|---:|${r.tools.map(() => "---:").join("|")}|---:|---:|${r.tools.includes("flow-server") ? "---:|" : ""}---|---|`,
   ];
   for (const s of r.sizes) {
     for (const sc of s.comparison.scenarios) {
@@ -45,6 +45,7 @@ function sideBySide(r: BenchResults): string[] {
         `| ${n(s.size)} | ${SCENARIO_TITLES[sc.scenario]} | ${Math.min(...r.tools.map((t) => f(t)?.time.n ?? 0))} | ` +
           `${r.tools.map((t) => cell(f(t))).join(" | ")} | ` +
           `${formatRatio(median(f("flow")), median(f("ninja")))} | ${formatRatio(median(f("flow")), median(f("make")))} | ` +
+          (r.tools.includes("flow-server") ? `${formatRatio(median(f("flow-server")), median(f("ninja")))} | ` : "") +
           `${r.tools.map((t) => f(t)?.tasksRun ?? "?").join(" / ")} | ` +
           `${r.tools.map((t) => mib(f(t)?.error === undefined ? f(t)?.rssKb.median : undefined)).join(" / ")} |`,
       );
@@ -57,15 +58,16 @@ function sideBySide(r: BenchResults): string[] {
 function cpuTable(r: BenchResults): string[] {
   const cpu = (f: ToolFigures | undefined): number | undefined => (f && f.error === undefined ? f.cpuMs.median : undefined);
   const lines = [
-    `| tasks | scenario | ${r.tools.map((t) => `${t} CPU`).join(" | ")} | flow/ninja | flow/make |`,
-    `|---|---|${r.tools.map(() => "---:").join("|")}|---:|---:|`,
+    `| tasks | scenario | ${r.tools.map((t) => `${t} CPU`).join(" | ")} | flow/ninja | flow/make |${serverHead(r)}`,
+    `|---|---|${r.tools.map(() => "---:").join("|")}|---:|---:|${r.tools.includes("flow-server") ? "---:|" : ""}`,
   ];
   for (const s of r.sizes) {
     for (const sc of s.comparison.scenarios) {
       const f = (t: ToolName): ToolFigures | undefined => sc.tools[t];
       lines.push(
         `| ${n(s.size)} | ${SCENARIO_TITLES[sc.scenario]} | ${r.tools.map((t) => formatMs(cpu(f(t)))).join(" | ")} | ` +
-          `${formatRatio(cpu(f("flow")), cpu(f("ninja")))} | ${formatRatio(cpu(f("flow")), cpu(f("make")))} |`,
+          `${formatRatio(cpu(f("flow")), cpu(f("ninja")))} | ${formatRatio(cpu(f("flow")), cpu(f("make")))} |` +
+          (r.tools.includes("flow-server") ? ` ${formatRatio(cpu(f("flow-server")), cpu(f("ninja")))} |` : ""),
       );
     }
   }
@@ -189,4 +191,9 @@ export function renderMarkdown(r: BenchResults): string {
   const notes = [...r.notes, ...r.sizes.flatMap((s) => [...s.comparison.notes, ...(s.flowOnly?.notes ?? [])]), ...(r.hashing?.notes ?? [])];
   if (notes.length > 0) out.push("", "Notes from the run:", "", ...notes.map((x) => `- ${x}`));
   return `${out.join("\n")}\n`;
+}
+
+/** The ratio column of flow with its watching server, when it was measured. */
+function serverHead(r: BenchResults): string {
+  return r.tools.includes("flow-server") ? " flow-server/ninja |" : "";
 }

@@ -25,7 +25,7 @@ import type { BenchResults, SizeResult } from "./results.js";
 import { runPlan, type Runner } from "./runPlan.js";
 import { shapeForSize } from "./shape.js";
 import { summarize } from "./stats.js";
-import { flowBin, flowTool, setFlowBin, makeTool, ninjaTool, TOOL_NAMES, type Tool, type ToolName } from "./tools.js";
+import { flowBin, flowServerTool, flowTool, setFlowBin, makeTool, ninjaTool, TOOL_NAMES, type Tool, type ToolName } from "./tools.js";
 
 const USAGE = `usage: npm run bench -- [options]
 
@@ -179,7 +179,15 @@ function main(argv: string[]): void {
     for (const name of tools) {
       const dir = join(sizeDir, name);
       cloneProject(template, dir, graph.editFile);
-      made.push(name === "flow" ? flowTool(dir, join(sizeDir, "flow-cache")) : name === "ninja" ? ninjaTool(dir) : makeTool(dir));
+      made.push(
+        name === "flow"
+          ? flowTool(dir, join(sizeDir, "flow-cache"))
+          : name === "flow-server"
+            ? flowServerTool(dir, join(sizeDir, "flow-server-cache"))
+            : name === "ninja"
+              ? ninjaTool(dir)
+              : makeTool(dir),
+      );
     }
     rmSync(template, { recursive: true, force: true });
     const pathList = join(sizeDir, "paths.txt");
@@ -197,7 +205,9 @@ function main(argv: string[]): void {
       results.sizes.push({ size, shape: graph.shape, editFile: graph.editFile, dependentsOfEdit: graph.dependentsOfEdit, generateMs, comparison: empty, remote });
       if ("skipped" in remote) log(`    skipped: ${remote.skipped}`);
       else for (const f of [remote.fromRemote, remote.fullBuild, remote.cp]) log(`    ${f.error ?? `median ${f.time.median.toFixed(0)} ms over ${f.time.n} runs, count ${f.tasksRun ?? "?"}`}`);
-      if (!values.keep) rmSync(sizeDir, { recursive: true, force: true });
+      stopServers(made);
+      stopServers(made);
+    if (!values.keep) rmSync(sizeDir, { recursive: true, force: true });
       continue;
     }
     const comparison = compareTools(made, graph, { buildRuns, fastRuns, budgetMs, minRuns, logDir, label: String(size), log });
@@ -267,6 +277,7 @@ function main(argv: string[]): void {
       results.makeImplicit = { size, figures };
       log(`    ${figures.error ?? `${figures.time.median.toFixed(0)} ms, peak RSS ${(figures.rssKb.median / 1024).toFixed(0)} MiB`}`);
     }
+    stopServers(made);
     if (!values.keep) rmSync(sizeDir, { recursive: true, force: true });
   }
 
@@ -292,4 +303,9 @@ try {
 } catch (err) {
   process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;
+}
+
+/** The watching servers the flow-server tool started: not left behind by the benchmark. */
+function stopServers(made: readonly Tool[]): void {
+  for (const t of made) if ("stop" in t && typeof t.stop === "function") (t.stop as () => void)();
 }

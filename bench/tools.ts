@@ -1,11 +1,13 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Runner } from "./runPlan.js";
 
-export type ToolName = "flow" | "ninja" | "make";
+/** `flow-server`: flow asking its watching server what changed (`--server`, docs/server.md). */
+export type ToolName = "flow" | "flow-server" | "ninja" | "make";
 
-export const TOOL_NAMES: readonly ToolName[] = ["flow", "ninja", "make"];
+export const TOOL_NAMES: readonly ToolName[] = ["flow", "flow-server", "ninja", "make"];
 
 /** One build tool on its own copy of a generated project (`dir`); `argv` builds everything. */
 export interface Tool extends Runner {
@@ -123,5 +125,29 @@ export function flowTool(dir: string, cacheDir: string): Tool {
       rmSync(join(dir, ".flow"), { recursive: true, force: true });
     },
     tasksRun: (log) => flowCount(log, "ran"),
+  };
+}
+
+/**
+ * flow with its watching server: the first build starts one (`--server`),
+ * and every later one asks it what changed instead of stat'ing every path.
+ * A full build's reset stops it first (its state directory goes too).
+ */
+export function flowServerTool(dir: string, cacheDir: string): Tool & { stop(): void } {
+  const argv = flowArgv("build", "--server", "-j", "2", "--cache-dir", cacheDir);
+  const stop = () => execFileSync(process.execPath, ["--no-concurrent-recompilation", FLOW_BIN, "server", "stop", "-C", dir], { stdio: "ignore" });
+  return {
+    name: "flow-server",
+    dir,
+    argv,
+    countingArgv: [...argv, "--json"],
+    clean: () => {
+      stop();
+      resetOutputs(dir);
+      rmSync(cacheDir, { recursive: true, force: true });
+      rmSync(join(dir, ".flow"), { recursive: true, force: true });
+    },
+    tasksRun: (log) => flowCount(log, "ran"),
+    stop,
   };
 }

@@ -59,6 +59,21 @@ export function recipeStdio(logFd: number, fds: readonly number[]): ("ignore" | 
  * the force-kill live here either way. If the helper dies, the recipes it ran
  * fail and later ones are spawned directly.
  */
+/**
+ * Every runner's free log slots are removed when flow exits, through one exit
+ * listener for all: a build with generated includes makes a runner per
+ * reading (up to 8), and a listener each passed Node's limit of 10 with a
+ * warning on stderr.
+ */
+const slotsAtExit = new Set<LogSlots>();
+
+function removeAtExit(slots: LogSlots): void {
+  if (slotsAtExit.size === 0) process.once("exit", () => {
+    for (const s of slotsAtExit) s.removeFree();
+  });
+  slotsAtExit.add(slots);
+}
+
 export class ShellRunner implements TaskRunner {
   private readonly running = new Set<Launched>();
   /** Interrupt handlers of running recipes, by signal: one listener per signal, not one per recipe. */
@@ -71,7 +86,7 @@ export class ShellRunner implements TaskRunner {
   constructor(private readonly opts: ShellRunnerOptions) {
     this.useHelper = (opts.spawn ?? (process.env["FLOW_SPAWN"] === "direct" ? "direct" : "helper")) === "helper";
     opts.forceSignal?.addEventListener("abort", () => this.killAll("SIGKILL"), { once: true });
-    process.once("exit", () => this.slots.removeFree());
+    removeAtExit(this.slots);
   }
 
   /** The helper in use, if any (tests). */

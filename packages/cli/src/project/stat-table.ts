@@ -26,17 +26,8 @@ export class StatTable {
 
   /** Records a stat (undefined: nothing there); returns what is at the path. */
   put(abs: string, st: Stats | undefined): "file" | "dir" | "missing" {
-    // A new slot even for a path put before (NodeProjectHost stats a path once, so that does
-    // not happen there): one map write, no read.
-    if ((this.count + 1) * WIDTH > this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    const slot = this.count++;
-    this.index.set(abs, slot);
+    const at = this.newSlot(abs);
     const d = this.data;
-    const at = slot * WIDTH;
     if (st === undefined) {
       d[at] = MISSING;
       return "missing";
@@ -51,8 +42,11 @@ export class StatTable {
     return d[at] === DIR ? "dir" : "file";
   }
 
-  /** The same from numbers already packed (kind: 0 missing, 1 file, 2 directory, 3 other), as the build state keeps them. */
-  putPacked(abs: string, kind: number, size: number, mtimeMs: number, ctimeMs: number, ino: number, mode: number): void {
+  /**
+   * A new slot even for a path put before (NodeProjectHost stats a path once,
+   * so that does not happen there): one map write, no read. Its offset.
+   */
+  private newSlot(abs: string): number {
     if ((this.count + 1) * WIDTH > this.data.length) {
       const grown = new Float64Array(this.data.length * 2);
       grown.set(this.data);
@@ -60,7 +54,12 @@ export class StatTable {
     }
     const slot = this.count++;
     this.index.set(abs, slot);
-    const at = slot * WIDTH;
+    return slot * WIDTH;
+  }
+
+  /** The same from numbers already packed (kind: 0 missing, 1 file, 2 directory, 3 other), as the build state keeps them. */
+  putPacked(abs: string, kind: number, size: number, mtimeMs: number, ctimeMs: number, ino: number, mode: number): void {
+    const at = this.newSlot(abs);
     const d = this.data;
     d[at] = kind;
     d[at + 1] = size;

@@ -132,7 +132,12 @@ export function describeHolder(h: LockHolder | undefined): string {
   return `${h.command} (pid ${h.pid} on ${h.host}, since ${h.startedAt})`;
 }
 
-function tryCreate(path: string, content: string): boolean {
+/**
+ * Creates `path` with `content` only if nothing is there (O_EXCL, so never
+ * through a link either), durably; false when something is. A lock file
+ * (this one, the watching server's) is claimed this way.
+ */
+export function tryCreate(path: string, content: string): boolean {
   let fd: number;
   try {
     fd = openSync(path, "wx", 0o644);

@@ -5,7 +5,8 @@
 // saw the dead server cannot each remove the other's fresh file (the same
 // scheme as the workspace lock, run/workspace-lock.ts). Only the holder
 // touches the socket, so a stale socket is replaced without a race.
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
+import { tryCreate } from "../run/workspace-lock.js";
 
 export interface ServerHolder {
   readonly pid: number;
@@ -84,22 +85,6 @@ function takeOver(path: string, dead: ServerHolder | "unreadable"): void {
   } finally {
     rmSync(guard, { force: true });
   }
-}
-
-function tryCreate(path: string, content: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, "wx", 0o644);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw err;
-  }
-  try {
-    writeSync(fd, content);
-  } finally {
-    closeSync(fd);
-  }
-  return true;
 }
 
 function ageMs(path: string): number {

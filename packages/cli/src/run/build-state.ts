@@ -492,8 +492,12 @@ export interface SaveRequest {
  * build takes the cold path).
  */
 export function saveState(s: SaveRequest): void {
-  if (s.checked !== undefined && (s.checked.stored.file.watchInfo || !s.watchInfo) && unchanged(s.checked, s.outcome)) {
-    if (s.token !== undefined) saveToken(s.checked.stored, s.token);
+  if (s.checked !== undefined && (s.checked.stored.file.watchInfo || !s.watchInfo)) {
+    if (unchanged(s.checked, s.outcome)) {
+      if (s.token !== undefined) saveToken(s.checked.stored, s.token);
+      return;
+    }
+    writeState(s, patchState(s, s.checked));
     return;
   }
   const prefix = rootPrefix(s.request.root);
@@ -588,28 +592,11 @@ export function saveState(s: SaveRequest): void {
   };
 
   const tasks: (TaskEntry | null)[] = new Array<TaskEntry | null>(s.graph.tasks.length).fill(null);
-  for (const id of s.outcome.order) {
-    const task = s.graph.tasks[id] as Task;
-    const r = s.outcome.results.get(id);
-    if (r === undefined || r.key === undefined || (r.status !== "up-to-date" && r.status !== "ran" && r.status !== "restored")) continue;
-    if (!vouchable(task)) continue;
-    const outputs = s.outcome.outputs.get(id) ?? [];
-    // Only plain files are vouched for by a stat: a directory's listing or a link's text would need more.
-    if (outputs.some((o) => o.kind !== "file")) continue;
-    const discovered = s.discovered.byTask.get(id);
-    if (task.depfile !== undefined && discovered === undefined) continue;
-    const used: number[] = [];
-    for (const p of task.inputs) used.push(track(absPath(prefix, p), false));
-    for (const [p] of discovered ?? []) used.push(track(absPath(prefix, p), false));
-    for (const o of outputs) used.push(track(absPath(prefix, o.path), true));
-    // Without a small output's bytes (OutputEntry.data): a vouched-for task restores nothing, and its dependents' keys need only the hashes.
-    const described = outputs.map((o) => (o.data === undefined ? o : { path: o.path, kind: o.kind, hash: o.hash, size: o.size, mode: o.mode }) as OutputEntry);
-    tasks[id] = { key: r.key, outputs: described, paths: used, env: task.env.map((n) => [n, s.env[n] ?? null] as const) };
-  }
+  for (const id of s.outcome.order) tasks[id] = taskEntry(s, id, prefix, track);
 
   if (s.watchInfo) markBlind(paths, stats, prefix);
   const file: StateFile = {
-    id: `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    id: newStateId(),
     token: s.token ?? null,
     watchInfo: s.watchInfo,
     schema: STATE_SCHEMA,
@@ -623,6 +610,11 @@ export function saveState(s: SaveRequest): void {
     stats,
     tasks,
   };
+  writeState(s, file);
+}
+
+/** Writes a state atomically (a temporary file renamed over the old one); on failure leaves none. */
+function writeState(s: SaveRequest, file: StateFile): void {
   const target = statePath(s.cacheDir, s.request);
   const tmp = `${target}.${process.pid}.tmp`;
   try {
@@ -637,6 +629,81 @@ export function saveState(s: SaveRequest): void {
 }
 
 /**
+ * The next state from one that held (the same graph, the same shape): the
+ * old tables copied, and only the tasks this build decided in full (not
+ * vouched for) and their paths written anew. A vouched-for task's record
+ * and its paths' stats stand as they were: its paths did not change. At
+ * 10,000 tasks rebuilding every table took ~0.7 s of an edit's 3.4 s.
+ */
+function patchState(s: SaveRequest, checked: CheckedState): StateFile {
+  const old = checked.stored.file;
+  const prefix = rootPrefix(s.request.root);
+  const paths = old.paths.slice();
+  let stats = Float64Array.from(old.stats as ArrayLike<number>);
+  let index: Map<string, number> | undefined;
+  const slot = (abs: string): number => {
+    index ??= new Map(paths.map((p, i) => [absPath(prefix, p), i] as const));
+    let i = index.get(abs);
+    if (i === undefined) {
+      // A path no task had (a newly discovered input): a new row.
+      i = paths.length;
+      index.set(abs, i);
+      paths.push(abs.startsWith(prefix) ? abs.slice(prefix.length) : abs);
+      const grown = new Float64Array(paths.length * WIDTH);
+      grown.set(stats);
+      stats = grown;
+      if (!abs.startsWith(prefix)) stats[i * WIDTH] = WATCH_BLIND;
+    }
+    return i;
+  };
+  const track = (abs: string, output: boolean): number => {
+    const i = slot(abs);
+    const at = i * WIDTH;
+    const known = s.statMemo.known(abs);
+    const flags = (stats[at] as number) | STAT_CHECKED | (output ? LSTAT : 0);
+    if (known !== undefined) {
+      stats[at] = flags & ~UNTRUSTED;
+      writeStat(stats, at, known.state, known.trusted);
+      if (s.watchInfo && !output && isLink(abs)) stats[at] = (stats[at] as number) | WATCH_BLIND;
+    } else {
+      // Not looked at: the old record, unless its stat changed (then the next build looks again).
+      stats[at] = i < old.paths.length && checked.changed[i] === 0 && (flags & UNTRUSTED) === 0 ? flags : flags | UNTRUSTED;
+    }
+    return i;
+  };
+  const tasks = old.tasks.slice();
+  for (const id of s.outcome.order) {
+    if (checked.priors.has(id)) continue;
+    tasks[id] = taskEntry(s, id, prefix, track);
+  }
+  return { ...old, id: newStateId(), token: s.token ?? null, watchInfo: s.watchInfo, paths, stats, tasks };
+}
+
+function newStateId(): string {
+  return `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+/** A finished task's record in the state, or null when a stat cannot vouch for it. */
+function taskEntry(s: SaveRequest, id: number, prefix: string, track: (abs: string, output: boolean) => number): TaskEntry | null {
+  const task = s.graph.tasks[id] as Task;
+  const r = s.outcome.results.get(id);
+  if (r === undefined || r.key === undefined || (r.status !== "up-to-date" && r.status !== "ran" && r.status !== "restored")) return null;
+  if (!vouchable(task)) return null;
+  const outputs = s.outcome.outputs.get(id) ?? [];
+  // Only plain files are vouched for by a stat: a directory's listing or a link's text would need more.
+  if (outputs.some((o) => o.kind !== "file")) return null;
+  const discovered = s.discovered.byTask.get(id);
+  if (task.depfile !== undefined && discovered === undefined) return null;
+  const used: number[] = [];
+  for (const p of task.inputs) used.push(track(absPath(prefix, p), false));
+  for (const [p] of discovered ?? []) used.push(track(absPath(prefix, p), false));
+  for (const o of outputs) used.push(track(absPath(prefix, o.path), true));
+  // Without a small output's bytes (OutputEntry.data): a vouched-for task restores nothing, and its dependents' keys need only the hashes.
+  const described = outputs.map((o) => (o.data === undefined ? o : { path: o.path, kind: o.kind, hash: o.hash, size: o.size, mode: o.mode }) as OutputEntry);
+  return { key: r.key, outputs: described, paths: used, env: task.env.map((n) => [n, s.env[n] ?? null] as const) };
+}
+
+/**
  * Tasks whose freshness a stat can vouch for: not one that runs every time
  * (`.ALWAYS`, a phony action), and not a `.CACHED` phony one, whose log is
  * replayed from the cache on every build.
@@ -647,7 +714,7 @@ function vouchable(task: Task): boolean {
   return true;
 }
 
-function writeStat(stats: number[], at: number, st: FileState, trusted: boolean): void {
+function writeStat(stats: number[] | Float64Array, at: number, st: FileState, trusted: boolean): void {
   if (st.kind === "dir") {
     stats[at + 1] = DIR;
     return;

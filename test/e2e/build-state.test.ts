@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { appendFileSync, existsSync, lstatSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { buildJson, cleanup, didWork, flow, flowAsync, read, writeProject, type JsonSummary } from "./support.js";
 
@@ -57,7 +57,9 @@ out/all.txt: $(OUT)
   "src/b.txt": "beta\n",
 };
 
-for (const M of MODES) {
+// Each test has its own directory (and server): they run three at a time, since most of their
+// time is the racy window's waits (2.1 s each) and child processes, not CPU.
+for (const M of MODES) describe(M.name, { concurrency: 3 }, () => {
   test(`${M.name}: a no-op reads the state, not the Flowfile, and vouches for every task; status agrees`, async () => {
     const dir = writeProject(PIPELINE);
     try {
@@ -306,7 +308,7 @@ for (const M of MODES) {
       }
     });
   }
-}
+});
 
 /** The pid of the directory's watching server. */
 function serverPid(dir: string): number {
@@ -330,6 +332,7 @@ out/two.txt: two.txt
   "two.txt": "2\n",
 };
 
+describe("the server stopped or killed", { concurrency: 2 }, () => {
 test("the server killed during a build: the build finishes, and the next one, with a new server, sees what changed meanwhile", async () => {
   const dir = writeProject(SLOW);
   const env = { FLOW_SERVER: "1" };
@@ -376,4 +379,5 @@ test("a stopped watcher (the server SIGSTOPped while files change, so its queue 
   } finally {
     done(dir);
   }
+});
 });

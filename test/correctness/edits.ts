@@ -180,11 +180,18 @@ export function applyEdit(e: Edit, ctx: EditCtx): string | null {
       }
       // Part of the cache: the action records (db/) or the blob store (blobs/).
       if (!existsSync(join(ctx.cache, part))) return null;
+      // The blobs that go are the files there: a small output's bytes live in its record instead
+      // (OutputEntry.data, up to 4 KiB), so deleting blobs/ leaves them restorable.
+      const goneBlobs = part === "blobs" ? listFiles(ctx.cache, "blobs").map((rel) => sha256(readFileSync(join(ctx.cache, rel)))) : [];
       rmSync(join(ctx.cache, part), { recursive: true, force: true });
       if (part === "db") ctx.model.keys.clear();
       else {
-        ctx.model.blobs.clear();
-        ctx.model.corrupt.clear();
+        for (const sha of goneBlobs) {
+          ctx.model.blobs.delete(sha);
+          ctx.model.corrupt.delete(sha);
+        }
+        // A corrupted blob file went too: what it stood for is gone, not corrupt.
+        for (const sha of [...ctx.model.corrupt.keys()]) if (!ctx.model.blobs.has(sha)) ctx.model.corrupt.delete(sha);
       }
       return `delete <cache>/${part}`;
     }

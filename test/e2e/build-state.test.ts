@@ -275,6 +275,23 @@ for (const M of MODES) describe(M.name, { concurrency: 3 }, () => {
   }
   // Nothing here depends on what the server says: once, without it.
   if (M.env["FLOW_SERVER"] !== "1") {
+    test(`${M.name}: the cache's action records deleted (db/ alone): the state does not hold, and every task runs, as without a state`, () => {
+      const dir = writeProject(PIPELINE);
+      try {
+        buildJson([], { cwd: dir, env: M.env });
+        buildJson([], { cwd: dir, env: M.env });
+        rmSync(join(dir, ".flow", "db"), { recursive: true, force: true });
+        const b = buildJson([], { cwd: dir, env: M.env });
+        assert.equal(b.code, 0, b.stderr);
+        assert.equal(stateOf(b.summary).held, false);
+        assert.match(stateOf(b.summary).why ?? "", /action records/);
+        assert.deepEqual(didWork(b.summary), ["out/a.up", "out/all.txt", "out/b.up"]);
+      } finally {
+        done(dir);
+      }
+    });
+  }
+  if (M.env["FLOW_SERVER"] !== "1") {
     test(`${M.name}: flow cache gc drops the states: a state never vouches for results the cache may no longer hold`, () => {
       const dir = writeProject(PIPELINE);
       try {

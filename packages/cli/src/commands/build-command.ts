@@ -188,7 +188,7 @@ export class BuildCommand extends RemoteCommand {
         return EXIT.taskFailed;
       }
       await askServer();
-      const checked = checkState(stored, { host: new NodeProjectHost(stateReq.root, rec.readEnv, stateReq.top), readEnv: rec.readEnv, env: process.env, force, ...(changes !== undefined ? { changes } : {}) });
+      const checked = checkState(stored, { host: new NodeProjectHost(stateReq.root, rec.readEnv, stateReq.top), readEnv: rec.readEnv, env: process.env, force, cacheDir: this.cacheDirFor(stateReq.root), ...(changes !== undefined ? { changes } : {}) });
       if (checked.ok) {
         const table = checked.state.stats;
         takeStat = (p) => {

@@ -117,7 +117,8 @@ export class StatusCommand extends RemoteCommand {
       located.ok && process.env["FLOW_STATE"] !== "off"
         ? stateRequest(located.value, { environmentOverrides: false, ignoreErrors: false, noBuiltinRules: this.noBuiltinRules, noBuiltinVariables: this.noBuiltinVariables })
         : undefined;
-    const stored = stateReq === undefined ? undefined : readState(resolveCacheDir(process.cwd(), this.cacheDir, process.env, stateReq.root), stateReq);
+    const stateCache = stateReq === undefined ? undefined : resolveCacheDir(process.cwd(), this.cacheDir, process.env, stateReq.root);
+    const stored = stateReq === undefined || stateCache === undefined ? undefined : readState(stateCache, stateReq);
     // The watching server, as the build asks it (read only: status keeps no token).
     let changes: readonly string[] | undefined;
     if (stored !== undefined && stateReq !== undefined) {
@@ -131,7 +132,7 @@ export class StatusCommand extends RemoteCommand {
     const checked =
       stored === undefined || stateReq === undefined
         ? undefined
-        : checkState(stored, { host: new NodeProjectHost(stateReq.root, reading.env, stateReq.top), readEnv: reading.env, env: process.env, force: false, ...(changes !== undefined ? { changes } : {}) });
+        : checkState(stored, { host: new NodeProjectHost(stateReq.root, reading.env, stateReq.top), readEnv: reading.env, env: process.env, force: false, cacheDir: stateCache as string, ...(changes !== undefined ? { changes } : {}) });
     if (checked?.ok === true && stateReq !== undefined) {
       const state = checked.state;
       const cache = await openPlanCache({

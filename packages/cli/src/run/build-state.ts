@@ -36,7 +36,7 @@ import { StatTable } from "../project/stat-table.js";
 import { decodeState, encodeState } from "./build-state-file.js";
 
 /** Bumped whenever the file's layout or meaning changes: an older state is read as none. */
-export const STATE_SCHEMA = 3;
+export const STATE_SCHEMA = 4;
 
 /**
  * Which flow wrote a state: the version and when this module was built, so
@@ -117,6 +117,23 @@ interface StateFile {
   readonly token: string | null;
   /** Whether WATCH_BLIND was worked out (only builds with a server pay for the lstats it takes). */
   readonly watchInfo: boolean;
+  /** Which action database the state's keys were recorded in (cacheIdentity): another one holds none of them. */
+  readonly cacheId: string;
+}
+
+/**
+ * The identity of the cache's action database (device, inode and birth of
+ * its LMDB file): deleting the records (`db/`), or the cache setting a
+ * damaged database aside, makes another one, and a state vouches only for
+ * results recorded in its own. One stat.
+ */
+export function cacheIdentity(cacheDir: string): string {
+  try {
+    const st = statSync(join(cacheDir, "db", "data.mdb"));
+    return `${st.dev}:${st.ino}:${st.birthtimeMs}`;
+  } catch {
+    return "none";
+  }
 }
 
 /** The file a request's state lives in. */
@@ -244,6 +261,8 @@ export function checkState(
     readonly readEnv: NodeJS.ProcessEnv;
     readonly env: NodeJS.ProcessEnv;
     readonly force: boolean;
+    /** The cache directory: its action database must be the one the state was recorded in. */
+    readonly cacheDir: string;
     /**
      * What the watching server saw change since the state's token (absolute
      * paths; a directory stands for everything below it). Only those paths,
@@ -256,6 +275,7 @@ export function checkState(
   const { file } = stored;
   const shape = file.shape;
   const prefix = rootPrefix(stored.root);
+  if (file.cacheId !== cacheIdentity(o.cacheDir)) return { ok: false, why: "the cache's action records are not the ones the state was written with" };
   const watched = o.changes === undefined ? undefined : changedSet(o.changes, file.paths, prefix);
   for (const [name, value] of shape.env) if ((o.readEnv[name] ?? null) !== value) return { ok: false, why: `environment variable ${name} changed` };
   if (shape.wholeEnv !== null && shape.wholeEnv !== envHash(o.readEnv)) return { ok: false, why: "the environment changed (-e reads all of it)" };
@@ -597,6 +617,7 @@ export function saveState(s: SaveRequest): void {
   if (s.watchInfo) markBlind(paths, stats, prefix);
   const file: StateFile = {
     id: newStateId(),
+    cacheId: cacheIdentity(s.cacheDir),
     token: s.token ?? null,
     watchInfo: s.watchInfo,
     schema: STATE_SCHEMA,
@@ -676,7 +697,7 @@ function patchState(s: SaveRequest, checked: CheckedState): StateFile {
     if (checked.priors.has(id)) continue;
     tasks[id] = taskEntry(s, id, prefix, track);
   }
-  return { ...old, id: newStateId(), token: s.token ?? null, watchInfo: s.watchInfo, paths, stats, tasks };
+  return { ...old, id: newStateId(), cacheId: cacheIdentity(s.cacheDir), token: s.token ?? null, watchInfo: s.watchInfo, paths, stats, tasks };
 }
 
 function newStateId(): string {

@@ -8,12 +8,12 @@
 // flow runs asynchronously here (flowAsync): the server lives in this
 // process, and a synchronous spawn would stop it from answering.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, normalize } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, before, beforeEach, describe, test } from "node:test";
 import { cleanup, copyRecipe, didWork, flowAsync, read, repoRoot, tempDir, withStatus, type FlowRun, type JsonSummary } from "./support.js";
 
 const ALL = ["alpine", "coast", "desert", "forest", "tundra"];
@@ -67,6 +67,23 @@ async function startServer(root: string): Promise<AssetServer> {
   };
 }
 
+/** The recipe downloads with curl: installed with apt-get when missing (as test/make-compat installs make); an error says why when that fails. */
+function ensureCurl(): void {
+  const probe = () => spawnSync("curl", ["--version"], { encoding: "utf8" }).status === 0;
+  if (probe()) return;
+  const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const apt = asRoot ? ["apt-get"] : ["sudo", "-n", "apt-get"];
+  const aptGet = (...args: string[]) =>
+    spawnSync(apt[0] as string, [...apt.slice(1), ...args], { encoding: "utf8", timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  let install = aptGet("install", "-y", "-q", "curl");
+  if (install.status !== 0) {
+    // Empty package lists (a fresh container): fetch them once, then try again.
+    aptGet("update", "-q");
+    install = aptGet("install", "-y", "-q", "curl");
+  }
+  if (!probe()) throw new Error(`recipes/asset-download needs curl: not installed, and 'apt-get install curl' failed (${install.error?.message ?? install.stderr?.trim() ?? "no output"})`);
+}
+
 async function run(args: string[], cwd: string): Promise<FlowRun> {
   const { child, done } = flowAsync(args, { cwd });
   // A hung build must not hang the suite.
@@ -113,11 +130,16 @@ describe("recipes/asset-download, from a server on 127.0.0.1", () => {
   };
 
   before(async () => {
-    execFileSync("curl", ["--version"]); // the recipe downloads with curl
+    ensureCurl();
     served = tempDir("flow-assets-served-");
     cpSync(join(repoRoot, "recipes", "asset-download", "mirror"), served, { recursive: true });
     server = await startServer(served);
     url = `BASE_URL=${server.baseUrl}`;
+  });
+  // Each test starts with a server that behaves, and counts its own requests.
+  beforeEach(() => {
+    server.misbehave.clear();
+    server.takeRequests();
   });
   after(async () => {
     await server.close();
@@ -144,7 +166,11 @@ describe("recipes/asset-download, from a server on 127.0.0.1", () => {
       ["station", ...TRAIN],
     );
     // Each asset's download has its own log, with the check's line.
-    for (const a of TRAIN) assert.deepEqual(logsMentioning(dir, `out/downloads/${a}.csv:`), [`out/downloads/${a}.csv: ${read(dir, `out/downloads/${a}.csv`).length} bytes, sha256 as in the manifest`]);
+    for (const a of TRAIN) {
+      const lines = logsMentioning(dir, `out/downloads/${a}.csv:`);
+      assert.ok(lines.length > 0, `a log of ${a}'s download`);
+      for (const l of lines) assert.equal(l, `out/downloads/${a}.csv: ${read(dir, `out/downloads/${a}.csv`).length} bytes, sha256 as in the manifest`);
+    }
 
     const all = await buildJson([url], dir);
     assert.equal(all.code, 0, all.stdout + all.stderr);
@@ -176,9 +202,13 @@ describe("recipes/asset-download, from a server on 127.0.0.1", () => {
     // The text summary: each failed asset named, with its own log.
     const text = await run(["build", "-k", url], dir);
     assert.equal(text.code, 1);
-    assert.match(text.stdout, /FAILED +out\/downloads\/alpine\.csv: recipe exited with code 22\n.*log of out\/downloads\/alpine\.csv.*\n.*The requested URL returned error: 404/);
-    assert.match(text.stdout, /FAILED +out\/downloads\/coast\.csv: recipe exited with code 1\n.*log of out\/downloads\/coast\.csv.*\n.*out\/downloads\/coast\.csv: sha256 [0-9a-f]{64}, but the manifest says [0-9a-f]{64}/);
-    assert.match(text.stdout, /flow: build failed: .*2 failed, 4 cannot run/);
+    const shown = text.stdout + text.stderr;
+    assert.match(shown, /FAILED +out\/downloads\/alpine\.csv: recipe exited with code 22/);
+    assert.match(shown, /curl: \(22\) The requested URL returned error: 404/, "alpine's log is shown");
+    assert.match(shown, /FAILED +out\/downloads\/coast\.csv: recipe exited with code 1/);
+    assert.match(shown, /out\/downloads\/coast\.csv: sha256 [0-9a-f]{64}, but the manifest says [0-9a-f]{64}/, "coast's log is shown");
+    assert.match(shown, /flow: build failed: .*2 failed, 4 cannot run/);
+    assert.doesNotMatch(shown, /FAILED +out\/downloads\/(desert|forest|tundra)/);
     assert.deepEqual(server.takeRequests(), ["stations/alpine.csv", "stations/coast.csv"], "failures are not cached: only they are tried again");
 
     // The server mended: only the two assets are fetched and processed, then the summary.

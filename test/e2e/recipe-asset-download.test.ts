@@ -8,12 +8,12 @@
 // flow runs asynchronously here (flowAsync): the server lives in this
 // process, and a synchronous spawn would stop it from answering.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, normalize } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { ensureDebianTool, runs } from "./debian-tool.js";
 import { cleanup, copyRecipe, didWork, flowAsync, read, repoRoot, tempDir, withStatus, type FlowRun, type JsonSummary } from "./support.js";
 
 const ALL = ["alpine", "coast", "desert", "forest", "tundra"];
@@ -69,19 +69,8 @@ async function startServer(root: string): Promise<AssetServer> {
 
 /** The recipe downloads with curl: installed with apt-get when missing (as test/make-compat installs make); an error says why when that fails. */
 function ensureCurl(): void {
-  const probe = () => spawnSync("curl", ["--version"], { encoding: "utf8" }).status === 0;
-  if (probe()) return;
-  const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  const apt = asRoot ? ["apt-get"] : ["sudo", "-n", "apt-get"];
-  const aptGet = (...args: string[]) =>
-    spawnSync(apt[0] as string, [...apt.slice(1), ...args], { encoding: "utf8", timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  let install = aptGet("install", "-y", "-q", "curl");
-  if (install.status !== 0) {
-    // Empty package lists (a fresh container): fetch them once, then try again.
-    aptGet("update", "-q");
-    install = aptGet("install", "-y", "-q", "curl");
-  }
-  if (!probe()) throw new Error(`recipes/asset-download needs curl: not installed, and 'apt-get install curl' failed (${install.error?.message ?? install.stderr?.trim() ?? "no output"})`);
+  const curl = ensureDebianTool("curl", () => runs("curl", ["--version"]));
+  if (!curl.ok) throw new Error(`recipes/asset-download needs curl: ${curl.why}`);
 }
 
 async function run(args: string[], cwd: string): Promise<FlowRun> {

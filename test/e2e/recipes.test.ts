@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { ensureDebianTool, runs } from "./debian-tool.js";
 import { buildJson, cleanup, copyRecipe, didWork, repoRoot } from "./support.js";
 
 const recipes = readdirSync(join(repoRoot, "recipes"), { withFileTypes: true })
@@ -14,8 +15,18 @@ test("there are recipes to build", () => {
   assert.ok(recipes.includes("hello") && recipes.includes("c-project"), `recipes found: ${recipes.join(", ")}`);
 });
 
+/** What a recipe's recipes run besides a shell and coreutils, installed from Debian when missing. */
+const needs: Record<string, { pkg: string; probe: () => boolean }> = {
+  "asset-download": { pkg: "curl", probe: () => runs("curl", ["--version"]) },
+};
+
 for (const name of recipes) {
   test(`recipes/${name} builds, then a second build does no work`, () => {
+    const need = needs[name];
+    if (need !== undefined) {
+      const tool = ensureDebianTool(need.pkg, need.probe);
+      assert.ok(tool.ok, `recipes/${name} needs ${need.pkg}: ${tool.ok ? "" : tool.why}`);
+    }
     const dir = copyRecipe(name);
     try {
       const first = buildJson([], { cwd: dir });

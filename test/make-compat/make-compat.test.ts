@@ -19,35 +19,21 @@
 // runs in its own shell (make) or the whole recipe runs as one `sh -e`
 // script (flow): see "Differences from GNU Make" in docs/flowfile.md.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { ensureDebianTool, runs, type ToolCheck } from "../e2e/debian-tool.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const casesDir = join(repoRoot, "test", "make-compat", "cases");
 const flowBin = join(repoRoot, "packages", "cli", "bin", "flow.js");
 
 /** GNU make on PATH, installing it when missing and possible; undefined (with the reason) otherwise. */
-function findMake(): { ok: true } | { ok: false; why: string } {
-  const probe = () => spawnSync("make", ["--version"], { encoding: "utf8" });
-  let r = probe();
-  if (r.status === 0 && /GNU Make/.test(r.stdout)) return { ok: true };
-  const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  const apt = asRoot ? ["apt-get"] : ["sudo", "-n", "apt-get"];
-  const aptGet = (...args: string[]) =>
-    spawnSync(apt[0] as string, [...apt.slice(1), ...args], { encoding: "utf8", timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  let install = aptGet("install", "-y", "-q", "make");
-  if (install.status !== 0) {
-    // Empty package lists (a fresh container): fetch them once, then try again.
-    aptGet("update", "-q");
-    install = aptGet("install", "-y", "-q", "make");
-  }
-  r = probe();
-  if (r.status === 0 && /GNU Make/.test(r.stdout)) return { ok: true };
-  return { ok: false, why: `GNU make is not installed and 'apt-get install make' failed (${install.error?.message ?? install.stderr?.trim() ?? "no output"})` };
+function findMake(): ToolCheck {
+  return ensureDebianTool("make", () => runs("make", ["--version"], /GNU Make/));
 }
 
 interface CaseSpec {

@@ -17,6 +17,7 @@ import { statSync } from "node:fs";
 import type { StatLike } from "@flow/cache";
 import { WhyLines } from "../render/plan-render-why.js";
 import { TextRenderer } from "../render/render.js";
+import { outputLogsMode } from "../render/output-logs.js";
 import { EXIT } from "../exit-codes.js";
 import { remoteSummary } from "../render/remote-summary.js";
 import type { RemoteReport } from "../render/remote-summary.js";
@@ -56,6 +57,7 @@ export class BuildCommand extends RemoteCommand {
   environmentOverrides = Option.Boolean("-e,--environment-overrides", false, { description: "Environment values beat the Flowfile's assignments" });
   json = Option.Boolean("--json", false, { description: "Print the summary as one JSON document on stdout" });
   verbose = Option.Boolean("-v,--verbose", false, { description: "Also list tasks that were up to date" });
+  outputLogs = Option.String("--output-logs", { description: "What tasks printed to show: full (also cache hits' logs), new (default: tasks that ran), errors, none (also FLOW_OUTPUT_LOGS)" });
   explain = Option.Boolean("--explain", false, { description: "Say why each task that runs runs, one line each (see flow explain)" });
   tags = Option.Array("--tag", [], { description: "Also build the tasks tagged T (repeatable: the union)" });
   noWait = Option.Boolean("--no-wait", false, { description: "Fail at once if another build or clean holds the workspace lock" });
@@ -126,8 +128,14 @@ export class BuildCommand extends RemoteCommand {
       err.write("flow: cache warm needs a remote cache: set FLOW_REMOTE_URL (or --remote-url) and FLOW_REMOTE_TOKEN\n");
       return EXIT.usage;
     }
+    const outputLogs = outputLogsMode(this.outputLogs, process.env);
+    if (!outputLogs.ok) {
+      err.write(`flow: ${outputLogs.message}\n`);
+      return EXIT.usage;
+    }
     const progress = this.json ? err : this.context.stdout;
     const renderer = new TextRenderer(progress, process.cwd(), this.verbose, silent);
+    renderer.outputLogs = outputLogs.mode;
     if (rec.warning !== undefined) renderer.warning(rec.warning);
     const includeTasks: IncludeTaskResult[] = [];
     const projectReq = {
@@ -260,6 +268,7 @@ export class BuildCommand extends RemoteCommand {
         concurrency: jobs,
         keepGoing,
         force,
+        replayLogs: outputLogs.mode === "full",
         ...(maxLoad !== undefined ? { mayStart: () => (loadavg()[0] ?? 0) < maxLoad } : {}),
         ...(priors !== undefined && priors.size > 0 ? { prior: (t: Task) => priors.get(t.id) } : {}),
       });

@@ -1,17 +1,26 @@
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
-import { formatDiagnostic, type BuildEvent, type Diagnostic, type TaskResult, type TaskStatus } from "@flow/graph";
+import { formatDiagnostic, type BuildEvent, type Diagnostic, type Task, type TaskResult, type TaskStatus } from "@flow/graph";
+import { DEFAULT_OUTPUT_LOGS, type OutputLogs } from "./output-logs.js";
 
 export interface Output {
   write(text: string): void;
 }
 
+/** A failed task's log: its last lines, where the error is. */
 const LOG_LINES_SHOWN = 200;
+/**
+ * A task that succeeded and printed (`--output-logs new`): its last lines.
+ * Enough for a handful of compiler warnings; a task that prints pages (a
+ * verbose test runner) costs this many lines, not its pages.
+ */
+const OUTPUT_LINES_SHOWN = 30;
 
 /**
  * Renders the core's events as plain lines: one per task that did work or
- * failed, the log of each failed task, warnings, and a summary. Suitable for
- * terminals and CI logs alike (a live display is a separate renderer).
+ * failed, what tasks printed (as `outputLogs` says: docs/output-logs.md),
+ * warnings, and a summary. Suitable for terminals and CI logs alike (a live
+ * display is a separate renderer).
  */
 export class TextRenderer {
   private readonly counts = new Map<TaskStatus, number>();
@@ -20,6 +29,8 @@ export class TextRenderer {
   private readonly subByTask = new Map<string, readonly { name: string; status: string; durationMs: number }[]>();
   /** Notes about logs, by path, shown with them (ShellRunner adds one when a log's disk was full). */
   readonly logNotes = new Map<string, string>();
+  /** How much of tasks' output is shown; set before the build starts. */
+  outputLogs: OutputLogs = DEFAULT_OUTPUT_LOGS;
 
   constructor(
     private readonly out: Output,
@@ -35,8 +46,7 @@ export class TextRenderer {
       case "task-start":
         return;
       case "task-end":
-        this.taskEnd(e.task.name, e.result);
-        if (e.task.phony && e.result.logPath !== undefined && (e.result.status === "ran" || e.result.status === "up-to-date" || e.result.status === "restored")) this.phonyOutput(e.result.logPath);
+        this.taskEnd(e.task, e.result);
         return;
       case "warning":
         this.warning(e.warning);
@@ -69,9 +79,11 @@ export class TextRenderer {
     else this.out.write(`flow: warning ${w.code}: ${w.message}\n`);
   }
 
-  private taskEnd(name: string, r: TaskResult): void {
+  private taskEnd(task: Task, r: TaskResult): void {
+    const name = task.name;
     this.counts.set(r.status, (this.counts.get(r.status) ?? 0) + 1);
-    this.line(name, r);
+    const lined = this.line(task, r);
+    if (r.logPath !== undefined) this.output(task, r, lined);
     const sub = this.subByTask.get(name);
     if (sub === undefined) return;
     this.subByTask.delete(name);
@@ -83,29 +95,73 @@ export class TextRenderer {
     }
   }
 
-  private line(name: string, r: TaskResult): void {
+  /** The task's own line; whether one was written (it heads the task's output). */
+  private line(task: Task, r: TaskResult): boolean {
+    const name = task.name;
     const dur = `${(r.durationMs / 1000).toFixed(2)}s`;
     switch (r.status) {
       case "ran":
         if (!this.silent) this.out.write(`  ran       ${name} (${dur})\n`);
-        return;
+        return !this.silent;
       case "restored":
         if (!this.silent) this.out.write(`  restored  ${name}\n`);
-        return;
+        return !this.silent;
       case "up-to-date":
         if (this.verbose) this.out.write(`  fresh     ${name}\n`);
-        return;
+        return this.verbose;
       case "failed":
         this.out.write(`  FAILED    ${name}: ${r.message ?? r.reason ?? "failed"}\n`);
-        if (r.logPath) this.showLog(name, r.logPath);
-        return;
+        return true;
       case "cannot-run":
         if (this.verbose) this.out.write(`  cannot-run ${name}: ${r.message ?? ""}\n`);
-        return;
+        return this.verbose;
       case "skipped":
         if (this.verbose) this.out.write(`  skipped   ${name}\n`);
-        return;
+        return this.verbose;
     }
+  }
+
+  /** What the task printed, as `outputLogs` asks (docs/output-logs.md); the task has a log. */
+  private output(task: Task, r: TaskResult, lined: boolean): void {
+    const mode = this.outputLogs;
+    if (mode === "none") return;
+    const logPath = r.logPath as string;
+    if (r.status === "failed") {
+      this.showLog(task.name, logPath);
+      return;
+    }
+    // A phony task is an action (`help`, `test`, `run`), run for its output: shown as it printed
+    // it, whole, in every mode but none. A `.CACHED` one's stored log comes back on a hit (execute-task.ts).
+    if (task.phony) {
+      if (r.status === "ran" || r.status === "up-to-date" || r.status === "restored") this.phonyOutput(logPath);
+      return;
+    }
+    // A hit has a log only when the build replayed it (--output-logs full).
+    if (mode === "errors" || (mode === "new" && r.status !== "ran")) return;
+    if (r.status === "ran" || r.status === "restored" || r.status === "up-to-date") this.taskOutput(task.name, r.status, logPath, lined);
+  }
+
+  /**
+   * What the core replayed or what a task printed: the task's own line heads
+   * it, or a line naming it when none was written (-s, a fresh task). Written
+   * whole when the task ends (its stdout and stderr are one file, in order),
+   * so tasks running at once never mix within a line.
+   */
+  private taskOutput(name: string, status: TaskStatus, logPath: string, lined: boolean): void {
+    let text: string;
+    try {
+      text = readFileSync(logPath, "utf8");
+    } catch {
+      return; // the log is gone: nothing to show
+    }
+    const lines = text.split("\n");
+    if (lines.at(-1) === "") lines.pop();
+    if (lines.length === 0) return;
+    const shown = lines.slice(-OUTPUT_LINES_SHOWN);
+    let block = lined ? "" : `  output of ${name}${status === "ran" ? "" : ` (${status === "restored" ? "restored" : "up to date"}, from the cache)`}:\n`;
+    if (shown.length < lines.length) block += `  ... ${lines.length - shown.length} earlier lines left out (the whole log: ${relative(this.cwd, logPath)})\n`;
+    for (const l of shown) block += `  | ${l}\n`;
+    this.out.write(block);
   }
 
   /**

@@ -56,7 +56,7 @@ export class BuildCommand extends RemoteCommand {
   ignoreErrors = Option.Boolean("-i,--ignore-errors", false, { description: "Ignore recipes' failing commands (each recipe runs with set +e)" });
   environmentOverrides = Option.Boolean("-e,--environment-overrides", false, { description: "Environment values beat the Flowfile's assignments" });
   json = Option.Boolean("--json", false, { description: "Print the summary as one JSON document on stdout" });
-  verbose = Option.Boolean("-v,--verbose", false, { description: "Also list tasks that were up to date" });
+  verbose = Option.Boolean("-v,--verbose", false, { description: "Echo each recipe before it runs; also list tasks that were up to date" });
   outputLogs = Option.String("--output-logs", { description: "What tasks printed to show: full (also cache hits' logs), new (default: tasks that ran), errors, none (also FLOW_OUTPUT_LOGS)" });
   explain = Option.Boolean("--explain", false, { description: "Say why each task that runs runs, one line each (see flow explain)" });
   tags = Option.Array("--tag", [], { description: "Also build the tasks tagged T (repeatable: the union)" });

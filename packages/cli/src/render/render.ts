@@ -43,7 +43,10 @@ export class TextRenderer {
   handle(e: BuildEvent): void {
     switch (e.type) {
       case "build-start":
+        return;
       case "task-start":
+        // -v: each recipe before it runs, as make echoes its commands.
+        if (this.verbose && !this.silent) this.echo(e.task.recipe);
         return;
       case "task-end":
         this.taskEnd(e.task, e.result);
@@ -139,6 +142,12 @@ export class TextRenderer {
     // A hit has a log only when the build replayed it (--output-logs full).
     if (mode === "errors" || (mode === "new" && r.status !== "ran")) return;
     if (r.status === "ran" || r.status === "restored" || r.status === "up-to-date") this.taskOutput(task.name, r.status, logPath, lined);
+  }
+
+  /** -v: the recipe's lines, as they are run (make's echo; `flow build -n` prints the same). */
+  private echo(recipe: string): void {
+    if (recipe === "") return;
+    this.out.write(recipe.endsWith("\n") ? recipe : `${recipe}\n`);
   }
 
   /**

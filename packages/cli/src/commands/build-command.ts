@@ -151,6 +151,7 @@ export class BuildCommand extends RemoteCommand {
     // The persistent build state (build-state.ts): when the last build's still holds, no Flowfile is
     // read and no graph built, and the tasks it vouches for are fresh without a key or a look-up.
     const located = locateProject(projectReq);
+    if (located.ok) renderer.root = located.value.root;
     const stateReq = located.ok && !this.warming && process.env["FLOW_STATE"] !== "off" ? stateRequest(located.value, { environmentOverrides, ignoreErrors, noBuiltinRules: this.noBuiltinRules, noBuiltinVariables: this.noBuiltinVariables }) : undefined;
     let takeStat: (p: string) => StatLike | undefined = (p) => statSync(p, { throwIfNoEntry: false });
     const sessionFor = (root: string) =>

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
 import { formatDiagnostic, type BuildEvent, type Diagnostic, type Task, type TaskResult, type TaskStatus } from "@flow/graph";
 import { DEFAULT_OUTPUT_LOGS, type OutputLogs } from "./output-logs.js";
 
@@ -31,6 +31,8 @@ export class TextRenderer {
   readonly logNotes = new Map<string, string>();
   /** How much of tasks' output is shown; set before the build starts. */
   outputLogs: OutputLogs = DEFAULT_OUTPUT_LOGS;
+  /** The project's directory, which rules' locations are relative to (shown relative to the cwd); set once known. */
+  root: string | undefined;
 
   constructor(
     private readonly out: Output,
@@ -113,7 +115,7 @@ export class TextRenderer {
         if (this.verbose) this.out.write(`  fresh     ${name}\n`);
         return this.verbose;
       case "failed":
-        this.out.write(`  FAILED    ${name}: ${r.message ?? r.reason ?? "failed"}\n`);
+        this.out.write(`  FAILED    ${name}: ${r.message ?? r.reason ?? "failed"}${this.ruleAt(task)}\n`);
         return true;
       case "cannot-run":
         if (this.verbose) this.out.write(`  cannot-run ${name}: ${r.message ?? ""}\n`);
@@ -122,6 +124,15 @@ export class TextRenderer {
         if (this.verbose) this.out.write(`  skipped   ${name}\n`);
         return this.verbose;
     }
+  }
+
+  /** Where the task's rule is, as the diagnostics say it (`Flowfile:12:1`), relative to the cwd. */
+  private ruleAt(task: Task): string {
+    const { file, line, col } = task.loc;
+    // "(built-in)" and "(eval)" name no file.
+    if (file.startsWith("(")) return ` (${file.slice(1, -1)} rule)`;
+    const shown = this.root === undefined ? file : relative(this.cwd, resolve(this.root, file)) || file;
+    return ` (rule at ${shown}:${line}:${col})`;
   }
 
   /** What the task printed, as `outputLogs` asks (docs/output-logs.md); the task has a log. */

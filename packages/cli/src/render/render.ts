@@ -15,11 +15,14 @@ const LOG_LINES_SHOWN = 200;
  * verbose test runner) costs this many lines, not its pages.
  */
 const OUTPUT_LINES_SHOWN = 30;
+/** Names listed in the end-of-build lines before "and N more". */
+const NAMES_SHOWN = 10;
 
 /**
  * Renders the core's events as plain lines: one per task that did work or
  * failed, what tasks printed (as `outputLogs` says: docs/output-logs.md),
- * warnings, and a summary. Suitable for terminals and CI logs alike (a live
+ * warnings, and the end of the build: what could not run, what early cutoff
+ * spared, a summary. Suitable for terminals and CI logs alike (a live
  * display is a separate renderer).
  */
 export class TextRenderer {
@@ -33,6 +36,16 @@ export class TextRenderer {
   outputLogs: OutputLogs = DEFAULT_OUTPUT_LOGS;
   /** The project's directory, which rules' locations are relative to (shown relative to the cwd); set once known. */
   root: string | undefined;
+  /** Ctrl-C arrived: the build ends "interrupted", not "failed". */
+  private interrupted = false;
+  /** Tasks that ran in this build, by id (only those with outputs: a dependency's bytes are what early cutoff is about). */
+  private readonly ranWithOutputs = new Map<number, string>();
+  /** Early cutoff: by the dependency that ran, the names of the tasks up to date or restored after it. */
+  private readonly spared = new Map<number, string[]>();
+  /** Tasks whose dependency failed, and tasks not started after a failure or stopped by Ctrl-C. */
+  private readonly cannotRun: string[] = [];
+  private readonly notStarted: string[] = [];
+  private readonly stopped: string[] = [];
 
   constructor(
     private readonly out: Output,
@@ -57,10 +70,11 @@ export class TextRenderer {
         this.warning(e.warning);
         return;
       case "interrupt":
+        this.interrupted = true;
         this.out.write(e.force ? "flow: interrupted again; killing every task now\n" : "flow: interrupted; stopping running tasks (Ctrl-C again to kill them)\n");
         return;
       case "build-end":
-        this.summary(e.ok, e.durationMs);
+        this.end(e.ok, e.durationMs);
         return;
     }
   }
@@ -88,7 +102,9 @@ export class TextRenderer {
     const name = task.name;
     this.counts.set(r.status, (this.counts.get(r.status) ?? 0) + 1);
     const lined = this.line(task, r);
+    // A fresh task of a no-op build passes these two tests and nothing more.
     if (r.logPath !== undefined) this.output(task, r, lined);
+    if (this.ranWithOutputs.size > 0 || r.status !== "up-to-date") this.remember(task, r);
     const sub = this.subByTask.get(name);
     if (sub === undefined) return;
     this.subByTask.delete(name);
@@ -162,6 +178,40 @@ export class TextRenderer {
   }
 
   /**
+   * Early cutoff and the end's lists, from the events alone: a task up to
+   * date or restored although a dependency ran in this build was spared by
+   * its dependency's same bytes.
+   */
+  private remember(task: Task, r: TaskResult): void {
+    switch (r.status) {
+      case "ran":
+        if (task.outputs.length > 0) this.ranWithOutputs.set(task.id, task.name);
+        return;
+      case "up-to-date":
+      case "restored": {
+        // A task without a recipe (`all`) has nothing to spare.
+        if (task.recipe === "") return;
+        const dep = task.deps.find((d) => this.ranWithOutputs.has(d));
+        if (dep === undefined) return;
+        const names = this.spared.get(dep);
+        if (names === undefined) this.spared.set(dep, [task.name]);
+        else names.push(task.name);
+        return;
+      }
+      case "cannot-run":
+        this.cannotRun.push(task.name);
+        return;
+      case "skipped":
+        if (r.reason !== "interrupted") this.notStarted.push(task.name);
+        // A task Ctrl-C stopped while its recipe ran has a log; one never started has none.
+        else if (r.logPath !== undefined) this.stopped.push(task.name);
+        return;
+      case "failed":
+        return;
+    }
+  }
+
+  /**
    * What the core replayed or what a task printed: the task's own line heads
    * it, or a line naming it when none was written (-s, a fresh task). Written
    * whole when the task ends (its stdout and stderr are one file, in order),
@@ -219,8 +269,30 @@ export class TextRenderer {
     this.out.write(`  ---\n`);
   }
 
+  /** The end of the build: what could not run, what early cutoff spared, then the summary. */
+  private end(ok: boolean, durationMs: number): void {
+    if (this.stopped.length > 0) this.out.write(`flow: stopped while running: ${listed(this.stopped)}\n`);
+    if (this.cannotRun.length > 0) this.out.write(`flow: could not run, a dependency failed: ${listed(this.cannotRun)}\n`);
+    if (this.notStarted.length > 0) this.out.write(`flow: not started after the failure (-k goes on with them): ${listed(this.notStarted)}\n`);
+    if (!this.silent) this.cutoff();
+    this.summary(ok, durationMs);
+  }
+
+  /** One line per dependency whose run spared its dependents (the most sparing first, at most NAMES_SHOWN lines). */
+  private cutoff(): void {
+    const byDep = [...this.spared].sort((a, b) => b[1].length - a[1].length);
+    for (const [dep, names] of byDep.slice(0, NAMES_SHOWN)) {
+      const n = names.length;
+      this.out.write(`flow: early cutoff: ${this.ranWithOutputs.get(dep)} ran and made the same bytes as an earlier build, so ${n} task${n === 1 ? "" : "s"} after it did not run: ${listed(names)}\n`);
+    }
+    if (byDep.length > NAMES_SHOWN) {
+      const rest = byDep.slice(NAMES_SHOWN).reduce((sum, [, names]) => sum + names.length, 0);
+      this.out.write(`flow: early cutoff: and ${byDep.length - NAMES_SHOWN} more tasks that ran spared ${rest} more\n`);
+    }
+  }
+
   private summary(ok: boolean, durationMs: number): void {
-    if (this.silent && ok) return;
+    if (this.silent && ok && !this.interrupted) return;
     const order: [TaskStatus, string][] = [
       ["ran", "ran"],
       ["restored", "restored"],
@@ -232,6 +304,13 @@ export class TextRenderer {
     const parts = order.filter(([s]) => (this.counts.get(s) ?? 0) > 0).map(([s, label]) => `${this.counts.get(s)} ${label}`);
     const subParts = order.filter(([s]) => (this.subCounts.get(s) ?? 0) > 0).map(([s, label]) => `${this.subCounts.get(s)} ${label}`);
     const sub = subParts.length > 0 ? `; sub-builds: ${subParts.join(", ")}` : "";
-    this.out.write(`flow: ${ok ? "done" : "build failed"}: ${parts.join(", ") || "nothing to do"}${sub} (${(durationMs / 1000).toFixed(2)}s)\n`);
+    const verdict = this.interrupted ? "interrupted" : ok ? "done" : "build failed";
+    this.out.write(`flow: ${verdict}: ${parts.join(", ") || "nothing to do"}${sub} (${(durationMs / 1000).toFixed(2)}s)\n`);
   }
+}
+
+/** Names, the first NAMES_SHOWN of them, then how many more. */
+function listed(names: readonly string[]): string {
+  const shown = names.slice(0, NAMES_SHOWN).join(", ");
+  return names.length > NAMES_SHOWN ? `${shown} and ${names.length - NAMES_SHOWN} more` : shown;
 }

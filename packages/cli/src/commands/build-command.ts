@@ -52,7 +52,7 @@ export class BuildCommand extends RemoteCommand {
   force = Option.Boolean("-B,--always-make,--force", false, { description: "Rerun the selected tasks even when cached" });
   dryRun = Option.Boolean("-n,--dry-run,--just-print", false, { description: "Print the recipes that would run, expanded; run nothing" });
   question = Option.Boolean("-q,--question", false, { description: "Run nothing, print nothing: exit 0 if nothing would run, else 1" });
-  silent = Option.Boolean("-s,--silent,--quiet", false, { description: "No line per task and no summary (failures, warnings and phony output still show)" });
+  silent = Option.Boolean("-s,--silent,--quiet", false, { description: "No line per task and no summary (failures, warnings and what tasks print still show)" });
   ignoreErrors = Option.Boolean("-i,--ignore-errors", false, { description: "Ignore recipes' failing commands (each recipe runs with set +e)" });
   environmentOverrides = Option.Boolean("-e,--environment-overrides", false, { description: "Environment values beat the Flowfile's assignments" });
   json = Option.Boolean("--json", false, { description: "Print the summary as one JSON document on stdout" });

@@ -124,6 +124,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
   delete env["FLOW_SERVER"];
   // flow reads make's flags from it (-k, -s, -j...): a test run under make must not inherit them.
   delete env["MAKEFLAGS"];
+  // How much of tasks' output a build shows (docs/output-logs.md): each test says so itself.
+  delete env["FLOW_OUTPUT_LOGS"];
   for (const name of Object.keys(env)) if (name.startsWith("FLOW_REMOTE_")) delete env[name];
   return env;
 }

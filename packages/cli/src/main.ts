@@ -73,6 +73,7 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = {
   "--max-size": "SIZE",
   "--keep": "N",
   "--idle-timeout": "SECONDS",
+  "--output-logs": "MODE",
 };
 
 /**

@@ -17,6 +17,7 @@ import { statSync } from "node:fs";
 import type { StatLike } from "@flow/cache";
 import { WhyLines } from "../render/plan-render-why.js";
 import { TextRenderer } from "../render/render.js";
+import { outputLogsMode } from "../render/output-logs.js";
 import { EXIT } from "../exit-codes.js";
 import { remoteSummary } from "../render/remote-summary.js";
 import type { RemoteReport } from "../render/remote-summary.js";
@@ -51,11 +52,12 @@ export class BuildCommand extends RemoteCommand {
   force = Option.Boolean("-B,--always-make,--force", false, { description: "Rerun the selected tasks even when cached" });
   dryRun = Option.Boolean("-n,--dry-run,--just-print", false, { description: "Print the recipes that would run, expanded; run nothing" });
   question = Option.Boolean("-q,--question", false, { description: "Run nothing, print nothing: exit 0 if nothing would run, else 1" });
-  silent = Option.Boolean("-s,--silent,--quiet", false, { description: "No line per task and no summary (failures, warnings and phony output still show)" });
+  silent = Option.Boolean("-s,--silent,--quiet", false, { description: "No line per task and no summary (failures, warnings and what tasks print still show)" });
   ignoreErrors = Option.Boolean("-i,--ignore-errors", false, { description: "Ignore recipes' failing commands (each recipe runs with set +e)" });
   environmentOverrides = Option.Boolean("-e,--environment-overrides", false, { description: "Environment values beat the Flowfile's assignments" });
   json = Option.Boolean("--json", false, { description: "Print the summary as one JSON document on stdout" });
-  verbose = Option.Boolean("-v,--verbose", false, { description: "Also list tasks that were up to date" });
+  verbose = Option.Boolean("-v,--verbose", false, { description: "Echo each recipe before it runs; also list tasks that were up to date" });
+  outputLogs = Option.String("--output-logs", { description: "What tasks printed to show: full (also cache hits' logs), new (default: tasks that ran), errors, none (also FLOW_OUTPUT_LOGS)" });
   explain = Option.Boolean("--explain", false, { description: "Say why each task that runs runs, one line each (see flow explain)" });
   tags = Option.Array("--tag", [], { description: "Also build the tasks tagged T (repeatable: the union)" });
   noWait = Option.Boolean("--no-wait", false, { description: "Fail at once if another build or clean holds the workspace lock" });
@@ -126,8 +128,14 @@ export class BuildCommand extends RemoteCommand {
       err.write("flow: cache warm needs a remote cache: set FLOW_REMOTE_URL (or --remote-url) and FLOW_REMOTE_TOKEN\n");
       return EXIT.usage;
     }
+    const outputLogs = outputLogsMode(this.outputLogs, process.env);
+    if (!outputLogs.ok) {
+      err.write(`flow: ${outputLogs.message}\n`);
+      return EXIT.usage;
+    }
     const progress = this.json ? err : this.context.stdout;
     const renderer = new TextRenderer(progress, process.cwd(), this.verbose, silent);
+    renderer.outputLogs = outputLogs.mode;
     if (rec.warning !== undefined) renderer.warning(rec.warning);
     const includeTasks: IncludeTaskResult[] = [];
     const projectReq = {
@@ -143,6 +151,7 @@ export class BuildCommand extends RemoteCommand {
     // The persistent build state (build-state.ts): when the last build's still holds, no Flowfile is
     // read and no graph built, and the tasks it vouches for are fresh without a key or a look-up.
     const located = locateProject(projectReq);
+    if (located.ok) renderer.root = located.value.root;
     const stateReq = located.ok && !this.warming && process.env["FLOW_STATE"] !== "off" ? stateRequest(located.value, { environmentOverrides, ignoreErrors, noBuiltinRules: this.noBuiltinRules, noBuiltinVariables: this.noBuiltinVariables }) : undefined;
     let takeStat: (p: string) => StatLike | undefined = (p) => statSync(p, { throwIfNoEntry: false });
     const sessionFor = (root: string) =>
@@ -260,6 +269,7 @@ export class BuildCommand extends RemoteCommand {
         concurrency: jobs,
         keepGoing,
         force,
+        replayLogs: outputLogs.mode === "full",
         ...(maxLoad !== undefined ? { mayStart: () => (loadavg()[0] ?? 0) < maxLoad } : {}),
         ...(priors !== undefined && priors.size > 0 ? { prior: (t: Task) => priors.get(t.id) } : {}),
       });

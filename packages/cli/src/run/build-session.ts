@@ -61,6 +61,8 @@ export interface SessionBuild {
   readonly mayStart?: () => boolean;
   /** The persistent build state's vouchers (build-state.ts). */
   readonly prior?: PriorLookup;
+  /** `--output-logs full`: every hit's stored log comes back (run-build.ts BuildRequest.replayLogs). */
+  readonly replayLogs?: boolean;
 }
 
 export interface BuildSession {
@@ -141,6 +143,7 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
         force: b.force,
         ...(b.mayStart ? { mayStart: b.mayStart } : {}),
         ...(b.prior ? { prior: b.prior } : {}),
+        ...(b.replayLogs === true ? { replayLogs: true } : {}),
         signal: abort.signal,
         baseEnv,
         env: o.env,

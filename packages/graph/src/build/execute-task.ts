@@ -19,6 +19,8 @@ export interface ExecuteContext {
   readonly signal: AbortSignal;
   /** The persistent build state's vouchers (decide-task.ts Prior). */
   readonly prior?: PriorLookup | undefined;
+  /** `--output-logs full`: every hit's stored log is written back to its log path, not only a `.CACHED` phony task's. */
+  readonly replayLogs?: boolean | undefined;
 }
 
 type Attempt = { done: DoneTask } | { failed: TaskResult };
@@ -44,8 +46,8 @@ export async function executeTask(task: Task, deps: readonly (readonly [Task, Do
   if (decision.verdict === "fresh") {
     // A vouched-for task's last run is this key already: recording it again would cost a read per task.
     if (decision.vouched !== true) ctx.host.cache.recordLastRun(task.name, key);
-    // Only a cached phony task has a log to show: every other fresh task (all of a no-op build) takes no await and no spread.
-    const logPath = task.phony && decision.log !== undefined ? await replayedLog(task, decision, ctx) : undefined;
+    // Only a cached phony task has a log to show, unless every log was asked for: every other fresh task (all of a no-op build) takes no await and no spread.
+    const logPath = (task.phony || ctx.replayLogs === true) && decision.log !== undefined ? await replayedLog(task, decision, ctx) : undefined;
     const result: TaskResult = logPath === undefined ? { status: "up-to-date", key, durationMs: elapsed() } : { status: "up-to-date", key, durationMs: elapsed(), logPath };
     return { result, outputs: decision.outputs, decision };
   }
@@ -69,12 +71,13 @@ export async function executeTask(task: Task, deps: readonly (readonly [Task, Do
 /**
  * A cached phony task (`.CACHED`) is an action whose output is what it is
  * run for (a test's report): on a hit its stored log is written back to its
- * log path, for the renderer to show as if it had run. Undefined when there
+ * log path, for the renderer to show as if it had run. Any other task's is
+ * only when asked (`replayLogs`, `--output-logs full`). Undefined when there
  * is nothing to show.
  */
 async function replayedLog(task: Task, decision: Decision, ctx: ExecuteContext): Promise<string | undefined> {
   const ws = ctx.host.workspace;
-  if (!task.phony || decision.log === undefined || ws.restoreLog === undefined) return undefined;
+  if ((!task.phony && ctx.replayLogs !== true) || decision.log === undefined || ws.restoreLog === undefined) return undefined;
   const logPath = ws.logPath(task.name);
   return (await ws.restoreLog(decision.log, logPath)) ? logPath : undefined;
 }

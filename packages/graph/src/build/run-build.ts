@@ -26,6 +26,11 @@ export interface BuildRequest {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The persistent build state's vouchers (decide-task.ts Prior). */
   readonly prior?: PriorLookup;
+  /**
+   * Write every hit's stored log back to its log path, for the result to name
+   * (`--output-logs full`). Without it only a `.CACHED` phony task's is.
+   */
+  readonly replayLogs?: boolean;
 }
 
 export interface BuildOutcome {
@@ -44,7 +49,7 @@ export async function runBuild(req: BuildRequest): Promise<BuildOutcome> {
   req.emit({ type: "build-start", total: order.length, concurrency: req.concurrency });
   const vouched = req.force ? undefined : allVouched(req.graph, order, req.prior);
   if (vouched !== undefined) return replayFresh(req, order, vouched, started);
-  const ctx = { root: req.root, host: req.host, runner: req.runner, emit: req.emit, baseEnv: req.baseEnv, env: req.env, force: req.force, signal: req.signal, prior: req.prior };
+  const ctx = { root: req.root, host: req.host, runner: req.runner, emit: req.emit, baseEnv: req.baseEnv, env: req.env, force: req.force, signal: req.signal, prior: req.prior, replayLogs: req.replayLogs };
   const done = await schedule(req.graph, order, (task: Task, deps) => executeTask(task, deps, ctx), {
     concurrency: req.concurrency,
     keepGoing: req.keepGoing,

@@ -166,7 +166,7 @@ export class RunRecorder {
     const names = new Array<string>(n);
     const durationsMs = new Array<number>(n);
     const keys = new Array<string>(n);
-    let status = "";
+    const letters = new Array<string>(n);
     const exitCodes: [number, number][] = [];
     const logs: [number, string][] = [];
     const counts = { ran: 0, restored: 0, upToDate: 0, failed: 0, cannotRun: 0, skipped: 0 };
@@ -180,7 +180,7 @@ export class RunRecorder {
       keys[i] = r?.key ?? "";
       durationsMs[i] = r === undefined ? 0 : Math.round(r.durationMs);
       const s = r?.status ?? "skipped";
-      status += STATUS_LETTER[s];
+      letters[i] = STATUS_LETTER[s];
       countStatus(counts, s);
       if (r?.exitCode !== undefined) exitCodes.push([i, r.exitCode]);
       if (r?.logPath !== undefined && (s === "ran" || s === "failed" || s === "restored")) {
@@ -195,7 +195,7 @@ export class RunRecorder {
         }
       }
     }
-    const tasks: RunTasks = { version: RECORD_VERSION, names, status, durationsMs, keys, exitCodes, logs };
+    const tasks: RunTasks = { version: RECORD_VERSION, names, status: letters.join(""), durationsMs, keys, exitCodes, logs };
     bytes += writeAtomic(dir.path, TASKS_FILE, JSON.stringify(tasks));
     bytes += writeAtomic(dir.path, ENV_FILE, `${JSON.stringify(this.environment(b, mask), null, 2)}\n`);
     const summary: RunSummary = {
@@ -297,9 +297,11 @@ function claimRunDir(root: string): { run: number; path: string } | undefined {
 /** Writes `name` in `dir` by a temporary name and a rename; returns its size. */
 function writeAtomic(dir: string, name: string, text: string): number {
   const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-  writeFileSync(tmp, text, { flag: "wx" });
+  // Encoded once: its length is the size (500 KB at 10,000 tasks; encoding it twice showed in a no-op's profile).
+  const bytes = Buffer.from(text, "utf8");
+  writeFileSync(tmp, bytes, { flag: "wx" });
   renameSync(tmp, join(dir, name));
-  return Buffer.byteLength(text);
+  return bytes.length;
 }
 
 /**

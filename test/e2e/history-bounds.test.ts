@@ -2,10 +2,10 @@
 // FLOW_HISTORY_MAX_RUNS runs and FLOW_HISTORY_MAX_SIZE of them, the oldest
 // pruned at the end of each build and by `flow cache gc`.
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { cleanup, flow, writeProject } from "./support.js";
+import { cleanup, flow, tempDir, writeProject } from "./support.js";
 
 function kept(dir: string): number[] {
   return readdirSync(join(dir, ".flow", "runs"))
@@ -60,5 +60,26 @@ test("flow cache gc prunes the history too: to --keep-runs, or to FLOW_HISTORY_M
     assert.match(bad.stderr, /--keep-runs needs a whole number/);
   } finally {
     cleanup(dir);
+  }
+});
+
+test("a link in place of .flow/runs is never written or read through: the build succeeds unrecorded", () => {
+  const dir = writeProject({ Flowfile: "a.txt:\n\techo a > $@\n" });
+  const outside = tempDir("flow-history-outside-");
+  try {
+    // What the link points at looks like a history: it must be neither pruned, nor added to, nor listed.
+    mkdirSync(join(outside, "7"));
+    writeFileSync(join(outside, "7", "run.json"), "{}");
+    mkdirSync(join(dir, ".flow"));
+    symlinkSync(outside, join(dir, ".flow", "runs"));
+    const r = flow(["build"], { cwd: dir, env: { FLOW_HISTORY_MAX_RUNS: "0" } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(outside), ["7"]);
+    assert.deepEqual(readdirSync(join(outside, "7")), ["run.json"]);
+    assert.match(flow(["runs"], { cwd: dir }).stdout, /no builds recorded yet/);
+    assert.match(flow(["runs", "show", "7"], { cwd: dir }).stderr, /RUN_NOT_FOUND: no builds are recorded/);
+  } finally {
+    cleanup(dir);
+    cleanup(outside);
   }
 });

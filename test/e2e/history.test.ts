@@ -116,7 +116,7 @@ test("flow runs lists a successful, a failed and an interrupted build, newest fi
   }
 });
 
-test("flow runs show N of a run that is not kept says which are", () => {
+test("flow runs show N of a run that is not kept says which are (-n and -q record none)", () => {
   const dir = writeProject({ Flowfile: "a.txt:\n\techo a > $@\n" });
   try {
     const none = flow(["runs", "show", "1"], { cwd: dir });
@@ -124,6 +124,9 @@ test("flow runs show N of a run that is not kept says which are", () => {
     assert.match(none.stderr, /RUN_NOT_FOUND: no builds are recorded in .*\.flow\/runs; each 'flow build' records one/);
     assert.equal(flow(["build"], { cwd: dir }).code, 0);
     assert.equal(flow(["build"], { cwd: dir }).code, 0);
+    // -n and -q run nothing and record nothing.
+    assert.equal(flow(["build", "-n"], { cwd: dir }).code, 0);
+    assert.equal(flow(["build", "-q"], { cwd: dir }).code, 0);
     const r = flow(["runs", "show", "99"], { cwd: dir });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /error RUN_NOT_FOUND: no run 99 in .*; the runs kept are 1 to 2 \(flow runs lists them\)/);

@@ -5,7 +5,7 @@ import { Command, Option } from "./clipanion.js";
 import { EXIT } from "../exit-codes.js";
 import { runsDir } from "../history/durations.js";
 import { historyRoot } from "../history/history-root.js";
-import { LOGS_DIR, runNumbers } from "../history/run-files.js";
+import { keptRuns, LOGS_DIR } from "../history/run-files.js";
 import { readSummary, readTasks } from "../history/run-read.js";
 import { when } from "../history/run-text.js";
 import { logDirOf, resolveCacheDir } from "../run/cache-dir.js";
@@ -43,7 +43,7 @@ export class LogCommand extends Command {
     const name = logFileName(hasher, this.task);
     const current = join(logDirOf(root), name);
     if (isFile(current)) return this.print(readFileSync(current), `from ${current} (written ${when(lstatSync(current).mtimeMs)})`);
-    const runs = runNumbers(runsDir(root)).reverse();
+    const runs = keptRuns(root).reverse();
     for (const n of runs) {
       const kept = join(runsDir(root), String(n), LOGS_DIR, name);
       if (isFile(kept)) return this.print(readFileSync(kept), `from run ${n} (${when(readSummary(root, n)?.start ?? lstatSync(kept).mtimeMs)})`);

@@ -2,7 +2,7 @@ import { Command, Option } from "./clipanion.js";
 import { EXIT } from "../exit-codes.js";
 import { runsDir } from "../history/durations.js";
 import { historyRoot, runRange } from "../history/history-root.js";
-import { runNumbers } from "../history/run-files.js";
+import { keptRuns } from "../history/run-files.js";
 import { readEnvironment, readSummary, readTasks, taskRows } from "../history/run-read.js";
 import { runHeader, taskTable } from "../history/run-text.js";
 
@@ -35,7 +35,7 @@ export class RunsShowCommand extends Command {
     const err = this.context.stderr;
     const root = historyRoot(this.dir, this.file, err);
     if (root === undefined) return EXIT.usage;
-    const kept = runNumbers(runsDir(root));
+    const kept = keptRuns(root);
     if (this.run !== undefined && !/^[0-9]{1,10}$/.test(this.run)) {
       err.write(`flow: runs show needs a run's number (flow runs lists them), got '${this.run}'\n`);
       return EXIT.usage;

@@ -62,3 +62,8 @@ export function runNumbers(dir: string): number[] {
   return out.sort((a, b) => a - b);
 }
 
+/** The runs kept in a workspace, oldest first; none when a link or a file is in place of `.flow` or `.flow/runs` (never read through). */
+export function keptRuns(root: string): number[] {
+  const dir = ownRunsDir(root, false);
+  return dir === undefined ? [] : runNumbers(dir);
+}

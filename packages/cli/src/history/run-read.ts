@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runsDir } from "./durations.js";
-import { ENV_FILE, RECORD_VERSION, runNumbers, statusOfLetter, SUMMARY_FILE, TASKS_FILE } from "./run-files.js";
+import { ENV_FILE, keptRuns, RECORD_VERSION, statusOfLetter, SUMMARY_FILE, TASKS_FILE } from "./run-files.js";
 import type { RunEnvironment, RunSummary, RunTasks } from "./run-record.js";
 import type { TaskStatus } from "@flow/graph";
 
@@ -12,7 +12,7 @@ import type { TaskStatus } from "@flow/graph";
 export function listRuns(root: string): { readonly runs: RunSummary[]; readonly unreadable: number[] } {
   const runs: RunSummary[] = [];
   const unreadable: number[] = [];
-  for (const n of runNumbers(runsDir(root)).reverse()) {
+  for (const n of keptRuns(root).reverse()) {
     const s = readSummary(root, n);
     if (s === undefined) unreadable.push(n);
     else runs.push(s);

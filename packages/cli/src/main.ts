@@ -15,6 +15,12 @@ const COMMANDS: Record<string, (args: readonly string[]) => Promise<CommandClass
   clean: async () => [(await import("./commands/clean-command.js")).CleanCommand],
   status: async () => [(await import("./commands/status-command.js")).StatusCommand],
   explain: async () => [(await import("./commands/explain-command.js")).ExplainCommand],
+  runs: async (args) => {
+    const show = [(await import("./commands/runs-show-command.js")).RunsShowCommand];
+    // `flow runs` alone, or any other second word: the listing too (its help, its errors).
+    return args[1] === "show" ? show : [(await import("./commands/runs-command.js")).RunsCommand, ...show];
+  },
+  log: async () => [(await import("./commands/log-command.js")).LogCommand],
   server: async () => {
     const m = await import("./commands/server-command.js");
     return [m.ServerStartCommand, m.ServerStopCommand, m.ServerStatusCommand];
@@ -72,6 +78,8 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = {
   "--width": "N",
   "--max-size": "SIZE",
   "--keep": "N",
+  "--keep-runs": "N",
+  "--max-runs-size": "SIZE",
   "--idle-timeout": "SECONDS",
   "--output-logs": "MODE",
 };

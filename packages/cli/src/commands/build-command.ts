@@ -24,6 +24,7 @@ import type { RemoteReport } from "../render/remote-summary.js";
 import { warmRemote, warmSummary, type WarmReport } from "../run/cache-warm.js";
 import { readingEnv, recursion, reportToParent, type Recursion } from "../run/recursion.js";
 import type { SubTask } from "../run/sub-make.js";
+import { RunRecorder } from "../history/run-record.js";
 
 export class BuildCommand extends RemoteCommand {
   static override paths = [["build"]];
@@ -112,6 +113,8 @@ export class BuildCommand extends RemoteCommand {
         { cacheDir: this.cacheDir, tags: this.tags, force, mode: question ? "question" : "dry-run", json: this.json, out: this.context.stdout, err },
       );
     }
+    // The run history (docs/history.md): told the outcome at the end.
+    const history = new RunRecorder({ args: process.argv.slice(2), cwd: process.cwd(), words: this.words, env: process.env });
     // Recursive make: $(MAKE), MAKEFLAGS, MAKELEVEL and the jobserver (recursion.ts).
     // make's letters in force go down to sub-builds in MAKEFLAGS, as make passes them (and -r/-R reach the Makefile's reader).
     const letters = new Set([...mf.letters].filter((c) => "BeikrRs".includes(c)));
@@ -205,7 +208,7 @@ export class BuildCommand extends RemoteCommand {
           return st === undefined ? statSync(p, { throwIfNoEntry: false }) : st === null ? undefined : st;
         };
         stateReport = { held: true, vouched: checked.state.priors.size, statted: checked.state.statted, server: server === undefined ? "none" : changes === undefined ? "unknown" : "changes" };
-        loaded = { root: stateReq.root, graph: checked.state.graph, targetsGiven: stateReq.targets.length > 0, warnings: checked.state.warnings, shape: { stored }, checked: checked.state };
+        loaded = { root: stateReq.root, graph: checked.state.graph, targetsGiven: stateReq.targets.length > 0, warnings: checked.state.warnings, shape: { stored }, checked: checked.state, variables: checked.state.variables };
       } else {
         stateReport = { held: false, why: checked.why };
         await session.close();
@@ -235,8 +238,9 @@ export class BuildCommand extends RemoteCommand {
       }
       const host = project.value.host;
       takeStat = (p) => host.takeStat(p);
-      const shape = host.shape.unsupported === undefined && includeTasks.length === 0 ? { record: host.shape, readEnv: rec.readEnv } : undefined;
-      loaded = { root: project.value.root, graph: ignoreErrors ? ignoringErrors(project.value.graph) : project.value.graph, targetsGiven: project.value.targets.length > 0, warnings: project.value.warnings, shape };
+      const variables = history.variablesOf(project.value.model);
+      const shape = host.shape.unsupported === undefined && includeTasks.length === 0 ? { record: host.shape, readEnv: rec.readEnv, variables } : undefined;
+      loaded = { root: project.value.root, graph: ignoreErrors ? ignoringErrors(project.value.graph) : project.value.graph, targetsGiven: project.value.targets.length > 0, warnings: project.value.warnings, shape, variables };
     }
     const { root, graph } = loaded;
     const selection = selectTasks(graph, { targetsGiven: loaded.targetsGiven, tags: this.tags });
@@ -293,6 +297,7 @@ export class BuildCommand extends RemoteCommand {
         warm = await warmRemote({ cache: session.cache, hasher: session.hasher, cacheDir: this.cacheDirFor(root), settings: remote.settings, onWarning: (w) => renderer.warning(w) }, graph, outcome);
       }
       if (!session.interrupted) await afterBuild(session.cache, graph, outcome, progress, process.env);
+      history.finish({ root, graph, outcome, interrupted: session.interrupted, variables: loaded.variables });
     } finally {
       server?.close();
       remoteReport = await session.close();

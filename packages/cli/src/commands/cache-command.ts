@@ -10,6 +10,7 @@ import { gcSummary, maxCacheBytes } from "../run/cache-upkeep.js";
 import { dropStates } from "../run/build-state.js";
 import { EXIT } from "../exit-codes.js";
 import { lockWorkspace, type WorkspaceLock } from "../run/workspace-lock.js";
+import { historyLimits, parseCount, pruneRuns } from "../history/run-bounds.js";
 
 /** Options and plumbing shared by the three commands. */
 abstract class CacheCommand extends Command {
@@ -85,19 +86,36 @@ export class CacheGcCommand extends CacheCommand {
       Drops entries, least recently used first, until the blobs the kept entries name fit in --max-size and at most --keep entries are left.
       A blob is deleted only when no kept entry names it. Also removes blobs named by no entry (older than an hour) and set-aside databases.
       Without options the cap is $FLOW_CACHE_MAX_SIZE (default 10G). SIZE: bytes, or a number with K, M, G or T (binary units).
+      Also prunes the build history (.flow/runs, docs/history.md), oldest runs first, to --keep-runs runs and --max-runs-size
+      (default $FLOW_HISTORY_MAX_RUNS, 50, and $FLOW_HISTORY_MAX_SIZE, 256M).
     `,
     examples: [
       ["Keep the cache under 500 MiB", "$0 cache gc --max-size 500M"],
       ["Keep only the 1000 most recently used entries", "$0 cache gc --keep 1000"],
+      ["Keep only the last 5 builds' history", "$0 cache gc --keep-runs 5"],
     ],
   });
 
   maxSize = Option.String("--max-size", { description: "Cap on the blobs' total size (500M, 2G, bytes)" });
   keep = Option.String("--keep", { description: "Keep at most N entries", validator: t.isNumber() });
+  keepRuns = Option.String("--keep-runs", { description: "Keep at most N runs of build history" });
+  maxRunsSize = Option.String("--max-runs-size", { description: "Cap on the build history's size (100M, 1G, bytes)" });
   noWait = Option.Boolean("--no-wait", false, { description: "Fail at once if a build holds the workspace lock" });
 
   override async execute(): Promise<number> {
     const err = this.context.stderr;
+    const limits = historyLimits(process.env);
+    for (const c of limits.complaints) err.write(`flow: warning: ${c}\n`);
+    const maxRuns = this.keepRuns === undefined ? limits.maxRuns : parseCount(this.keepRuns);
+    const maxRunsBytes = this.maxRunsSize === undefined ? limits.maxBytes : parseSize(this.maxRunsSize);
+    if (maxRuns === undefined) {
+      err.write(`flow: --keep-runs needs a whole number of at least 0, got '${this.keepRuns}'\n`);
+      return EXIT.usage;
+    }
+    if (maxRunsBytes === undefined) {
+      err.write(`flow: --max-runs-size needs a size like 100M, 1G or a number of bytes, got '${this.maxRunsSize}'\n`);
+      return EXIT.usage;
+    }
     let maxBytes: number | undefined;
     if (this.maxSize !== undefined) {
       maxBytes = parseSize(this.maxSize);
@@ -118,7 +136,11 @@ export class CacheGcCommand extends CacheCommand {
       // Build states vouch for results this cache held (build-state.ts): after a gc they are read again from scratch.
       dropStates(cache.dir);
       const report = await cache.gc({ ...(maxBytes !== undefined ? { maxBytes } : {}), ...(this.keep !== undefined ? { keep: this.keep } : {}) });
-      this.context.stdout.write(this.json ? `${JSON.stringify(report, null, 2)}\n` : `flow: ${gcSummary(report)}\n`);
+      // The build history of the workspace (under the lock, as a build prunes it).
+      const root = findProjectRoot(process.cwd(), this.dir, this.file);
+      const runs = root === undefined ? undefined : pruneRuns(root, { maxRuns, maxBytes: maxRunsBytes });
+      const runsText = runs === undefined ? "" : `; history: removed ${runs.removed.length} runs, kept ${runs.kept} (${formatSize(runs.bytesKept)})`;
+      this.context.stdout.write(this.json ? `${JSON.stringify({ ...report, ...(runs !== undefined ? { runs } : {}) }, null, 2)}\n` : `flow: ${gcSummary(report)}${runsText}\n`);
     });
   }
 }

@@ -34,9 +34,10 @@ import { absPath, type NodeProjectHost } from "../project/node-project-host.js";
 import type { ShapeRecord } from "../project/shape-record.js";
 import { StatTable } from "../project/stat-table.js";
 import { decodeState, encodeState } from "./build-state-file.js";
+import type { VariableList } from "../history/flowfile-variables.js";
 
 /** Bumped whenever the file's layout or meaning changes: an older state is read as none. */
-export const STATE_SCHEMA = 4;
+export const STATE_SCHEMA = 5;
 
 /**
  * Which flow wrote a state: the version and when this module was built, so
@@ -105,6 +106,8 @@ interface StateFile {
     readonly sourceListings: readonly (readonly [string, readonly string[], boolean])[];
     readonly env: readonly (readonly [string, string | null])[];
     readonly wholeEnv: string | null;
+    /** The Flowfile's variables as read (secrets masked), for the run history's environment file (history/flowfile-variables.ts). */
+    readonly variables: VariableList;
   };
   readonly graph: { readonly tasks: readonly Task[]; readonly byName: readonly (readonly [string, number])[]; readonly goals: readonly number[] };
   readonly warnings: readonly Diagnostic[];
@@ -244,6 +247,8 @@ export interface CheckedState {
   readonly stored: StoredState;
   /** How many paths were stat'ed, and how many tasks vouched for (for --json and the tests). */
   readonly statted: number;
+  /** The Flowfile's variables as the reading that wrote the state found them (they hold as the state does). */
+  readonly variables: VariableList;
 }
 
 export type CheckResult = { readonly ok: true; readonly state: CheckedState } | { readonly ok: false; readonly why: string };
@@ -392,7 +397,7 @@ export function checkState(
     if (onlyVouched[i] === 1 || (now[n] as number) < 0) continue;
     table.putPacked(absPath(prefix, paths[i] as string), now[n] as number, now[n + 1] as number, now[n + 2] as number, now[n + 3] as number, now[n + 4] as number, now[n + 5] as number);
   }
-  return { ok: true, state: { graph, warnings: file.warnings, priors, stats: table, changed, stored, statted } };
+  return { ok: true, state: { graph, warnings: file.warnings, priors, stats: table, changed, stored, statted, variables: shape.variables } };
 }
 
 const KIND_NAMES = ["missing", "a file", "a directory"];
@@ -486,7 +491,7 @@ export class DiscoveredLog {
 }
 
 /** What shaped the graph, in the state's terms: from this reading's record, or carried over from a state that held. */
-export type ShapeSource = { readonly record: ShapeRecord; readonly readEnv: NodeJS.ProcessEnv } | { readonly stored: StoredState };
+export type ShapeSource = { readonly record: ShapeRecord; readonly readEnv: NodeJS.ProcessEnv; readonly variables?: VariableList } | { readonly stored: StoredState };
 
 export interface SaveRequest {
   readonly cacheDir: string;
@@ -549,6 +554,7 @@ export function saveState(s: SaveRequest): void {
       sourceListings: [...r.sourceListings].map(([d, l]) => [d, l.suffixes, l.answer] as const),
       env: [...r.envNames].sort().map((n) => [n, readEnv[n] ?? null] as const),
       wholeEnv: r.wholeEnv ? envHash(readEnv) : null,
+      variables: s.shape.variables ?? [],
     };
     for (const [p, k] of r.kinds) {
       const i = slot(absPath(prefix, p));
@@ -765,6 +771,8 @@ export interface LoadedProject {
   readonly shape: ShapeSource | undefined;
   /** The state this build started from, when it held. */
   readonly checked?: CheckedState;
+  /** The Flowfile's variables, for the run history (read now, or kept in the state). */
+  readonly variables?: VariableList;
 }
 
 /** The request a build makes, in the state's terms. */

@@ -119,8 +119,13 @@ export class LocalWorkspace implements Workspace {
       mkdirSync(this.logDir, { recursive: true });
       this.logDirMade = true;
     }
-    // Task names are paths; flatten them, and add a hash so `a/b` and `a_b` differ.
-    const safe = taskName.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 100);
-    return join(this.logDir, `${safe}-${this.hasher.hashBytes(taskName).slice(0, 8)}.log`);
+    return join(this.logDir, logFileName(this.hasher, taskName));
   }
+}
+
+/** A task's log file's name in the log directory (and in a run directory's logs/: history/run-record.ts). */
+export function logFileName(hasher: Hasher, taskName: string): string {
+  // Task names are paths; flatten them, and add a hash so `a/b` and `a_b` differ.
+  const safe = taskName.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 100);
+  return `${safe}-${hasher.hashBytes(taskName).slice(0, 8)}.log`;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { formatDiagnostic, type BuildEvent, type Diagnostic, type TaskResult, type TaskStatus } from "@flow/graph";
+import { PLAIN, type Paint } from "./color.js";
 
 export interface Output {
   write(text: string): void;
@@ -27,6 +28,8 @@ export class TextRenderer {
     private readonly verbose: boolean,
     /** make's -s: no line per task that ran or was restored, no summary of a build that succeeded. */
     private readonly silent = false,
+    /** How the status words are coloured (color.ts): as they are unless colour is on. */
+    private readonly paint: Paint = PLAIN,
   ) {}
 
   handle(e: BuildEvent): void {
@@ -76,10 +79,10 @@ export class TextRenderer {
     if (sub === undefined) return;
     this.subByTask.delete(name);
     for (const t of sub) {
-      if (t.status === "ran") this.out.write(`  ran       ${t.name} (${(t.durationMs / 1000).toFixed(2)}s, sub-build of ${name})\n`);
-      else if (t.status === "restored") this.out.write(`  restored  ${t.name} (sub-build of ${name})\n`);
-      else if (t.status === "failed") this.out.write(`  FAILED    ${t.name} (sub-build of ${name})\n`);
-      else if (this.verbose && t.status === "up-to-date") this.out.write(`  fresh     ${t.name} (sub-build of ${name})\n`);
+      if (t.status === "ran") this.out.write(`  ${this.paint.ran("ran")}       ${t.name} (${(t.durationMs / 1000).toFixed(2)}s, sub-build of ${name})\n`);
+      else if (t.status === "restored") this.out.write(`  ${this.paint.restored("restored")}  ${t.name} (sub-build of ${name})\n`);
+      else if (t.status === "failed") this.out.write(`  ${this.paint.failed("FAILED")}    ${t.name} (sub-build of ${name})\n`);
+      else if (this.verbose && t.status === "up-to-date") this.out.write(`  ${this.paint.fresh("fresh")}     ${t.name} (sub-build of ${name})\n`);
     }
   }
 
@@ -87,23 +90,23 @@ export class TextRenderer {
     const dur = `${(r.durationMs / 1000).toFixed(2)}s`;
     switch (r.status) {
       case "ran":
-        if (!this.silent) this.out.write(`  ran       ${name} (${dur})\n`);
+        if (!this.silent) this.out.write(`  ${this.paint.ran("ran")}       ${name} (${dur})\n`);
         return;
       case "restored":
-        if (!this.silent) this.out.write(`  restored  ${name}\n`);
+        if (!this.silent) this.out.write(`  ${this.paint.restored("restored")}  ${name}\n`);
         return;
       case "up-to-date":
-        if (this.verbose) this.out.write(`  fresh     ${name}\n`);
+        if (this.verbose) this.out.write(`  ${this.paint.fresh("fresh")}     ${name}\n`);
         return;
       case "failed":
-        this.out.write(`  FAILED    ${name}: ${r.message ?? r.reason ?? "failed"}\n`);
+        this.out.write(`  ${this.paint.failed("FAILED")}    ${name}: ${r.message ?? r.reason ?? "failed"}\n`);
         if (r.logPath) this.showLog(name, r.logPath);
         return;
       case "cannot-run":
-        if (this.verbose) this.out.write(`  cannot-run ${name}: ${r.message ?? ""}\n`);
+        if (this.verbose) this.out.write(`  ${this.paint.cannotRun("cannot-run")} ${name}: ${r.message ?? ""}\n`);
         return;
       case "skipped":
-        if (this.verbose) this.out.write(`  skipped   ${name}\n`);
+        if (this.verbose) this.out.write(`  ${this.paint.skipped("skipped")}   ${name}\n`);
         return;
     }
   }
@@ -156,6 +159,6 @@ export class TextRenderer {
     const parts = order.filter(([s]) => (this.counts.get(s) ?? 0) > 0).map(([s, label]) => `${this.counts.get(s)} ${label}`);
     const subParts = order.filter(([s]) => (this.subCounts.get(s) ?? 0) > 0).map(([s, label]) => `${this.subCounts.get(s)} ${label}`);
     const sub = subParts.length > 0 ? `; sub-builds: ${subParts.join(", ")}` : "";
-    this.out.write(`flow: ${ok ? "done" : "build failed"}: ${parts.join(", ") || "nothing to do"}${sub} (${(durationMs / 1000).toFixed(2)}s)\n`);
+    this.out.write(`flow: ${ok ? this.paint.ok("done") : this.paint.failed("build failed")}: ${parts.join(", ") || "nothing to do"}${sub} (${(durationMs / 1000).toFixed(2)}s)\n`);
   }
 }

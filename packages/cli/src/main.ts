@@ -2,6 +2,7 @@ import { Builtins, Cli, type CommandClass } from "./commands/clipanion.js";
 import { EXIT } from "./exit-codes.js";
 import { listenForInterrupts } from "./run/interrupt.js";
 import { makeStyleArgs } from "./commands/make-style-args.js";
+import { colorModeInArgs, colorOn, withoutColorOption } from "./render/color.js";
 
 /**
  * Each command's module, loaded only when its name is the first word: a
@@ -48,8 +49,12 @@ export async function main(argv: string[]): Promise<number> {
   listenForInterrupts();
   // lmdb-js's unreachable commit promises (a full disk, a damaged page) are
   // routed to the open cache by @flow/cache's commit guard (lmdb-commit-guard.ts).
-  const cli = new FlowCli({ binaryLabel: "flow", binaryName: "flow", binaryVersion: "0.1.0" });
-  const args = makeStyleArgs(argv);
+  const given = makeStyleArgs(argv);
+  // Help and usage errors follow the build's colour rule (color.ts): clipanion alone colours them
+  // whenever the terminal type could show colour, even into a pipe.
+  const colorMode = colorModeInArgs(given);
+  const args = given[0] === "--help" || given[0] === "-h" ? withoutColorOption(given) : given;
+  const cli = new FlowCli({ binaryLabel: "flow", binaryName: "flow", binaryVersion: "0.1.0", enableColors: colorOn(colorMode, process.stdout, process.env) });
   for (const c of await commandsFor(args)) cli.register(c);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
@@ -57,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     command = cli.process(args, Cli.defaultContext);
   } catch (e) {
-    process.stderr.write(cli.error(e));
+    process.stderr.write(cli.error(e, { colored: colorOn(colorMode, process.stderr, process.env) }));
     return EXIT.usage;
   }
   const code = await cli.run(command, Cli.defaultContext);
@@ -82,6 +87,7 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = {
   "--max-runs-size": "SIZE",
   "--idle-timeout": "SECONDS",
   "--output-logs": "MODE",
+  "--color": "WHEN",
 };
 
 /**

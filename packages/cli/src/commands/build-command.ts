@@ -18,6 +18,8 @@ import type { StatLike } from "@flow/cache";
 import { WhyLines } from "../render/plan-render-why.js";
 import { TextRenderer } from "../render/render.js";
 import { outputLogsMode } from "../render/output-logs.js";
+import { parseColorMode } from "../render/color.js";
+import { terminalOutput } from "../render/terminal-output.js";
 import { EXIT } from "../exit-codes.js";
 import { remoteSummary } from "../render/remote-summary.js";
 import type { RemoteReport } from "../render/remote-summary.js";
@@ -65,6 +67,7 @@ export class BuildCommand extends RemoteCommand {
   noBuiltinRules = Option.Boolean("-r,--no-builtin-rules", false, { description: "No built-in rules (make's %.o: %.c and others), as make -r" });
   noBuiltinVariables = Option.Boolean("-R,--no-builtin-variables", false, { description: "No built-in variables (CC, COMPILE.c ...) and no built-in rules, as make -R" });
   watch = Option.Boolean("--watch", false, { description: "After building, watch the project and build again when files change (Ctrl-C stops)" });
+  color = Option.String("--color", { description: "Colour: auto (on a terminal, unless NO_COLOR or CI is set), always or never" });
   server = Option.Boolean("--server", false, { description: "Ask the project's watching server what changed, starting one if none runs (also FLOW_SERVER=1)" });
   words = Option.Rest({ name: "targets and VAR=value" });
 
@@ -105,6 +108,11 @@ export class BuildCommand extends RemoteCommand {
       err.write(`flow: -l needs a number (a load average, e.g. 2.5), got ${loadText}\n`);
       return EXIT.usage;
     }
+    const colorMode = parseColorMode(this.color);
+    if (colorMode === undefined) {
+      err.write(`flow: --color takes auto, always or never, got ${this.color}\n`);
+      return EXIT.usage;
+    }
     if (dryRun || question) {
       // The Makefile is read as the build reads it ($(MAKE), $(MAKEFLAGS), $(MAKELEVEL)), but no jobserver is joined: nothing runs.
       const reading = readingEnv(process.env, this.words, availableParallelism());
@@ -137,7 +145,9 @@ export class BuildCommand extends RemoteCommand {
       return EXIT.usage;
     }
     const progress = this.json ? err : this.context.stdout;
-    const renderer = new TextRenderer(progress, process.cwd(), this.verbose, silent);
+    // On a terminal, the build's lines scroll above a live display (terminal-output.ts); plain lines otherwise.
+    const term = await terminalOutput(progress, colorMode, process.env);
+    const renderer = new TextRenderer(term.out, process.cwd(), this.verbose, silent, term.paint);
     renderer.outputLogs = outputLogs.mode;
     if (rec.warning !== undefined) renderer.warning(rec.warning);
     const includeTasks: IncludeTaskResult[] = [];
@@ -254,17 +264,19 @@ export class BuildCommand extends RemoteCommand {
     if (remote.warning) renderer.warning(remote.warning);
     for (const w of loaded.warnings) renderer.warning(w);
     // --explain: the reason each run's decision carries, printed as it starts (see plan-render-why.ts).
-    const why = this.explain ? new WhyLines(progress) : undefined;
+    const why = this.explain ? new WhyLines(term.out) : undefined;
     const discovered = new DiscoveredLog();
     const emit = (e: BuildEvent) => {
       why?.observe(e);
       discovered.observe(e);
+      term.live?.observe(e);
       renderer.handle(e);
     };
     const priors = loaded.checked?.priors;
     let outcome;
     let remoteReport: RemoteReport | undefined;
     let warm: WarmReport | undefined;
+    term.live?.expect(root, graph, selection.roots);
     try {
       outcome = await session.build({
         graph,
@@ -299,6 +311,7 @@ export class BuildCommand extends RemoteCommand {
       if (!session.interrupted) await afterBuild(session.cache, graph, outcome, progress, process.env);
       history.finish({ root, graph, outcome, interrupted: session.interrupted, variables: loaded.variables });
     } finally {
+      term.live?.stop();
       server?.close();
       remoteReport = await session.close();
       rec.close();

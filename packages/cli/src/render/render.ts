@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { formatDiagnostic, type BuildEvent, type Diagnostic, type Task, type TaskResult, type TaskStatus } from "@flow/graph";
 import { DEFAULT_OUTPUT_LOGS, type OutputLogs } from "./output-logs.js";
+import { PLAIN, type Paint } from "./color.js";
 
 export interface Output {
   write(text: string): void;
@@ -53,6 +54,8 @@ export class TextRenderer {
     private readonly verbose: boolean,
     /** make's -s: no line per task that ran or was restored, no summary of a build that succeeded. */
     private readonly silent = false,
+    /** How the status words are coloured (color.ts): as they are unless colour is on. */
+    private readonly paint: Paint = PLAIN,
   ) {}
 
   handle(e: BuildEvent): void {
@@ -109,10 +112,10 @@ export class TextRenderer {
     if (sub === undefined) return;
     this.subByTask.delete(name);
     for (const t of sub) {
-      if (t.status === "ran") this.out.write(`  ran       ${t.name} (${(t.durationMs / 1000).toFixed(2)}s, sub-build of ${name})\n`);
-      else if (t.status === "restored") this.out.write(`  restored  ${t.name} (sub-build of ${name})\n`);
-      else if (t.status === "failed") this.out.write(`  FAILED    ${t.name} (sub-build of ${name})\n`);
-      else if (this.verbose && t.status === "up-to-date") this.out.write(`  fresh     ${t.name} (sub-build of ${name})\n`);
+      if (t.status === "ran") this.out.write(`  ${this.paint.ran("ran")}       ${t.name} (${(t.durationMs / 1000).toFixed(2)}s, sub-build of ${name})\n`);
+      else if (t.status === "restored") this.out.write(`  ${this.paint.restored("restored")}  ${t.name} (sub-build of ${name})\n`);
+      else if (t.status === "failed") this.out.write(`  ${this.paint.failed("FAILED")}    ${t.name} (sub-build of ${name})\n`);
+      else if (this.verbose && t.status === "up-to-date") this.out.write(`  ${this.paint.fresh("fresh")}     ${t.name} (sub-build of ${name})\n`);
     }
   }
 
@@ -122,22 +125,22 @@ export class TextRenderer {
     const dur = `${(r.durationMs / 1000).toFixed(2)}s`;
     switch (r.status) {
       case "ran":
-        if (!this.silent) this.out.write(`  ran       ${name} (${dur})\n`);
+        if (!this.silent) this.out.write(`  ${this.paint.ran("ran")}       ${name} (${dur})\n`);
         return !this.silent;
       case "restored":
-        if (!this.silent) this.out.write(`  restored  ${name}\n`);
+        if (!this.silent) this.out.write(`  ${this.paint.restored("restored")}  ${name}\n`);
         return !this.silent;
       case "up-to-date":
-        if (this.verbose) this.out.write(`  fresh     ${name}\n`);
+        if (this.verbose) this.out.write(`  ${this.paint.fresh("fresh")}     ${name}\n`);
         return this.verbose;
       case "failed":
-        this.out.write(`  FAILED    ${name}: ${r.message ?? r.reason ?? "failed"}${this.ruleAt(task)}\n`);
+        this.out.write(`  ${this.paint.failed("FAILED")}    ${name}: ${r.message ?? r.reason ?? "failed"}${this.ruleAt(task)}\n`);
         return true;
       case "cannot-run":
-        if (this.verbose) this.out.write(`  cannot-run ${name}: ${r.message ?? ""}\n`);
+        if (this.verbose) this.out.write(`  ${this.paint.cannotRun("cannot-run")} ${name}: ${r.message ?? ""}\n`);
         return this.verbose;
       case "skipped":
-        if (this.verbose) this.out.write(`  skipped   ${name}\n`);
+        if (this.verbose) this.out.write(`  ${this.paint.skipped("skipped")}   ${name}\n`);
         return this.verbose;
     }
   }
@@ -304,7 +307,7 @@ export class TextRenderer {
     const parts = order.filter(([s]) => (this.counts.get(s) ?? 0) > 0).map(([s, label]) => `${this.counts.get(s)} ${label}`);
     const subParts = order.filter(([s]) => (this.subCounts.get(s) ?? 0) > 0).map(([s, label]) => `${this.subCounts.get(s)} ${label}`);
     const sub = subParts.length > 0 ? `; sub-builds: ${subParts.join(", ")}` : "";
-    const verdict = this.interrupted ? "interrupted" : ok ? "done" : "build failed";
+    const verdict = this.interrupted ? this.paint.failed("interrupted") : ok ? this.paint.ok("done") : this.paint.failed("build failed");
     this.out.write(`flow: ${verdict}: ${parts.join(", ") || "nothing to do"}${sub} (${(durationMs / 1000).toFixed(2)}s)\n`);
   }
 }

@@ -2,6 +2,7 @@ import type { BuildHost, TaskRunner } from "./build-host.js";
 import type { EmitEvent } from "./events.js";
 import { executeTask } from "./execute-task.js";
 import { schedule } from "./scheduler.js";
+import type { ExpectedMs, ScheduleOrder } from "./critical-path.js";
 import { topologicalOrder, type Task, type TaskGraph } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
 import type { OutputEntry } from "@flow/cache";
@@ -26,6 +27,14 @@ export interface BuildRequest {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The persistent build state's vouchers (decide-task.ts Prior). */
   readonly prior?: PriorLookup;
+  /** Which ready task starts first: the longest remaining path (default) or first in, first out (critical-path.ts). */
+  readonly order?: ScheduleOrder;
+  /**
+   * Each task's expected recipe duration in ms (its last run), weighing the
+   * critical path; unknown is the median of the known. Called only when the
+   * scheduler runs (not when the state vouches for every task), once per task.
+   */
+  readonly expectedMs?: ExpectedMs;
 }
 
 export interface BuildOutcome {
@@ -51,6 +60,8 @@ export async function runBuild(req: BuildRequest): Promise<BuildOutcome> {
     signal: req.signal,
     emit: req.emit,
     ...(req.mayStart ? { mayStart: req.mayStart } : {}),
+    ...(req.order ? { order: req.order } : {}),
+    ...(req.expectedMs ? { expectedMs: req.expectedMs } : {}),
   });
   // Results still being recorded in the background must be durable before the build reports its end.
   await req.host.cache.flush();

@@ -23,6 +23,7 @@ import type { RemoteReport } from "../render/remote-summary.js";
 import { warmRemote, warmSummary, type WarmReport } from "../run/cache-warm.js";
 import { readingEnv, recursion, reportToParent, type Recursion } from "../run/recursion.js";
 import type { SubTask } from "../run/sub-make.js";
+import { scheduleHints } from "../run/schedule-hints.js";
 
 export class BuildCommand extends RemoteCommand {
   static override paths = [["build"]];
@@ -262,6 +263,7 @@ export class BuildCommand extends RemoteCommand {
         force,
         ...(maxLoad !== undefined ? { mayStart: () => (loadavg()[0] ?? 0) < maxLoad } : {}),
         ...(priors !== undefined && priors.size > 0 ? { prior: (t: Task) => priors.get(t.id) } : {}),
+        ...scheduleHints(root, process.env, (w) => renderer.warning(w)),
       });
       if (!session.interrupted && stateReq !== undefined && loaded.shape !== undefined && stateReq.root === root) {
         saveState({

@@ -4,7 +4,7 @@
 // and closed in one place so the build proper and the include builder cannot
 // drift apart (they did: the include builder had its own copy of each step).
 import { createHasher, LocalCache, type Hasher, type StatLike } from "@flow/cache";
-import { runBuild, type BuildEvent, type BuildHost, type BuildOutcome, type PriorLookup, type TaskGraph } from "@flow/graph";
+import { runBuild, type BuildEvent, type BuildHost, type BuildOutcome, type ExpectedMs, type PriorLookup, type ScheduleOrder, type TaskGraph } from "@flow/graph";
 import { logDirOf } from "./cache-dir.js";
 import { onInterrupt } from "./interrupt.js";
 import { localBuildHost } from "./local-build-host.js";
@@ -61,6 +61,9 @@ export interface SessionBuild {
   readonly mayStart?: () => boolean;
   /** The persistent build state's vouchers (build-state.ts). */
   readonly prior?: PriorLookup;
+  /** Which ready task starts first, and each task's expected duration (schedule-hints.ts). */
+  readonly order?: ScheduleOrder;
+  readonly expectedMs?: ExpectedMs;
 }
 
 export interface BuildSession {
@@ -141,6 +144,8 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
         force: b.force,
         ...(b.mayStart ? { mayStart: b.mayStart } : {}),
         ...(b.prior ? { prior: b.prior } : {}),
+        ...(b.order ? { order: b.order } : {}),
+        ...(b.expectedMs ? { expectedMs: b.expectedMs } : {}),
         signal: abort.signal,
         baseEnv,
         env: o.env,

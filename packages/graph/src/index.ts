@@ -15,7 +15,7 @@ export type { Task, TaskGraph, OutputDecl } from "./graph/task-graph.js";
 export { normalizeProjectPath, hasGlobChars } from "./project-path.js";
 export { computeKey, canonicalIngredients, keyIngredients, recordMatches, sortIngredients, KEY_SCHEMA } from "./build/key.js";
 export type { Ingredients, Keyed } from "./build/key.js";
-export type { BuildEvent, EmitEvent } from "./build/events.js";
+export type { BuildEvent, EmitEvent, TaskPhase, TaskTiming } from "./build/events.js";
 export type { TaskResult, TaskStatus, FailureReason } from "./build/task-result.js";
 export type { BuildHost, Workspace, RunRequest, RunResult, TaskRunner, SaveResult, RestoreResult } from "./build/build-host.js";
 export { decideTask, collectIngredients } from "./build/decide-task.js";

@@ -12,10 +12,28 @@ export type BuildEvent =
   | { readonly type: "build-start"; readonly total: number; readonly concurrency: number }
   /** Right before a recipe starts; the decision says why it runs (`flow build --explain` prints its reason). */
   | { readonly type: "task-start"; readonly task: Task; readonly decision: Decision }
-  /** Every selected task's final state; the decision is absent when none was made (it could not run, or was skipped). */
-  | { readonly type: "task-end"; readonly task: Task; readonly result: TaskResult; readonly decision?: Decision }
+  /**
+   * Every selected task's final state; the decision is absent when none was made (it could not run, or was skipped).
+   * `timing` only when a profile was asked for (BuildRequest.profileClock), and only for a task that did work.
+   */
+  | { readonly type: "task-end"; readonly task: Task; readonly result: TaskResult; readonly decision?: Decision; readonly timing?: TaskTiming }
   | { readonly type: "warning"; readonly warning: Diagnostic | { readonly code: string; readonly message: string } }
   | { readonly type: "interrupt"; readonly force: boolean }
   | { readonly type: "build-end"; readonly ok: boolean; readonly durationMs: number };
+
+/** One step of a task's execution, on the profile clock (ms). */
+export interface TaskPhase {
+  /** look-up: the key and the cache's verdict; restore: outputs written back; run: the recipe; store: outputs into the cache and the record. */
+  readonly phase: "look-up" | "restore" | "run" | "store";
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/** When a task's execution started and ended on the profile clock, and its phases in order. */
+export interface TaskTiming {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly phases: readonly TaskPhase[];
+}
 
 export type EmitEvent = (e: BuildEvent) => void;

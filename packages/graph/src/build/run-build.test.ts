@@ -17,6 +17,7 @@ interface BuildOpts {
   readonly env?: Record<string, string>;
   readonly roots?: readonly string[];
   readonly prior?: PriorLookup;
+  readonly profileClock?: () => number;
 }
 
 async function build(graph: TaskGraph, host: MemoryBuildHost, runner: FakeRunner, o: BuildOpts = {}) {
@@ -38,6 +39,7 @@ async function build(graph: TaskGraph, host: MemoryBuildHost, runner: FakeRunner
     baseEnv: { PATH: "/usr/bin:/bin" },
     env: o.env ?? {},
     ...(o.prior ? { prior: o.prior } : {}),
+    ...(o.profileClock ? { profileClock: o.profileClock } : {}),
   });
   const result = (name: string): TaskResult => {
     const r = outcome.results.get(graph.byName.get(name) as number);
@@ -458,5 +460,43 @@ describe("the persistent build state's vouchers (Prior)", () => {
     const { graph, host, runner, priors } = await setup();
     const b = await build(graph, host, runner, { force: true, prior: (t) => priors.get(t.id) });
     assert.deepEqual([...b.ran].sort(), ["app", "lib.o", "main.o"]);
+  });
+});
+
+describe("runBuild with a profile clock", () => {
+  const timings = (events: BuildEvent[]) => new Map(events.flatMap((e) => (e.type === "task-end" && e.timing !== undefined ? [[e.task.name, e.timing] as const] : [])));
+  const phasesOf = (events: BuildEvent[], name: string) => timings(events).get(name)?.phases.map((p) => p.phase);
+
+  test("a task that ran has look-up, run and store, in order, nested in its span; without a clock no event has a timing", async () => {
+    const host = new MemoryBuildHost({ "lib.c": "", "main.c": "" });
+    const runner = new FakeRunner(host, cRecipes(() => "LIB"));
+    const g = cProject("-O2");
+    const plain = await build(g, host, runner, { force: true });
+    assert.equal(timings(plain.events).size, 0);
+    let t = 0;
+    const b = await build(g, host, runner, { force: true, profileClock: () => ++t });
+    assert.deepEqual([...timings(b.events).keys()].sort(), ["app", "lib.o", "main.o"]);
+    assert.deepEqual(phasesOf(b.events, "app"), ["look-up", "run", "store"]);
+    for (const timing of timings(b.events).values()) {
+      let last = timing.startMs;
+      for (const p of timing.phases) {
+        assert.ok(p.startMs >= last && p.endMs >= p.startMs, JSON.stringify(timing));
+        last = p.endMs;
+      }
+      assert.ok(timing.endMs >= last);
+    }
+  });
+
+  test("a restored task shows its restore; fresh tasks carry no timing", async () => {
+    const host = new MemoryBuildHost({ "lib.c": "", "main.c": "" });
+    const runner = new FakeRunner(host, cRecipes(() => "LIB"));
+    const g = cProject("-O2");
+    await build(g, host, runner);
+    host.files.delete("app");
+    let t = 0;
+    const b = await build(g, host, runner, { profileClock: () => ++t });
+    assert.equal(b.status("app"), "restored");
+    assert.deepEqual([...timings(b.events).keys()], ["app"]);
+    assert.deepEqual(phasesOf(b.events, "app"), ["look-up", "restore"]);
   });
 });

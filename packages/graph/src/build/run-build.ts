@@ -35,6 +35,8 @@ export interface BuildRequest {
    * scheduler runs (not when the state vouches for every task), once per task.
    */
   readonly expectedMs?: ExpectedMs;
+  /** `--profile`: the clock each task's phases are timed with (ExecuteContext.profileClock); they go out on task-end. */
+  readonly profileClock?: () => number;
 }
 
 export interface BuildOutcome {
@@ -53,7 +55,7 @@ export async function runBuild(req: BuildRequest): Promise<BuildOutcome> {
   req.emit({ type: "build-start", total: order.length, concurrency: req.concurrency });
   const vouched = req.force ? undefined : allVouched(req.graph, order, req.prior);
   if (vouched !== undefined) return replayFresh(req, order, vouched, started);
-  const ctx = { root: req.root, host: req.host, runner: req.runner, emit: req.emit, baseEnv: req.baseEnv, env: req.env, force: req.force, signal: req.signal, prior: req.prior };
+  const ctx = { root: req.root, host: req.host, runner: req.runner, emit: req.emit, baseEnv: req.baseEnv, env: req.env, force: req.force, signal: req.signal, prior: req.prior, profileClock: req.profileClock };
   const done = await schedule(req.graph, order, (task: Task, deps) => executeTask(task, deps, ctx), {
     concurrency: req.concurrency,
     keepGoing: req.keepGoing,

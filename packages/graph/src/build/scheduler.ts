@@ -74,13 +74,16 @@ export async function schedule(graph: TaskGraph, selected: readonly number[], ex
     const task = graph.tasks[id] as Task;
     if (d.decision === undefined) {
       done.set(id, d);
-      opts.emit({ type: "task-end", task, result: d.result });
+      if (d.timing === undefined) opts.emit({ type: "task-end", task, result: d.result });
+      else opts.emit({ type: "task-end", task, result: d.result, timing: d.timing });
     } else {
       // Dependents need only the result and the outputs: the decision (ingredients, canonical
       // text) goes out on the event and is not kept for the rest of the build, where every
       // task's would survive into the old generation and slow each scavenge.
       done.set(id, { result: d.result, outputs: d.outputs });
-      opts.emit({ type: "task-end", task, result: d.result, decision: d.decision });
+      // Timing only under a profile: a plain build's event keeps its one shape.
+      if (d.timing === undefined) opts.emit({ type: "task-end", task, result: d.result, decision: d.decision });
+      else opts.emit({ type: "task-end", task, result: d.result, decision: d.decision, timing: d.timing });
     }
     outstanding--;
     if (!SUCCESS.has(d.result.status)) {

@@ -124,6 +124,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
   delete env["FLOW_SERVER"];
   // flow reads make's flags from it (-k, -s, -j...): a test run under make must not inherit them.
   delete env["MAKEFLAGS"];
+  // The scheduling order is each test's own choice too.
+  delete env["FLOW_SCHEDULE"];
   for (const name of Object.keys(env)) if (name.startsWith("FLOW_REMOTE_")) delete env[name];
   return env;
 }

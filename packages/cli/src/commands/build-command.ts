@@ -64,6 +64,7 @@ export class BuildCommand extends RemoteCommand {
   noBuiltinVariables = Option.Boolean("-R,--no-builtin-variables", false, { description: "No built-in variables (CC, COMPILE.c ...) and no built-in rules, as make -R" });
   watch = Option.Boolean("--watch", false, { description: "After building, watch the project and build again when files change (Ctrl-C stops)" });
   server = Option.Boolean("--server", false, { description: "Ask the project's watching server what changed, starting one if none runs (also FLOW_SERVER=1)" });
+  profile = Option.String("--profile", { description: "Write a Chrome trace of the build to FILE (open it in Perfetto: one track per job slot)" });
   words = Option.Rest({ name: "targets and VAR=value" });
 
   /** `flow cache warm`: the build restores from the remote read-only, then uploads what it lacks (cache-warm.ts). */
@@ -244,7 +245,10 @@ export class BuildCommand extends RemoteCommand {
     // --explain: the reason each run's decision carries, printed as it starts (see plan-render-why.ts).
     const why = this.explain ? new WhyLines(progress) : undefined;
     const discovered = new DiscoveredLog();
+    // Loaded only with --profile: nothing of it is part of a plain build's start-up.
+    const profile = this.profile === undefined ? undefined : new (await import("../render/trace-profile.js")).TraceProfile(this.profile, process.cwd());
     const emit = (e: BuildEvent) => {
+      profile?.observe(e);
       why?.observe(e);
       discovered.observe(e);
       renderer.handle(e);
@@ -264,7 +268,9 @@ export class BuildCommand extends RemoteCommand {
         ...(maxLoad !== undefined ? { mayStart: () => (loadavg()[0] ?? 0) < maxLoad } : {}),
         ...(priors !== undefined && priors.size > 0 ? { prior: (t: Task) => priors.get(t.id) } : {}),
         ...scheduleHints(root, process.env, (w) => renderer.warning(w)),
+        ...(profile !== undefined ? { profileClock: profile.clock } : {}),
       });
+      profile?.save((w) => renderer.warning(w));
       if (!session.interrupted && stateReq !== undefined && loaded.shape !== undefined && stateReq.root === root) {
         saveState({
           cacheDir: this.cacheDirFor(root),

@@ -64,6 +64,8 @@ export interface SessionBuild {
   /** Which ready task starts first, and each task's expected duration (schedule-hints.ts). */
   readonly order?: ScheduleOrder;
   readonly expectedMs?: ExpectedMs;
+  /** `--profile`: the clock task phases are timed with (trace-profile.ts). */
+  readonly profileClock?: () => number;
 }
 
 export interface BuildSession {
@@ -146,6 +148,7 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
         ...(b.prior ? { prior: b.prior } : {}),
         ...(b.order ? { order: b.order } : {}),
         ...(b.expectedMs ? { expectedMs: b.expectedMs } : {}),
+        ...(b.profileClock ? { profileClock: b.profileClock } : {}),
         signal: abort.signal,
         baseEnv,
         env: o.env,

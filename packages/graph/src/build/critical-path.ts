@@ -49,7 +49,13 @@ export function remainingPaths(graph: TaskGraph, selected: readonly number[], de
     const own = task.recipe === "" ? 0 : Math.max(1, Number.isNaN(w) ? unknown : w);
     let after = 0;
     // Dependents come later in `selected`: theirs are already computed.
-    for (const d of dependents[id] ?? []) after = Math.max(after, rem[d] as number);
+    const ds = dependents[id];
+    if (ds !== undefined) {
+      for (let k = 0; k < ds.length; k++) {
+        const r = rem[ds[k] as number] as number;
+        if (r > after) after = r;
+      }
+    }
     rem[id] = own + after;
   }
   return rem;

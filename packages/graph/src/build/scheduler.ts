@@ -59,7 +59,8 @@ export async function schedule(graph: TaskGraph, selected: readonly number[], ex
   const queue = new PQueue<ReadyQueue, ReadyOptions>({ concurrency: Math.max(1, opts.concurrency), queueClass: ReadyQueue, autoStart: false });
   // Critical path: the longest remaining path first, ties to the earlier task in dependency order.
   // FIFO: every priority equal, ties to the earlier enqueued.
-  const fifo = opts.order === "fifo";
+  // With a slot for every task, every ready task starts at once: the order cannot matter.
+  const fifo = opts.order === "fifo" || opts.concurrency >= selected.length;
   const remaining = fifo ? undefined : remainingPaths(graph, selected, dependents, opts.expectedMs);
   const place = new Int32Array(fifo ? 0 : graph.tasks.length);
   if (!fifo) for (let i = 0; i < selected.length; i++) place[selected[i] as number] = i;

@@ -161,6 +161,9 @@ describe("the order tasks start in", () => {
       writeFileSync(join(dir, ".flow", "runs", "durations.json"), JSON.stringify({ version: 1, tasks: { a: 10, b: 2000, c: 500 } }));
       assert.deepEqual(firstStarted(dir), ["b", "c", "a"], "the longest first");
       assert.deepEqual(firstStarted(dir, { FLOW_SCHEDULE: "fifo" }), ["a", "b", "c"]);
+      const odd = flow(["build", "-B", "-j", "1"], { cwd: dir, env: { FLOW_SCHEDULE: "lifo" } });
+      assert.equal(odd.code, 0, odd.stderr);
+      assert.match(odd.stdout, /warning UNKNOWN_SCHEDULE: FLOW_SCHEDULE=lifo is neither 'critical-path' nor 'fifo'; scheduling by the critical path/);
     } finally {
       cleanup(dir);
     }

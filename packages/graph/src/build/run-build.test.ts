@@ -4,7 +4,7 @@ import type { BuildEvent } from "./events.js";
 import { asIngredients } from "./ingredient-diff.js";
 import { canonicalIngredients } from "./key.js";
 import { runBuild } from "./run-build.js";
-import type { TaskGraph } from "../graph/task-graph.js";
+import type { Task, TaskGraph } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
 import type { Prior, PriorLookup } from "./decide-task.js";
 import { FakeRunner, graphOk, MemoryBuildHost, ROOT, sleep, writes, type FakeRecipe } from "../test-support.js";
@@ -18,6 +18,7 @@ interface BuildOpts {
   readonly roots?: readonly string[];
   readonly prior?: PriorLookup;
   readonly profileClock?: () => number;
+  readonly expectedMs?: (t: Task) => number | undefined;
 }
 
 async function build(graph: TaskGraph, host: MemoryBuildHost, runner: FakeRunner, o: BuildOpts = {}) {
@@ -40,6 +41,7 @@ async function build(graph: TaskGraph, host: MemoryBuildHost, runner: FakeRunner
     env: o.env ?? {},
     ...(o.prior ? { prior: o.prior } : {}),
     ...(o.profileClock ? { profileClock: o.profileClock } : {}),
+    ...(o.expectedMs ? { expectedMs: o.expectedMs } : {}),
   });
   const result = (name: string): TaskResult => {
     const r = outcome.results.get(graph.byName.get(name) as number);
@@ -454,6 +456,19 @@ describe("the persistent build state's vouchers (Prior)", () => {
     const b = await build(graph, host, runner, { prior: (t) => (t.id === libId || t.id === appId ? undefined : priors.get(t.id)) });
     assert.ok(b.ran.includes("lib.o"), "the edited input's task runs");
     assert.equal(b.status("main.o"), "up-to-date");
+  });
+
+  test("expected durations are asked for only when the scheduler runs: never when every task is vouched for", async () => {
+    const { graph, host, runner, priors } = await setup();
+    const asked: string[] = [];
+    const expectedMs = (t: Task): number | undefined => {
+      asked.push(t.name);
+      return undefined;
+    };
+    await build(graph, host, runner, { j: 1, prior: (t) => priors.get(t.id), expectedMs });
+    assert.deepEqual(asked, []);
+    await build(graph, host, runner, { j: 1, prior: (t) => (t.name === "app" ? undefined : priors.get(t.id)), expectedMs });
+    assert.deepEqual([...asked].sort(), ["app", "lib.o", "main.o"], "once per task with a recipe");
   });
 
   test("--force overrides the vouchers", async () => {

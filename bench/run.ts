@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { compareTools } from "./compareTools.js";
+import { criticalPathFigures, criticalPathMarkdown } from "./criticalPath.js";
 import { ensureTools } from "./ensureTools.js";
 import { flowOnlyFigures } from "./flowOnlyFigures.js";
 import { cloneProject, generate } from "./generate.js";
@@ -53,6 +54,8 @@ const USAGE = `usage: npm run bench -- [options]
                         turborepo-remote-cache on loopback, against a full build and cp -a)
   --skip-make-implicit  skip the once-only no-op of plain make (about 35 s at 10,000 tasks)
   --skip-hyperfine      skip the hyperfine cross-check of the no-op
+  --critical-path       measure only flow's makespan on a graph where the start order matters,
+                        critical path against FIFO (--runs builds of each, default 5; ~40 s)
 `;
 
 const BENCH_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -107,6 +110,7 @@ function main(argv: string[]): void {
       "remote-only": { type: "boolean" },
       "skip-make-implicit": { type: "boolean" },
       "skip-hyperfine": { type: "boolean" },
+      "critical-path": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -137,6 +141,21 @@ function main(argv: string[]): void {
     return;
   }
   ensureTools(!values["no-install"], log);
+  if (values["critical-path"]) {
+    // Its own scenario: no generated project, no other tool (docs/benchmarks.md, "Critical-path scheduling").
+    if (values["flow-bin"] !== undefined) setFlowBin(values["flow-bin"]);
+    rmSync(workDir, { recursive: true, force: true });
+    mkdirSync(workDir, { recursive: true });
+    mkdirSync(outDir, { recursive: true });
+    waitForQuiet(quietLoad, quietWaitMs);
+    const r = criticalPathFigures(workDir, positiveInt(values.runs, "runs") ?? 5, log);
+    const md = criticalPathMarkdown(r);
+    writeFileSync(join(outDir, "bench-critical-path.json"), `${JSON.stringify({ startedAt: new Date(started).toISOString(), machine: describeMachine(workDir), flowBin: flowBin(), ...r }, null, 2)}\n`);
+    writeFileSync(join(outDir, "bench-critical-path.md"), md);
+    process.stdout.write(`\n${md}`);
+    if (!values.keep) rmSync(workDir, { recursive: true, force: true });
+    return;
+  }
   if (values["flow-bin"] !== undefined) setFlowBin(values["flow-bin"]);
   if (withFlow && !existsSync(join(flowBin(), "..", "..", "dist", "main.js"))) {
     throw new Error(`flow is not built (${flowBin()} needs packages/cli/dist): run \`npm run build\` at the root, or pass --tools ninja,make`);

@@ -126,6 +126,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
   delete env["MAKEFLAGS"];
   // How much of tasks' output a build shows (docs/output-logs.md): each test says so itself.
   delete env["FLOW_OUTPUT_LOGS"];
+  // The scheduling order is each test's own choice too.
+  delete env["FLOW_SCHEDULE"];
   for (const name of Object.keys(env)) if (name.startsWith("FLOW_REMOTE_")) delete env[name];
   return env;
 }

@@ -27,6 +27,8 @@ import { warmRemote, warmSummary, type WarmReport } from "../run/cache-warm.js";
 import { readingEnv, recursion, reportToParent, type Recursion } from "../run/recursion.js";
 import type { SubTask } from "../run/sub-make.js";
 import { RunRecorder } from "../history/run-record.js";
+import { scheduleHints } from "../run/schedule-hints.js";
+import { readDurations } from "../run/durations.js";
 
 export class BuildCommand extends RemoteCommand {
   static override paths = [["build"]];
@@ -69,6 +71,7 @@ export class BuildCommand extends RemoteCommand {
   watch = Option.Boolean("--watch", false, { description: "After building, watch the project and build again when files change (Ctrl-C stops)" });
   color = Option.String("--color", { description: "Colour: auto (on a terminal, unless NO_COLOR or CI is set), always or never" });
   server = Option.Boolean("--server", false, { description: "Ask the project's watching server what changed, starting one if none runs (also FLOW_SERVER=1)" });
+  profile = Option.String("--profile", { description: "Write a Chrome trace of the build to FILE (open it in Perfetto: one track per job slot)" });
   words = Option.Rest({ name: "targets and VAR=value" });
 
   /** `flow cache warm`: the build restores from the remote read-only, then uploads what it lacks (cache-warm.ts). */
@@ -266,7 +269,10 @@ export class BuildCommand extends RemoteCommand {
     // --explain: the reason each run's decision carries, printed as it starts (see plan-render-why.ts).
     const why = this.explain ? new WhyLines(term.out) : undefined;
     const discovered = new DiscoveredLog();
+    // Loaded only with --profile: nothing of it is part of a plain build's start-up.
+    const profile = this.profile === undefined ? undefined : new (await import("../render/trace-profile.js")).TraceProfile(this.profile, process.cwd());
     const emit = (e: BuildEvent) => {
+      profile?.observe(e);
       why?.observe(e);
       discovered.observe(e);
       term.live?.observe(e);
@@ -276,7 +282,11 @@ export class BuildCommand extends RemoteCommand {
     let outcome;
     let remoteReport: RemoteReport | undefined;
     let warm: WarmReport | undefined;
-    term.live?.expect(root, graph, selection.roots);
+    // Each task's last recorded duration (run/durations.ts), read once and only when asked: by the live
+    // display's ETA, or by the scheduler (which a build the state vouches for entirely never starts).
+    let durationsRead: Map<string, number> | undefined;
+    const durations = () => (durationsRead ??= readDurations(root));
+    term.live?.expect(graph, selection.roots, durations());
     try {
       outcome = await session.build({
         graph,
@@ -288,7 +298,10 @@ export class BuildCommand extends RemoteCommand {
         replayLogs: outputLogs.mode === "full",
         ...(maxLoad !== undefined ? { mayStart: () => (loadavg()[0] ?? 0) < maxLoad } : {}),
         ...(priors !== undefined && priors.size > 0 ? { prior: (t: Task) => priors.get(t.id) } : {}),
+        ...scheduleHints(durations, process.env, (w) => renderer.warning(w)),
+        ...(profile !== undefined ? { profileClock: profile.clock } : {}),
       });
+      profile?.save((w) => renderer.warning(w));
       if (!session.interrupted && stateReq !== undefined && loaded.shape !== undefined && stateReq.root === root) {
         saveState({
           cacheDir: this.cacheDirFor(root),

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { createHasher, isContentHash, LocalCache, localTier, TieredCache } from "@flow/cache";
 import { Command, Option } from "./clipanion.js";
 import { EXIT } from "../exit-codes.js";
-import { runsDir } from "../history/durations.js";
+import { runsDir } from "../run/durations.js";
 import { historyRoot } from "../history/history-root.js";
 import { keptRuns, LOGS_DIR } from "../history/run-files.js";
 import { readSummary, readTasks } from "../history/run-read.js";

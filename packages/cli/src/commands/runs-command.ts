@@ -1,6 +1,6 @@
 import { Command, Option } from "./clipanion.js";
 import { EXIT } from "../exit-codes.js";
-import { runsDir } from "../history/durations.js";
+import { runsDir } from "../run/durations.js";
 import { historyRoot } from "../history/history-root.js";
 import { listRuns } from "../history/run-read.js";
 import { runsTable } from "../history/run-text.js";

@@ -1,6 +1,6 @@
 import { Command, Option } from "./clipanion.js";
 import { EXIT } from "../exit-codes.js";
-import { runsDir } from "../history/durations.js";
+import { runsDir } from "../run/durations.js";
 import { historyRoot, runRange } from "../history/history-root.js";
 import { keptRuns } from "../history/run-files.js";
 import { readEnvironment, readSummary, readTasks, taskRows } from "../history/run-read.js";

@@ -6,7 +6,7 @@
 import { lstatSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { formatSize, parseSize } from "@flow/cache";
-import { runsDir } from "./durations.js";
+import { runsDir } from "../run/durations.js";
 import { runNumbers, SUMMARY_FILE } from "./run-files.js";
 
 export const DEFAULT_MAX_RUNS = 50;

@@ -4,7 +4,7 @@ import { lstatSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ensureStateDir } from "../run/state-dir.js";
 import type { TaskStatus } from "@flow/graph";
-import { runsDir } from "./durations.js";
+import { runsDir } from "../run/durations.js";
 
 export const RECORD_VERSION = 1;
 export const SUMMARY_FILE = "run.json";

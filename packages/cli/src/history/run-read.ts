@@ -3,7 +3,7 @@
 // version of flow is skipped when listing, and named as such when asked for.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runsDir } from "./durations.js";
+import { runsDir } from "../run/durations.js";
 import { ENV_FILE, keptRuns, RECORD_VERSION, statusOfLetter, SUMMARY_FILE, TASKS_FILE } from "./run-files.js";
 import type { RunEnvironment, RunSummary, RunTasks } from "./run-record.js";
 import type { TaskStatus } from "@flow/graph";

@@ -21,7 +21,7 @@ import { arch, platform, release } from "node:os";
 import { basename, join } from "node:path";
 import type { BuildOutcome, FlowfileModel, Task, TaskGraph, TaskStatus } from "@flow/graph";
 import { splitWords } from "../project/load-project.js";
-import { recordDurations } from "./durations.js";
+import { recordDurations } from "../run/durations.js";
 import { flowfileVariables, type VariableList } from "./flowfile-variables.js";
 import { historyLimits, pruneRuns } from "./run-bounds.js";
 import { SecretMask } from "./secrets.js";

@@ -11,7 +11,7 @@ function fakeTerminal() {
   return { chunks, columns: 80, rows: 24, write: (s: string) => void chunks.push(s), text: () => chunks.join("") };
 }
 
-const task = (name: string) => ({ id: 0, name, phony: false }) as unknown as Task;
+const task = (name: string) => ({ id: 0, name, phony: false, deps: [], outputs: [], recipe: "true", loc: { file: "Flowfile", line: 1, col: 1 } }) as unknown as Task;
 
 test("events only change counters; the frame is drawn by redraw (the timer's), and lines wait for it above the frame", () => {
   const term = fakeTerminal();

@@ -13,7 +13,6 @@
 // between two frames are held and written together just before the next one.
 import { createLogUpdate } from "log-update";
 import { topologicalOrder, type BuildEvent, type TaskGraph } from "@flow/graph";
-import { readDurations } from "../history/durations.js";
 import type { Paint } from "./color.js";
 import { LiveFrame } from "./live-frame.js";
 import type { Output } from "./render.js";
@@ -55,10 +54,10 @@ export class LiveDisplay {
   }
 
   /** The build's tasks and their recorded durations, for the estimate of the time left. */
-  expect(root: string, graph: TaskGraph, roots: readonly number[]): void {
+  expect(graph: TaskGraph, roots: readonly number[], durations: ReadonlyMap<string, number>): void {
     this.frame.plan(
       topologicalOrder(graph, roots).map((id) => graph.tasks[id]?.name ?? ""),
-      readDurations(root),
+      durations,
     );
   }
 

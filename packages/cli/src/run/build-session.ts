@@ -4,7 +4,7 @@
 // and closed in one place so the build proper and the include builder cannot
 // drift apart (they did: the include builder had its own copy of each step).
 import { createHasher, LocalCache, type Hasher, type StatLike } from "@flow/cache";
-import { runBuild, type BuildEvent, type BuildHost, type BuildOutcome, type PriorLookup, type TaskGraph } from "@flow/graph";
+import { runBuild, type BuildEvent, type BuildHost, type BuildOutcome, type ExpectedMs, type PriorLookup, type ScheduleOrder, type TaskGraph } from "@flow/graph";
 import { logDirOf } from "./cache-dir.js";
 import { onInterrupt } from "./interrupt.js";
 import { localBuildHost } from "./local-build-host.js";
@@ -63,6 +63,11 @@ export interface SessionBuild {
   readonly prior?: PriorLookup;
   /** `--output-logs full`: every hit's stored log comes back (run-build.ts BuildRequest.replayLogs). */
   readonly replayLogs?: boolean;
+  /** Which ready task starts first, and each task's expected duration (schedule-hints.ts). */
+  readonly order?: ScheduleOrder;
+  readonly expectedMs?: ExpectedMs;
+  /** `--profile`: the clock task phases are timed with (trace-profile.ts). */
+  readonly profileClock?: () => number;
 }
 
 export interface BuildSession {
@@ -144,6 +149,9 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
         ...(b.mayStart ? { mayStart: b.mayStart } : {}),
         ...(b.prior ? { prior: b.prior } : {}),
         ...(b.replayLogs === true ? { replayLogs: true } : {}),
+        ...(b.order ? { order: b.order } : {}),
+        ...(b.expectedMs ? { expectedMs: b.expectedMs } : {}),
+        ...(b.profileClock ? { profileClock: b.profileClock } : {}),
         signal: abort.signal,
         baseEnv,
         env: o.env,

@@ -34,7 +34,8 @@ import { absPath, type NodeProjectHost } from "../project/node-project-host.js";
 import type { ShapeRecord } from "../project/shape-record.js";
 import { StatTable } from "../project/stat-table.js";
 import { decodeState, encodeState } from "./build-state-file.js";
-import type { VariableList } from "../history/flowfile-variables.js";
+/** The Flowfile's variables as name/value pairs (history/flowfile-variables.ts makes them; a type here keeps run below history). */
+type VariableList = readonly (readonly [string, string])[];
 
 /** Bumped whenever the file's layout or meaning changes: an older state is read as none. */
 export const STATE_SCHEMA = 5;

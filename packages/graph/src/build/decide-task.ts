@@ -30,6 +30,7 @@ import { discoveredReason } from "./discovered-inputs.js";
 import { outputsReason, reasonSinceLastRun, uncachedReason, type PlanReason } from "./plan-reason.js";
 import type { Task } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
+import type { TaskTiming } from "./task-timing.js";
 
 export type Verdict = "fresh" | "restore" | "run";
 
@@ -67,6 +68,8 @@ export interface DoneTask {
   readonly outputs: readonly OutputEntry[];
   /** What was decided for it, when it got that far (not for a task that could not run). */
   readonly decision?: Decision;
+  /** Its phases, when a profile was asked for and it did work (execute-task.ts). */
+  readonly timing?: TaskTiming;
 }
 
 /** The read side of a build's host: all a decision may touch. */

@@ -3,6 +3,7 @@ import type { BuildHost, TaskRunner } from "./build-host.js";
 import { recordDiscovered, type Discovered } from "./discovered-inputs.js";
 import { decideTask, runsEveryTime, type Decision, type DoneTask, type PriorLookup } from "./decide-task.js";
 import type { EmitEvent } from "./events.js";
+import type { TaskPhase, TaskTiming } from "./task-timing.js";
 import type { Task } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
 
@@ -21,9 +22,41 @@ export interface ExecuteContext {
   readonly prior?: PriorLookup | undefined;
   /** `--output-logs full`: every hit's stored log is written back to its log path, not only a `.CACHED` phony task's. */
   readonly replayLogs?: boolean | undefined;
+  /**
+   * `flow build --profile`: the clock (ms, fractional) each task's phases are
+   * timed with; their timing goes out on task-end. Undefined, the default:
+   * nothing is timed or kept.
+   */
+  readonly profileClock?: (() => number) | undefined;
 }
 
 type Attempt = { done: DoneTask } | { failed: TaskResult };
+
+/** A task's phases as they happen, on the profile clock: at most one is open at a time. */
+class Phases {
+  readonly list: TaskPhase[] = [];
+  readonly startMs: number;
+  #open: { phase: TaskPhase["phase"]; startMs: number } | undefined;
+  constructor(readonly now: () => number) {
+    this.startMs = now();
+  }
+  /** Ends the open phase, if any, and opens `phase`. */
+  begin(phase: TaskPhase["phase"]): void {
+    this.end();
+    this.#open = { phase, startMs: this.now() };
+  }
+  end(): void {
+    if (this.#open === undefined) return;
+    this.list.push({ ...this.#open, endMs: this.now() });
+    this.#open = undefined;
+  }
+  /** Undefined for a task that did no work (fresh, or skipped before it ran): the profile leaves those out. */
+  timing(result: TaskResult): TaskTiming | undefined {
+    this.end();
+    const worked = result.status === "failed" || this.list.some((p) => p.phase === "restore" || p.phase === "run");
+    return worked ? { startMs: this.startMs, endMs: this.now(), phases: this.list } : undefined;
+  }
+}
 
 /**
  * One task: decide (decide-task.ts), then act on the verdict: nothing, restore,
@@ -31,9 +64,20 @@ type Attempt = { done: DoneTask } | { failed: TaskResult };
  * what happened, and carries the decision.
  */
 export async function executeTask(task: Task, deps: readonly (readonly [Task, DoneTask])[], ctx: ExecuteContext): Promise<DoneTask> {
+  // Without a profile nothing is timed: the plain build's path has no extra await or allocation.
+  if (ctx.profileClock === undefined) return execute(task, deps, ctx, undefined);
+  const phases = new Phases(ctx.profileClock);
+  const done = await execute(task, deps, ctx, phases);
+  const timing = phases.timing(done.result);
+  return timing === undefined ? done : { ...done, timing };
+}
+
+async function execute(task: Task, deps: readonly (readonly [Task, DoneTask])[], ctx: ExecuteContext, phases: Phases | undefined): Promise<DoneTask> {
   const started = ctx.host.now();
   const elapsed = () => ctx.host.now() - started;
+  phases?.begin("look-up");
   const decided = await decideTask(task, deps, ctx);
+  phases?.end();
   if (!decided.ok) return { result: { ...decided.failed, durationMs: elapsed() }, outputs: [] };
   let decision = decided.decision;
   const { key } = decision;
@@ -52,18 +96,24 @@ export async function executeTask(task: Task, deps: readonly (readonly [Task, Do
     return { result, outputs: decision.outputs, decision };
   }
   if (decision.verdict === "restore") {
-    if (await restore(task, decision, ctx)) {
+    phases?.begin("restore");
+    const restored = await restore(task, decision, ctx);
+    phases?.end();
+    if (restored) {
       ctx.host.cache.recordLastRun(task.name, key);
       const logPath = await replayedLog(task, decision, ctx);
       return { result: { status: "restored", key, durationMs: elapsed(), ...(logPath ? { logPath } : {}) }, outputs: decision.outputs, decision };
     }
     // The entry is gone now: deciding again gives the run its reason.
+    phases?.begin("look-up");
     const again = await decideTask(task, deps, ctx);
+    phases?.end();
     if (!again.ok) return { result: { ...again.failed, durationMs: elapsed() }, outputs: [] };
     decision = again.decision;
   }
   if (ctx.signal.aborted) return { result: { status: "skipped", key, reason: "interrupted", durationMs: 0 }, outputs: [], decision };
-  const ran = await run(task, decision, ctx);
+  const ran = await run(task, decision, ctx, phases);
+  phases?.end();
   if ("failed" in ran) return { result: { ...ran.failed, key, durationMs: elapsed() }, outputs: [], decision };
   return { result: { ...ran.done.result, durationMs: elapsed() }, outputs: ran.done.outputs, decision };
 }
@@ -97,7 +147,7 @@ async function restore(task: Task, decision: Decision, ctx: ExecuteContext): Pro
   return false;
 }
 
-async function run(task: Task, decision: Decision, ctx: ExecuteContext): Promise<Attempt> {
+async function run(task: Task, decision: Decision, ctx: ExecuteContext, phases: Phases | undefined): Promise<Attempt> {
   const { host } = ctx;
   const ws = host.workspace;
   const { key } = decision;
@@ -112,6 +162,7 @@ async function run(task: Task, decision: Decision, ctx: ExecuteContext): Promise
     if (v !== undefined) env[n] = v;
   }
   ctx.emit({ type: "task-start", task, decision });
+  phases?.begin("run");
   const t0 = host.now();
   const res = await ctx.runner.run({
     taskName: task.name,
@@ -123,6 +174,8 @@ async function run(task: Task, decision: Decision, ctx: ExecuteContext): Promise
     signal: ctx.signal,
   });
   const durationMs = host.now() - t0;
+  // From here to the end: the outputs checked and stored, the record committed (execute ends the phase).
+  phases?.begin("store");
   const failed = (status: "failed" | "skipped", reason: TaskResult["reason"], message: string, exitCode?: number): Attempt => {
     // Make's .DELETE_ON_ERROR, always on: nothing half-written survives.
     ws.removeOutputs(task.outputs);

@@ -4,7 +4,7 @@ import type { BuildEvent } from "./events.js";
 import { asIngredients } from "./ingredient-diff.js";
 import { canonicalIngredients } from "./key.js";
 import { runBuild } from "./run-build.js";
-import type { TaskGraph } from "../graph/task-graph.js";
+import type { Task, TaskGraph } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
 import type { Prior, PriorLookup } from "./decide-task.js";
 import { FakeRunner, graphOk, MemoryBuildHost, ROOT, sleep, writes, type FakeRecipe } from "../test-support.js";
@@ -17,6 +17,8 @@ interface BuildOpts {
   readonly env?: Record<string, string>;
   readonly roots?: readonly string[];
   readonly prior?: PriorLookup;
+  readonly profileClock?: () => number;
+  readonly expectedMs?: (t: Task) => number | undefined;
 }
 
 async function build(graph: TaskGraph, host: MemoryBuildHost, runner: FakeRunner, o: BuildOpts = {}) {
@@ -38,6 +40,8 @@ async function build(graph: TaskGraph, host: MemoryBuildHost, runner: FakeRunner
     baseEnv: { PATH: "/usr/bin:/bin" },
     env: o.env ?? {},
     ...(o.prior ? { prior: o.prior } : {}),
+    ...(o.profileClock ? { profileClock: o.profileClock } : {}),
+    ...(o.expectedMs ? { expectedMs: o.expectedMs } : {}),
   });
   const result = (name: string): TaskResult => {
     const r = outcome.results.get(graph.byName.get(name) as number);
@@ -454,9 +458,60 @@ describe("the persistent build state's vouchers (Prior)", () => {
     assert.equal(b.status("main.o"), "up-to-date");
   });
 
+  test("expected durations are asked for only when the scheduler runs: never when every task is vouched for", async () => {
+    const { graph, host, runner, priors } = await setup();
+    const asked: string[] = [];
+    const expectedMs = (t: Task): number | undefined => {
+      asked.push(t.name);
+      return undefined;
+    };
+    await build(graph, host, runner, { j: 1, prior: (t) => priors.get(t.id), expectedMs });
+    assert.deepEqual(asked, []);
+    await build(graph, host, runner, { j: 1, prior: (t) => (t.name === "app" ? undefined : priors.get(t.id)), expectedMs });
+    assert.deepEqual([...asked].sort(), ["app", "lib.o", "main.o"], "once per task with a recipe");
+  });
+
   test("--force overrides the vouchers", async () => {
     const { graph, host, runner, priors } = await setup();
     const b = await build(graph, host, runner, { force: true, prior: (t) => priors.get(t.id) });
     assert.deepEqual([...b.ran].sort(), ["app", "lib.o", "main.o"]);
+  });
+});
+
+describe("runBuild with a profile clock", () => {
+  const timings = (events: BuildEvent[]) => new Map(events.flatMap((e) => (e.type === "task-end" && e.timing !== undefined ? [[e.task.name, e.timing] as const] : [])));
+  const phasesOf = (events: BuildEvent[], name: string) => timings(events).get(name)?.phases.map((p) => p.phase);
+
+  test("a task that ran has look-up, run and store, in order, nested in its span; without a clock no event has a timing", async () => {
+    const host = new MemoryBuildHost({ "lib.c": "", "main.c": "" });
+    const runner = new FakeRunner(host, cRecipes(() => "LIB"));
+    const g = cProject("-O2");
+    const plain = await build(g, host, runner, { force: true });
+    assert.equal(timings(plain.events).size, 0);
+    let t = 0;
+    const b = await build(g, host, runner, { force: true, profileClock: () => ++t });
+    assert.deepEqual([...timings(b.events).keys()].sort(), ["app", "lib.o", "main.o"]);
+    assert.deepEqual(phasesOf(b.events, "app"), ["look-up", "run", "store"]);
+    for (const timing of timings(b.events).values()) {
+      let last = timing.startMs;
+      for (const p of timing.phases) {
+        assert.ok(p.startMs >= last && p.endMs >= p.startMs, JSON.stringify(timing));
+        last = p.endMs;
+      }
+      assert.ok(timing.endMs >= last);
+    }
+  });
+
+  test("a restored task shows its restore; fresh tasks carry no timing", async () => {
+    const host = new MemoryBuildHost({ "lib.c": "", "main.c": "" });
+    const runner = new FakeRunner(host, cRecipes(() => "LIB"));
+    const g = cProject("-O2");
+    await build(g, host, runner);
+    host.files.delete("app");
+    let t = 0;
+    const b = await build(g, host, runner, { profileClock: () => ++t });
+    assert.equal(b.status("app"), "restored");
+    assert.deepEqual([...timings(b.events).keys()], ["app"]);
+    assert.deepEqual(phasesOf(b.events, "app"), ["look-up", "restore"]);
   });
 });

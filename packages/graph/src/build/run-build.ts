@@ -2,6 +2,7 @@ import type { BuildHost, TaskRunner } from "./build-host.js";
 import type { EmitEvent } from "./events.js";
 import { executeTask } from "./execute-task.js";
 import { schedule } from "./scheduler.js";
+import type { ExpectedMs, ScheduleOrder } from "./critical-path.js";
 import { topologicalOrder, type Task, type TaskGraph } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
 import type { OutputEntry } from "@flow/cache";
@@ -31,6 +32,16 @@ export interface BuildRequest {
    * (`--output-logs full`). Without it only a `.CACHED` phony task's is.
    */
   readonly replayLogs?: boolean;
+  /** Which ready task starts first: the longest remaining path (default) or first in, first out (critical-path.ts). */
+  readonly order?: ScheduleOrder;
+  /**
+   * Each task's expected recipe duration in ms (its last run), weighing the
+   * critical path; unknown is the median of the known. Called only when the
+   * scheduler runs (not when the state vouches for every task), once per task.
+   */
+  readonly expectedMs?: ExpectedMs;
+  /** `--profile`: the clock each task's phases are timed with (ExecuteContext.profileClock); they go out on task-end. */
+  readonly profileClock?: () => number;
 }
 
 export interface BuildOutcome {
@@ -49,13 +60,15 @@ export async function runBuild(req: BuildRequest): Promise<BuildOutcome> {
   req.emit({ type: "build-start", total: order.length, concurrency: req.concurrency });
   const vouched = req.force ? undefined : allVouched(req.graph, order, req.prior);
   if (vouched !== undefined) return replayFresh(req, order, vouched, started);
-  const ctx = { root: req.root, host: req.host, runner: req.runner, emit: req.emit, baseEnv: req.baseEnv, env: req.env, force: req.force, signal: req.signal, prior: req.prior, replayLogs: req.replayLogs };
+  const ctx = { root: req.root, host: req.host, runner: req.runner, emit: req.emit, baseEnv: req.baseEnv, env: req.env, force: req.force, signal: req.signal, prior: req.prior, replayLogs: req.replayLogs, profileClock: req.profileClock };
   const done = await schedule(req.graph, order, (task: Task, deps) => executeTask(task, deps, ctx), {
     concurrency: req.concurrency,
     keepGoing: req.keepGoing,
     signal: req.signal,
     emit: req.emit,
     ...(req.mayStart ? { mayStart: req.mayStart } : {}),
+    ...(req.order ? { order: req.order } : {}),
+    ...(req.expectedMs ? { expectedMs: req.expectedMs } : {}),
   });
   // Results still being recorded in the background must be durable before the build reports its end.
   await req.host.cache.flush();

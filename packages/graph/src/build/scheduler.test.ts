@@ -279,3 +279,147 @@ describe("schedule", () => {
     assert.equal(done.size, n);
   });
 });
+
+/**
+ * Runs the schedule on a virtual clock: each task takes `ms[name]` (default
+ * 10) of virtual time; whenever the scheduler has settled, the earliest
+ * running task ends. Gives each task's start time and the makespan, with
+ * no real sleeping and so no timing noise.
+ */
+async function simulate(g: TaskGraph, roots: string[], ms: Record<string, number>, o: { j: number; order?: "fifo" | "critical-path"; expectedMs?: (t: Task) => number | undefined }) {
+  let now = 0;
+  let seq = 0;
+  const running: { end: number; seq: number; resolve: () => void }[] = [];
+  const starts: [string, number][] = [];
+  const exec: ExecuteFn = (task) =>
+    new Promise<DoneTask>((resolve) => {
+      starts.push([task.name, now]);
+      const took = ms[task.name] ?? 10;
+      running.push({ end: now + took, seq: seq++, resolve: () => resolve({ result: { status: "ran", durationMs: took }, outputs: [] }) });
+    });
+  const order = topologicalOrder(
+    g,
+    roots.map((r) => g.byName.get(r) as number),
+  );
+  let finished = false;
+  const p = schedule(g, order, exec, {
+    concurrency: o.j,
+    keepGoing: false,
+    signal: new AbortController().signal,
+    emit: () => {},
+    ...(o.order ? { order: o.order } : {}),
+    ...(o.expectedMs ? { expectedMs: o.expectedMs } : {}),
+  }).then(() => (finished = true));
+  for (let guard = 0; !finished; guard++) {
+    assert.ok(guard < 10_000, "the simulation does not end");
+    await new Promise((r) => setImmediate(r));
+    running.sort((a, b) => a.end - b.end || a.seq - b.seq);
+    const next = running.shift();
+    if (next === undefined) continue;
+    now = next.end;
+    next.resolve();
+  }
+  await p;
+  return { starts, makespan: now, startedAt: Object.fromEntries(starts) as Record<string, number> };
+}
+
+describe("schedule order", () => {
+  // Four short independent tasks listed before a chain of four: FIFO runs the short ones first.
+  const chainAfterShorts = () =>
+    mkGraph([
+      ["all", ["s1", "s2", "s3", "s4", "c4"]],
+      ["s1", []],
+      ["s2", []],
+      ["s3", []],
+      ["s4", []],
+      ["c4", ["c3"]],
+      ["c3", ["c2"]],
+      ["c2", ["c1"]],
+      ["c1", []],
+    ]);
+
+  test("FIFO starts the short tasks listed first and the chain after them", async () => {
+    const r = await simulate(chainAfterShorts(), ["all"], {}, { j: 2, order: "fifo" });
+    assert.deepEqual(
+      r.starts.map(([n]) => n),
+      ["s1", "s2", "s3", "s4", "c1", "c2", "c3", "c4", "all"],
+    );
+    assert.equal(r.makespan, 70);
+  });
+
+  test("critical path (no durations known: the longest chain) starts the chain at once and shortens the build", async () => {
+    const r = await simulate(chainAfterShorts(), ["all"], {}, { j: 2 });
+    assert.deepEqual(
+      r.starts.map(([n]) => n),
+      // At 30, c4 and s4 tie (each itself and `all`): the earlier in dependency order goes first.
+      ["c1", "s1", "c2", "s2", "c3", "s3", "s4", "c4", "all"],
+    );
+    assert.equal(r.startedAt["c1"], 0);
+    assert.equal(r.startedAt["c4"], 30);
+    assert.equal(r.makespan, 50);
+  });
+
+  // x (10) is listed first, then a chain k1 -> k2 -> k3 of cheap tasks (5 each), then the heavy h (40).
+  const heavy = () =>
+    mkGraph([
+      ["all", ["x", "k3", "h"]],
+      ["x", []],
+      ["k3", ["k2"]],
+      ["k2", ["k1"]],
+      ["k1", []],
+      ["h", []],
+    ]);
+  const heavyMs: Record<string, number> = { x: 10, k1: 5, k2: 5, k3: 5, h: 40, all: 1 };
+
+  test("recorded durations weigh the path: the heavy task starts first, not the longer chain of cheap ones", async () => {
+    const fifo = await simulate(heavy(), ["all"], heavyMs, { j: 2, order: "fifo" });
+    assert.deepEqual(fifo.starts.slice(0, 3), [["x", 0], ["k1", 0], ["h", 5]]);
+    assert.equal(fifo.makespan, 46);
+    const unweighted = await simulate(heavy(), ["all"], heavyMs, { j: 2 });
+    assert.equal(unweighted.startedAt["h"], 10, "by task count the chain wins and h waits");
+    assert.equal(unweighted.makespan, 51);
+    const weighted = await simulate(heavy(), ["all"], heavyMs, { j: 2, expectedMs: (t) => heavyMs[t.name] });
+    assert.deepEqual(weighted.starts.slice(0, 2), [["h", 0], ["k1", 0]]);
+    assert.equal(weighted.makespan, 41);
+  });
+
+  test("an unknown duration counts as the median of the known ones", async () => {
+    // h unknown: the median of {x 10, k 5, k 5, k 5, all 1} is 5, so h (5) loses to the chain (16).
+    const known: Record<string, number | undefined> = { ...heavyMs, h: undefined };
+    const r = await simulate(heavy(), ["all"], heavyMs, { j: 2, expectedMs: (t) => known[t.name] });
+    assert.equal(r.starts[0]?.[0], "k1");
+    // h unknown, x known at 100: the median is 5 again, and x (101) goes first, then the chain.
+    const known2: Record<string, number | undefined> = { ...heavyMs, x: 100, h: undefined };
+    const r2 = await simulate(heavy(), ["all"], heavyMs, { j: 1, expectedMs: (t) => known2[t.name] });
+    assert.deepEqual(
+      r2.starts.map(([n]) => n),
+      ["x", "k1", "k2", "k3", "h", "all"],
+    );
+  });
+
+  test("ties go to the earlier task in dependency order, not to the one queued first", async () => {
+    // Every task weighs the same. z is ready from the start, p and q only after a and b:
+    // FIFO runs z before them; the critical path (z, p and q tie at 2) takes them in dependency order.
+    const g = () =>
+      mkGraph([
+        ["all", ["p", "q", "z"]],
+        ["p", ["a"]],
+        ["a", []],
+        ["q", ["b"]],
+        ["b", []],
+        ["z", []],
+      ]);
+    const fifo = await simulate(g(), ["all"], {}, { j: 1, order: "fifo" });
+    assert.deepEqual(
+      fifo.starts.map(([n]) => n),
+      ["a", "b", "z", "p", "q", "all"],
+    );
+    const cp = await simulate(g(), ["all"], {}, { j: 1 });
+    assert.deepEqual(
+      cp.starts.map(([n]) => n),
+      ["a", "b", "p", "q", "z", "all"],
+    );
+    const again = await simulate(g(), ["all"], {}, { j: 1 });
+    assert.deepEqual(again.starts, cp.starts);
+  });
+});

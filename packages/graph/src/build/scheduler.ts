@@ -1,4 +1,5 @@
 import PQueue from "p-queue";
+import { ReadyQueue, remainingPaths, type ExpectedMs, type ReadyOptions, type ScheduleOrder } from "./critical-path.js";
 import type { EmitEvent } from "./events.js";
 import type { DoneTask } from "./decide-task.js";
 import type { Task, TaskGraph } from "../graph/task-graph.js";
@@ -17,6 +18,10 @@ export interface ScheduleOptions {
    * MAY_START_POLL_MS, or as soon as nothing else runs: one task always may).
    */
   readonly mayStart?: () => boolean;
+  /** Which ready task starts first (critical-path.ts); default the longest remaining path. */
+  readonly order?: ScheduleOrder;
+  /** Each task's expected duration, for the critical path; read only here, once per task. */
+  readonly expectedMs?: ExpectedMs;
 }
 
 /** How often a task held back by `mayStart` asks again (make checks the load once a second at most). */
@@ -32,7 +37,9 @@ const SUCCESS = new Set(["ran", "restored", "up-to-date"]);
  * A task starts as soon as all its selected dependencies succeeded. A failure
  * marks every descendant `cannot-run`; without keepGoing no new task starts
  * after it (running ones finish, as in Make) and the rest is `skipped`.
- * Linear in tasks + edges; no recursion.
+ * Among ready tasks the one with the longest remaining path starts first
+ * (critical-path.ts), unless `order` is "fifo". Linear in tasks + edges
+ * (plus a logarithmic heap step per task); no recursion.
  */
 export async function schedule(graph: TaskGraph, selected: readonly number[], exec: ExecuteFn, opts: ScheduleOptions): Promise<Map<number, DoneTask>> {
   const inSel = new Uint8Array(graph.tasks.length);
@@ -48,7 +55,16 @@ export async function schedule(graph: TaskGraph, selected: readonly number[], ex
     }
   }
   const done = new Map<number, DoneTask>();
-  const queue = new PQueue({ concurrency: Math.max(1, opts.concurrency) });
+  // Started once every initially ready task is queued, so that the first ones to start are the best of all of them.
+  const queue = new PQueue<ReadyQueue, ReadyOptions>({ concurrency: Math.max(1, opts.concurrency), queueClass: ReadyQueue, autoStart: false });
+  // Critical path: the longest remaining path first, ties to the earlier task in dependency order.
+  // FIFO: every priority equal, ties to the earlier enqueued.
+  // With a slot for every task, every ready task starts at once: the order cannot matter.
+  const fifo = opts.order === "fifo" || opts.concurrency >= selected.length;
+  const remaining = fifo ? undefined : remainingPaths(graph, selected, dependents, opts.expectedMs);
+  const place = new Int32Array(fifo ? 0 : graph.tasks.length);
+  if (!fifo) for (let i = 0; i < selected.length; i++) place[selected[i] as number] = i;
+  let enqueued = 0;
   let stopping = false;
   let settle!: () => void;
   const finished = new Promise<void>((r) => (settle = r));
@@ -59,13 +75,16 @@ export async function schedule(graph: TaskGraph, selected: readonly number[], ex
     const task = graph.tasks[id] as Task;
     if (d.decision === undefined) {
       done.set(id, d);
-      opts.emit({ type: "task-end", task, result: d.result });
+      if (d.timing === undefined) opts.emit({ type: "task-end", task, result: d.result });
+      else opts.emit({ type: "task-end", task, result: d.result, timing: d.timing });
     } else {
       // Dependents need only the result and the outputs: the decision (ingredients, canonical
       // text) goes out on the event and is not kept for the rest of the build, where every
       // task's would survive into the old generation and slow each scavenge.
       done.set(id, { result: d.result, outputs: d.outputs });
-      opts.emit({ type: "task-end", task, result: d.result, decision: d.decision });
+      // Timing only under a profile: a plain build's event keeps its one shape.
+      if (d.timing === undefined) opts.emit({ type: "task-end", task, result: d.result, decision: d.decision });
+      else opts.emit({ type: "task-end", task, result: d.result, decision: d.decision, timing: d.timing });
     }
     outstanding--;
     if (!SUCCESS.has(d.result.status)) {
@@ -132,11 +151,12 @@ export async function schedule(graph: TaskGraph, selected: readonly number[], ex
       running--;
       finish(id, d);
       if (stopping || opts.signal.aborted) skipRest();
-    });
+    }, remaining === undefined ? { order: enqueued++ } : { priority: remaining[id] as number, order: place[id] as number });
   };
 
   if (selected.length === 0) return done;
   for (const id of selected) if (waiting[id] === 0) enqueue(id);
+  queue.start();
   const onAbort = () => skipRest();
   opts.signal.addEventListener("abort", onAbort, { once: true });
   await finished;

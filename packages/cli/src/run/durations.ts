@@ -12,7 +12,7 @@
 // not exist yet); and a shared cache's durations are another machine's.
 import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensureStateDir } from "../run/state-dir.js";
+import { ensureStateDir } from "./state-dir.js";
 
 const FILE = "durations.json";
 const VERSION = 1;

@@ -3,6 +3,7 @@ import type { BuildHost, TaskRunner } from "./build-host.js";
 import { recordDiscovered, type Discovered } from "./discovered-inputs.js";
 import { decideTask, runsEveryTime, type Decision, type DoneTask, type PriorLookup } from "./decide-task.js";
 import type { EmitEvent } from "./events.js";
+import type { AssumeFresh } from "./assume-fresh.js";
 import type { Task } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
 
@@ -19,7 +20,11 @@ export interface ExecuteContext {
   readonly signal: AbortSignal;
   /** The persistent build state's vouchers (decide-task.ts Prior). */
   readonly prior?: PriorLookup | undefined;
+  /** `--assume-fresh` (assume-fresh.ts). */
+  readonly assume?: AssumeFresh | undefined;
 }
+
+const ASSUMED_MESSAGE = "assumed fresh (--assume-fresh): not run, not checked; its outputs on disk were taken as they are";
 
 type Attempt = { done: DoneTask } | { failed: TaskResult };
 
@@ -40,6 +45,8 @@ export async function executeTask(task: Task, deps: readonly (readonly [Task, Do
   }
   // A task without a recipe (an aggregate like `all`) does no work; it records no last run.
   if (task.recipe === "") return { result: { status: "up-to-date", key, durationMs: elapsed() }, outputs: [], decision };
+  // --assume-fresh: nothing runs, nothing is restored, nothing is recorded (no cache entry, no last run).
+  if (decision.verdict === "assumed") return { result: { status: "up-to-date", key, reason: "assumed", message: ASSUMED_MESSAGE, durationMs: elapsed() }, outputs: decision.outputs, decision };
 
   if (decision.verdict === "fresh") {
     // A vouched-for task's last run is this key already: recording it again would cost a read per task.

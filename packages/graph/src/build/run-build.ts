@@ -5,6 +5,7 @@ import { schedule } from "./scheduler.js";
 import { topologicalOrder, type Task, type TaskGraph } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
 import type { OutputEntry } from "@flow/cache";
+import type { AssumeFresh } from "./assume-fresh.js";
 import { priorDecision, type Decision, type Prior, type PriorLookup } from "./decide-task.js";
 
 export interface BuildRequest {
@@ -26,6 +27,8 @@ export interface BuildRequest {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The persistent build state's vouchers (decide-task.ts Prior). */
   readonly prior?: PriorLookup;
+  /** `--assume-fresh`: tasks taken as they are on disk (assume-fresh.ts); no vouchers then. */
+  readonly assume?: AssumeFresh;
 }
 
 export interface BuildOutcome {
@@ -42,9 +45,9 @@ export async function runBuild(req: BuildRequest): Promise<BuildOutcome> {
   const order = topologicalOrder(req.graph, req.roots);
   const started = req.host.now();
   req.emit({ type: "build-start", total: order.length, concurrency: req.concurrency });
-  const vouched = req.force ? undefined : allVouched(req.graph, order, req.prior);
+  const vouched = req.force || req.assume !== undefined ? undefined : allVouched(req.graph, order, req.prior);
   if (vouched !== undefined) return replayFresh(req, order, vouched, started);
-  const ctx = { root: req.root, host: req.host, runner: req.runner, emit: req.emit, baseEnv: req.baseEnv, env: req.env, force: req.force, signal: req.signal, prior: req.prior };
+  const ctx = { root: req.root, host: req.host, runner: req.runner, emit: req.emit, baseEnv: req.baseEnv, env: req.env, force: req.force, signal: req.signal, prior: req.prior, assume: req.assume };
   const done = await schedule(req.graph, order, (task: Task, deps) => executeTask(task, deps, ctx), {
     concurrency: req.concurrency,
     keepGoing: req.keepGoing,

@@ -3,7 +3,7 @@ import { parseMakeflags } from "../run/makeflags.js";
 import { planOnly } from "./plan-only.js";
 import { Command, Option } from "./clipanion.js";
 import { RemoteCommand } from "./remote-command.js";
-import { formatDiagnostic, selectTasks, type BuildEvent, type Task, type TaskGraph, type TaskResult } from "@flow/graph";
+import { assumeFreshMatcher, formatDiagnostic, selectTasks, unmatchedPatterns, type BuildEvent, type Task, type TaskGraph, type TaskResult } from "@flow/graph";
 import { afterBuild } from "../run/cache-upkeep.js";
 import { unknownTagMessage } from "./tag-message.js";
 import { includeBuilder, type IncludeTaskResult } from "../run/include-builder.js";
@@ -34,6 +34,13 @@ export class BuildCommand extends RemoteCommand {
       A task runs only when its key (recipe, inputs' contents, dependencies' outputs, .ENV values)
       has no result in the cache; otherwise its outputs are left alone or restored from the cache.
 
+      --assume-fresh PATTERN (make's -o/--assume-old, for tasks; repeatable) takes every task whose
+      name PATTERN matches (% stands for any text, as in make's $(filter)) as fresh: it is not run and
+      not restored, and its outputs on disk are used as they are, each of which must exist (a missing
+      one fails the task). Risk: outputs made by an older recipe or from older inputs flow into the
+      tasks that read them; those are cached under the bytes they really read, so nothing wrong is
+      shared, but their results are only as right as the outputs assumed. See docs/flowfile.md.
+
       Exit codes: 0 success, 1 a task failed, 2 a bad Flowfile or usage, 130 interrupted.
     `,
     examples: [
@@ -42,6 +49,7 @@ export class BuildCommand extends RemoteCommand {
       ["Override a variable", "$0 build CFLAGS=-O0"],
       ["Keep going after a failure and print a JSON summary", "$0 build -k --json"],
       ["Build the tasks tagged check and what they need", "$0 build --tag check"],
+      ["Build from the points already on disk, without rerunning the phase that makes them", "$0 build --assume-fresh 'out/points/%'"],
     ],
   });
 
@@ -58,6 +66,7 @@ export class BuildCommand extends RemoteCommand {
   verbose = Option.Boolean("-v,--verbose", false, { description: "Also list tasks that were up to date" });
   explain = Option.Boolean("--explain", false, { description: "Say why each task that runs runs, one line each (see flow explain)" });
   tags = Option.Array("--tag", [], { description: "Also build the tasks tagged T (repeatable: the union)" });
+  assumeFresh = Option.Array("--assume-fresh", [], { description: "Take the tasks PATTERN matches (% wildcard; repeatable) as fresh: not run or restored, their outputs on disk used as they are" });
   noWait = Option.Boolean("--no-wait", false, { description: "Fail at once if another build or clean holds the workspace lock" });
   noBuiltinRules = Option.Boolean("-r,--no-builtin-rules", false, { description: "No built-in rules (make's %.o: %.c and others), as make -r" });
   noBuiltinVariables = Option.Boolean("-R,--no-builtin-variables", false, { description: "No built-in variables (CC, COMPILE.c ...) and no built-in rules, as make -R" });
@@ -102,12 +111,18 @@ export class BuildCommand extends RemoteCommand {
       err.write(`flow: -l needs a number (a load average, e.g. 2.5), got ${loadText}\n`);
       return EXIT.usage;
     }
+    const assumed = assumeFreshMatcher(this.assumeFresh);
+    if (!assumed.ok || (this.warming && assumed.assume !== undefined)) {
+      err.write(`flow: ${assumed.ok ? "cache warm uploads what a build made and takes no --assume-fresh" : assumed.message}\n`);
+      return EXIT.usage;
+    }
+    const assume = assumed.assume;
     if (dryRun || question) {
       // The Makefile is read as the build reads it ($(MAKE), $(MAKEFLAGS), $(MAKELEVEL)), but no jobserver is joined: nothing runs.
       const reading = readingEnv(process.env, this.words, availableParallelism());
       return planOnly(
         { cwd: process.cwd(), ...(this.dir !== undefined ? { dir: this.dir } : {}), ...(this.file !== undefined ? { file: this.file } : {}), words: reading.words, env: reading.env, environmentOverrides },
-        { cacheDir: this.cacheDir, tags: this.tags, force, mode: question ? "question" : "dry-run", json: this.json, out: this.context.stdout, err },
+        { cacheDir: this.cacheDir, tags: this.tags, force, ...(assume ? { assume } : {}), mode: question ? "question" : "dry-run", json: this.json, out: this.context.stdout, err },
       );
     }
     // Recursive make: $(MAKE), MAKEFLAGS, MAKELEVEL and the jobserver (recursion.ts).
@@ -143,7 +158,8 @@ export class BuildCommand extends RemoteCommand {
     // The persistent build state (build-state.ts): when the last build's still holds, no Flowfile is
     // read and no graph built, and the tasks it vouches for are fresh without a key or a look-up.
     const located = locateProject(projectReq);
-    const stateReq = located.ok && !this.warming && process.env["FLOW_STATE"] !== "off" ? stateRequest(located.value, { environmentOverrides, ignoreErrors, noBuiltinRules: this.noBuiltinRules, noBuiltinVariables: this.noBuiltinVariables }) : undefined;
+    // Under --assume-fresh no state is read or written: it would vouch for what nobody checked (decide-task.ts).
+    const stateReq = located.ok && !this.warming && assume === undefined && process.env["FLOW_STATE"] !== "off" ? stateRequest(located.value, { environmentOverrides, ignoreErrors, noBuiltinRules: this.noBuiltinRules, noBuiltinVariables: this.noBuiltinVariables }) : undefined;
     let takeStat: (p: string) => StatLike | undefined = (p) => statSync(p, { throwIfNoEntry: false });
     const sessionFor = (root: string) =>
       openBuildSession({
@@ -240,6 +256,7 @@ export class BuildCommand extends RemoteCommand {
     if (session === undefined) return EXIT.taskFailed;
     if (remote.warning) renderer.warning(remote.warning);
     for (const w of loaded.warnings) renderer.warning(w);
+    for (const p of unmatchedPatterns(this.assumeFresh, graph.tasks)) renderer.warning({ code: "ASSUME_FRESH_UNMATCHED", message: `--assume-fresh '${p}' matches no task` });
     // --explain: the reason each run's decision carries, printed as it starts (see plan-render-why.ts).
     const why = this.explain ? new WhyLines(progress) : undefined;
     const discovered = new DiscoveredLog();
@@ -262,6 +279,7 @@ export class BuildCommand extends RemoteCommand {
         force,
         ...(maxLoad !== undefined ? { mayStart: () => (loadavg()[0] ?? 0) < maxLoad } : {}),
         ...(priors !== undefined && priors.size > 0 ? { prior: (t: Task) => priors.get(t.id) } : {}),
+        ...(assume ? { assume } : {}),
       });
       if (!session.interrupted && stateReq !== undefined && loaded.shape !== undefined && stateReq.root === root) {
         saveState({
@@ -290,6 +308,7 @@ export class BuildCommand extends RemoteCommand {
     }
     if (outcome !== undefined) reportToParent(process.env, root, graph, outcome, subTasks);
     if (remoteReport !== undefined && !this.json && !this.warming) progress.write(remoteSummary(remoteReport));
+    if (assume !== undefined) progress.write(assumedNote(graph, outcome.order, outcome.results));
     if (warm !== undefined && !this.json) progress.write(warmSummary(warm));
     const interrupted = session.interrupted;
     const whyTexts = why?.texts;
@@ -317,6 +336,14 @@ export class BuildCommand extends RemoteCommand {
  */
 function ignoringErrors(graph: TaskGraph): TaskGraph {
   return { ...graph, tasks: graph.tasks.map((t) => (t.recipe === "" ? t : { ...t, recipe: `set +e\n${t.recipe}\n:` })) };
+}
+
+/** After a build with --assume-fresh: which tasks were taken as they are, so that no one forgets they were. */
+function assumedNote(graph: TaskGraph, order: readonly number[], results: ReadonlyMap<number, TaskResult>): string {
+  const names = order.filter((id) => results.get(id)?.reason === "assumed").map((id) => (graph.tasks[id] as Task).name);
+  if (names.length === 0) return "";
+  const shown = names.length <= 3 ? names.join(", ") : `${names.slice(0, 3).join(", ")} (+${names.length - 3} more)`;
+  return `flow: assumed fresh (--assume-fresh), not run or checked: ${names.length} task${names.length === 1 ? "" : "s"}: ${shown}\n`;
 }
 
 function jsonTask(task: Task, r: TaskResult, why: string | undefined): Record<string, unknown> {

@@ -4,7 +4,7 @@
 // and closed in one place so the build proper and the include builder cannot
 // drift apart (they did: the include builder had its own copy of each step).
 import { createHasher, LocalCache, type Hasher, type StatLike } from "@flow/cache";
-import { runBuild, type BuildEvent, type BuildHost, type BuildOutcome, type PriorLookup, type TaskGraph } from "@flow/graph";
+import { runBuild, type BuildEvent, type BuildHost, type BuildOutcome, type PriorLookup, type AssumeFresh, type TaskGraph } from "@flow/graph";
 import { logDirOf } from "./cache-dir.js";
 import { onInterrupt } from "./interrupt.js";
 import { localBuildHost } from "./local-build-host.js";
@@ -61,6 +61,8 @@ export interface SessionBuild {
   readonly mayStart?: () => boolean;
   /** The persistent build state's vouchers (build-state.ts). */
   readonly prior?: PriorLookup;
+  /** `--assume-fresh` (@flow/graph assume-fresh.ts). */
+  readonly assume?: AssumeFresh;
 }
 
 export interface BuildSession {
@@ -141,6 +143,7 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
         force: b.force,
         ...(b.mayStart ? { mayStart: b.mayStart } : {}),
         ...(b.prior ? { prior: b.prior } : {}),
+        ...(b.assume ? { assume: b.assume } : {}),
         signal: abort.signal,
         baseEnv,
         env: o.env,

@@ -34,8 +34,8 @@ export class BuildCommand extends RemoteCommand {
       A task runs only when its key (recipe, inputs' contents, dependencies' outputs, .ENV values)
       has no result in the cache; otherwise its outputs are left alone or restored from the cache.
 
-      --assume-fresh PATTERN (make's -o/--assume-old, for tasks; repeatable) takes every task whose
-      name PATTERN matches (% stands for any text, as in make's $(filter)) as fresh: it is not run and
+      With --assume-fresh PATTERN (make's -o/--assume-old, for tasks; repeatable), every task whose
+      name PATTERN matches (% stands for any text, as in make's $(filter)) is taken as fresh: not run and
       not restored, and its outputs on disk are used as they are, each of which must exist (a missing
       one fails the task). Risk: outputs made by an older recipe or from older inputs flow into the
       tasks that read them; those are cached under the bytes they really read, so nothing wrong is

@@ -72,7 +72,7 @@ export class StatusCommand extends RemoteCommand {
       time) and marked when the remote cache has its result: a build would restore it instead of running
       it. Tasks waiting for others are not asked: their keys are known only once those are restored.
 
-      --assume-fresh PATTERN plans as \`flow build --assume-fresh PATTERN\` builds: the tasks it matches
+      With --assume-fresh PATTERN, status plans as \`flow build --assume-fresh PATTERN\` builds: the tasks it matches
       are fresh (reason: assumed, listed) whatever their ingredients, and their outputs on disk feed
       their dependents' keys; one whose declared outputs are not on disk is stale (the build fails it).
 

@@ -6,7 +6,8 @@
  * are all known, takes the build's own decision (decide-task.ts) and
  * reports it; it neither restores nor runs:
  *
- *   fresh    verdict fresh: the record exists and the outputs on disk are it
+ *   fresh    verdict fresh: the record exists and the outputs on disk are it;
+ *            or verdict assumed (--assume-fresh: the outputs on disk, unchecked)
  *   cached   verdict restore: the build restores the outputs, runs nothing
  *   stale    verdict run (no record, `.ALWAYS`, a phony task, `--force`), or
  *            an input is missing

@@ -3,7 +3,7 @@ import { parseMakeflags } from "../run/makeflags.js";
 import { planOnly } from "./plan-only.js";
 import { Command, Option } from "./clipanion.js";
 import { RemoteCommand } from "./remote-command.js";
-import { formatDiagnostic, selectTasks, type BuildEvent, type Task, type TaskGraph, type TaskResult } from "@flow/graph";
+import { assumeFreshMatcher, formatDiagnostic, selectTasks, unmatchedPatterns, type BuildEvent, type Task, type TaskGraph, type TaskResult } from "@flow/graph";
 import { afterBuild } from "../run/cache-upkeep.js";
 import { unknownTagMessage } from "./tag-message.js";
 import { includeBuilder, type IncludeTaskResult } from "../run/include-builder.js";
@@ -40,6 +40,13 @@ export class BuildCommand extends RemoteCommand {
       A task runs only when its key (recipe, inputs' contents, dependencies' outputs, .ENV values)
       has no result in the cache; otherwise its outputs are left alone or restored from the cache.
 
+      With --assume-fresh PATTERN (make's -o/--assume-old, for tasks; repeatable), every task whose
+      name PATTERN matches (% stands for any text, as in make's $(filter)) is taken as fresh: not run and
+      not restored, and its outputs on disk are used as they are, each of which must exist (a missing
+      one fails the task). Risk: outputs made by an older recipe or from older inputs flow into the
+      tasks that read them; those are cached under the bytes they really read, so nothing wrong is
+      shared, but their results are only as right as the outputs assumed. See docs/flowfile.md.
+
       Exit codes: 0 success, 1 a task failed, 2 a bad Flowfile or usage, 130 interrupted.
     `,
     examples: [
@@ -48,6 +55,7 @@ export class BuildCommand extends RemoteCommand {
       ["Override a variable", "$0 build CFLAGS=-O0"],
       ["Keep going after a failure and print a JSON summary", "$0 build -k --json"],
       ["Build the tasks tagged check and what they need", "$0 build --tag check"],
+      ["Build from the points already on disk, without rerunning the phase that makes them", "$0 build --assume-fresh 'out/points/%'"],
     ],
   });
 
@@ -65,6 +73,7 @@ export class BuildCommand extends RemoteCommand {
   outputLogs = Option.String("--output-logs", { description: "What tasks printed to show: full (also cache hits' logs), new (default: tasks that ran), errors, none (also FLOW_OUTPUT_LOGS)" });
   explain = Option.Boolean("--explain", false, { description: "Say why each task that runs runs, one line each (see flow explain)" });
   tags = Option.Array("--tag", [], { description: "Also build the tasks tagged T (repeatable: the union)" });
+  assumeFresh = Option.Array("--assume-fresh", [], { description: "Take the tasks PATTERN matches (% wildcard; repeatable) as fresh: not run or restored, their outputs on disk used as they are" });
   noWait = Option.Boolean("--no-wait", false, { description: "Fail at once if another build or clean holds the workspace lock" });
   noBuiltinRules = Option.Boolean("-r,--no-builtin-rules", false, { description: "No built-in rules (make's %.o: %.c and others), as make -r" });
   noBuiltinVariables = Option.Boolean("-R,--no-builtin-variables", false, { description: "No built-in variables (CC, COMPILE.c ...) and no built-in rules, as make -R" });
@@ -116,12 +125,18 @@ export class BuildCommand extends RemoteCommand {
       err.write(`flow: --color takes auto, always or never, got ${this.color}\n`);
       return EXIT.usage;
     }
+    const assumed = assumeFreshMatcher(this.assumeFresh);
+    if (!assumed.ok || (this.warming && assumed.assume !== undefined)) {
+      err.write(`flow: ${assumed.ok ? "cache warm uploads what a build made and takes no --assume-fresh" : assumed.message}\n`);
+      return EXIT.usage;
+    }
+    const assume = assumed.assume;
     if (dryRun || question) {
       // The Makefile is read as the build reads it ($(MAKE), $(MAKEFLAGS), $(MAKELEVEL)), but no jobserver is joined: nothing runs.
       const reading = readingEnv(process.env, this.words, availableParallelism());
       return planOnly(
         { cwd: process.cwd(), ...(this.dir !== undefined ? { dir: this.dir } : {}), ...(this.file !== undefined ? { file: this.file } : {}), words: reading.words, env: reading.env, environmentOverrides },
-        { cacheDir: this.cacheDir, tags: this.tags, force, mode: question ? "question" : "dry-run", json: this.json, out: this.context.stdout, err },
+        { cacheDir: this.cacheDir, tags: this.tags, force, ...(assume ? { assume } : {}), mode: question ? "question" : "dry-run", json: this.json, out: this.context.stdout, err },
       );
     }
     // The run history (docs/history.md): told the outcome at the end.
@@ -168,7 +183,8 @@ export class BuildCommand extends RemoteCommand {
     // read and no graph built, and the tasks it vouches for are fresh without a key or a look-up.
     const located = locateProject(projectReq);
     if (located.ok) renderer.root = located.value.root;
-    const stateReq = located.ok && !this.warming && process.env["FLOW_STATE"] !== "off" ? stateRequest(located.value, { environmentOverrides, ignoreErrors, noBuiltinRules: this.noBuiltinRules, noBuiltinVariables: this.noBuiltinVariables }) : undefined;
+    // Under --assume-fresh no state is read or written: it would vouch for what nobody checked (decide-task.ts).
+    const stateReq = located.ok && !this.warming && assume === undefined && process.env["FLOW_STATE"] !== "off" ? stateRequest(located.value, { environmentOverrides, ignoreErrors, noBuiltinRules: this.noBuiltinRules, noBuiltinVariables: this.noBuiltinVariables }) : undefined;
     let takeStat: (p: string) => StatLike | undefined = (p) => statSync(p, { throwIfNoEntry: false });
     const sessionFor = (root: string) =>
       openBuildSession({
@@ -266,6 +282,7 @@ export class BuildCommand extends RemoteCommand {
     if (session === undefined) return EXIT.taskFailed;
     if (remote.warning) renderer.warning(remote.warning);
     for (const w of loaded.warnings) renderer.warning(w);
+    for (const p of unmatchedPatterns(this.assumeFresh, graph.tasks)) renderer.warning({ code: "ASSUME_FRESH_UNMATCHED", message: `--assume-fresh '${p}' matches no task` });
     // --explain: the reason each run's decision carries, printed as it starts (see plan-render-why.ts).
     const why = this.explain ? new WhyLines(term.out) : undefined;
     const discovered = new DiscoveredLog();
@@ -300,6 +317,7 @@ export class BuildCommand extends RemoteCommand {
         ...(priors !== undefined && priors.size > 0 ? { prior: (t: Task) => priors.get(t.id) } : {}),
         ...scheduleHints(durations, process.env, (w) => renderer.warning(w)),
         ...(profile !== undefined ? { profileClock: profile.clock } : {}),
+        ...(assume ? { assume } : {}),
       });
       profile?.save((w) => renderer.warning(w));
       if (!session.interrupted && stateReq !== undefined && loaded.shape !== undefined && stateReq.root === root) {
@@ -331,6 +349,7 @@ export class BuildCommand extends RemoteCommand {
     }
     if (outcome !== undefined) reportToParent(process.env, root, graph, outcome, subTasks);
     if (remoteReport !== undefined && !this.json && !this.warming) progress.write(remoteSummary(remoteReport));
+    if (assume !== undefined) progress.write(assumedNote(graph, outcome.order, outcome.results));
     if (warm !== undefined && !this.json) progress.write(warmSummary(warm));
     const interrupted = session.interrupted;
     const whyTexts = why?.texts;
@@ -358,6 +377,14 @@ export class BuildCommand extends RemoteCommand {
  */
 function ignoringErrors(graph: TaskGraph): TaskGraph {
   return { ...graph, tasks: graph.tasks.map((t) => (t.recipe === "" ? t : { ...t, recipe: `set +e\n${t.recipe}\n:` })) };
+}
+
+/** After a build with --assume-fresh: which tasks were taken as they are, so that no one forgets they were. */
+function assumedNote(graph: TaskGraph, order: readonly number[], results: ReadonlyMap<number, TaskResult>): string {
+  const names = order.filter((id) => results.get(id)?.reason === "assumed").map((id) => (graph.tasks[id] as Task).name);
+  if (names.length === 0) return "";
+  const shown = names.length <= 3 ? names.join(", ") : `${names.slice(0, 3).join(", ")} (+${names.length - 3} more)`;
+  return `flow: assumed fresh (--assume-fresh), not run or checked: ${names.length} task${names.length === 1 ? "" : "s"}: ${shown}\n`;
 }
 
 function jsonTask(task: Task, r: TaskResult, why: string | undefined): Record<string, unknown> {

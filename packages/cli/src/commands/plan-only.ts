@@ -11,7 +11,7 @@
 // Generated includes that are not up to date are made first by a build; a
 // dry run prints their recipes and says the rest is known only once they
 // exist (GNU make, too, makes them even under -n).
-import { formatDiagnostic, planBuild, planGeneratedIncludes, planIsNoop, selectTasks, type Plan, type PlannedTask, type Task, type TaskGraph } from "@flow/graph";
+import { formatDiagnostic, planBuild, planGeneratedIncludes, planIsNoop, selectTasks, type AssumeFresh, type Plan, type PlannedTask, type Task, type TaskGraph } from "@flow/graph";
 import { EXIT } from "../exit-codes.js";
 import { readProject, type ProjectRequest } from "../project/load-project.js";
 import type { Output } from "../render/render.js";
@@ -23,6 +23,8 @@ export interface PlanOnlyOptions {
   readonly tags: readonly string[];
   /** -B: every task with a recipe would run. */
   readonly force: boolean;
+  /** --assume-fresh: these tasks would be taken as they are. */
+  readonly assume?: AssumeFresh;
   readonly mode: "dry-run" | "question";
   readonly json: boolean;
   readonly out: Output;
@@ -66,7 +68,7 @@ export async function planOnly(req: ProjectRequest, o: PlanOnlyOptions): Promise
       o.err.write(`${unknownTagMessage(graph, selection.unknownTags)}; nothing built\n`);
       return EXIT.usage;
     }
-    const plan = await planBuild({ graph, roots: selection.roots, host: cache.host, env: req.env, force: o.force });
+    const plan = await planBuild({ graph, roots: selection.roots, host: cache.host, env: req.env, force: o.force, ...(o.assume ? { assume: o.assume } : {}) });
     if (o.mode === "question") return planIsNoop(plan) ? EXIT.ok : EXIT.taskFailed;
     if (o.json) {
       const tasks = wouldRun(graph, plan).map((t) => ({ name: t.name, status: "would-run", phony: t.phony }));

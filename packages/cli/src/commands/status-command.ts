@@ -4,8 +4,10 @@ import { readingEnv } from "../run/recursion.js";
 import { RemoteCommand } from "./remote-command.js";
 import { t } from "./typanion.js";
 import {
+  assumeFreshMatcher,
   formatDiagnostic,
   planBuild,
+  unmatchedPatterns,
   planGeneratedIncludes,
   planIsNoop,
   selectTasks,
@@ -15,6 +17,7 @@ import {
   type TaskGraph,
   type Diagnostic,
   type PriorLookup,
+  type AssumeFresh,
 } from "@flow/graph";
 import { openPlanCache, type PlanCache } from "../run/cache-location.js";
 import { resolveCacheDir } from "../run/cache-dir.js";
@@ -69,6 +72,10 @@ export class StatusCommand extends RemoteCommand {
       time) and marked when the remote cache has its result: a build would restore it instead of running
       it. Tasks waiting for others are not asked: their keys are known only once those are restored.
 
+      With --assume-fresh PATTERN, status plans as \`flow build --assume-fresh PATTERN\` builds: the tasks it matches
+      are fresh (reason: assumed, listed) whatever their ingredients, and their outputs on disk feed
+      their dependents' keys; one whose declared outputs are not on disk is stale (the build fails it).
+
       Runs nothing and writes nothing but the stat memo.
       Exit codes: 0 nothing would run, 1 something would, 2 a bad Flowfile or usage.
     `,
@@ -81,6 +88,7 @@ export class StatusCommand extends RemoteCommand {
   });
 
   tags = Option.Array("--tag", [], { description: "Also plan the tasks tagged T (repeatable: the union)" });
+  assumeFresh = Option.Array("--assume-fresh", [], { description: "Plan as flow build --assume-fresh PATTERN builds (% wildcard; repeatable)" });
   plan = Option.String("--plan", { description: "Draw the plan: ascii, unicode, json, dot or mermaid", validator: t.isEnum(FORMATS) });
   expand = Option.Boolean("--expand", false, { description: "Draw every task (no grouping of pattern instances)" });
   width = Option.String("--width", { description: "Columns of the drawing (default: the terminal's, else 100)", validator: t.isNumber() });
@@ -88,6 +96,9 @@ export class StatusCommand extends RemoteCommand {
   noBuiltinVariables = Option.Boolean("-R,--no-builtin-variables", false, { description: "No built-in variables (CC, COMPILE.c ...) and no built-in rules, as make -R" });
   server = Option.Boolean("--server", false, { description: "Ask the project's watching server what changed, starting one if none runs (also FLOW_SERVER=1)" });
   words = Option.Rest({ name: "targets and VAR=value" });
+
+  /** --assume-fresh's matcher, once parsed. */
+  private assume: AssumeFresh | undefined;
 
   override async execute(): Promise<number> {
     const err = this.context.stderr;
@@ -101,6 +112,12 @@ export class StatusCommand extends RemoteCommand {
       err.write(`flow: --width needs a whole number of at least 40, got ${this.width}\n`);
       return EXIT.usage;
     }
+    const assumed = assumeFreshMatcher(this.assumeFresh);
+    if (!assumed.ok) {
+      err.write(`flow: ${assumed.message}\n`);
+      return EXIT.usage;
+    }
+    this.assume = assumed.assume;
     const reading = readingEnv(process.env, this.words, availableParallelism());
     const projectReq = {
       cwd: process.cwd(),
@@ -114,7 +131,7 @@ export class StatusCommand extends RemoteCommand {
     // The build's persistent state, when it holds (build-state.ts): the plan is what the build would do with it.
     const located = locateProject(projectReq);
     const stateReq =
-      located.ok && process.env["FLOW_STATE"] !== "off"
+      located.ok && this.assumeFresh.length === 0 && process.env["FLOW_STATE"] !== "off"
         ? stateRequest(located.value, { environmentOverrides: false, ignoreErrors: false, noBuiltinRules: this.noBuiltinRules, noBuiltinVariables: this.noBuiltinVariables })
         : undefined;
     const stateCache = stateReq === undefined ? undefined : resolveCacheDir(process.cwd(), this.cacheDir, process.env, stateReq.root);
@@ -208,7 +225,9 @@ export class StatusCommand extends RemoteCommand {
       err.write(`${unknownTagMessage(graph, selection.unknownTags)}\n`);
       return EXIT.usage;
     }
-    const plan = await planBuild({ graph, roots: selection.roots, host: cache.host, env: process.env, ...(prior !== undefined ? { prior } : {}) });
+    for (const p of unmatchedPatterns(this.assumeFresh, graph.tasks)) err.write(`flow: warning ASSUME_FRESH_UNMATCHED: --assume-fresh '${p}' matches no task\n`);
+    const assume = this.assume;
+    const plan = await planBuild({ graph, roots: selection.roots, host: cache.host, env: process.env, ...(prior !== undefined ? { prior } : {}), ...(assume !== undefined ? { assume } : {}) });
     const inRemote =
       remoteSettings === undefined ? undefined : await remoteHas(plan, { settings: remoteSettings, cacheDir: cache.dir, onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`) });
     this.context.stdout.write(this.render(graph, plan, selection.roots, this.plan, settled, inRemote));
@@ -272,10 +291,17 @@ export function terminalWidth(): number {
 export function statusText(graph: TaskGraph, plan: Plan, inRemote?: ReadonlySet<number>): string {
   const c = plan.counts;
   const n = plan.order.length;
-  if (planIsNoop(plan)) return `flow status: ${n} task${n === 1 ? "" : "s"}, all fresh: nothing to do\n`;
+  // A task --assume-fresh took is fresh, but listed (with its reason): the build trusts it unchecked.
+  const shown = plan.order.map((id) => plan.tasks.get(id) as PlannedTask).filter((p) => p.state !== "fresh" || p.reason?.kind === "assumed");
+  const assumed = shown.filter((p) => p.state === "fresh").length;
+  const ofThem = assumed === 0 ? "" : ` (${assumed} assumed)`;
+  if (planIsNoop(plan) && assumed === 0) return `flow status: ${n} task${n === 1 ? "" : "s"}, all fresh: nothing to do\n`;
   const remote = inRemote === undefined ? "" : ` (${inRemote.size} in the remote cache)`;
-  const lines = [`flow status: ${n} task${n === 1 ? "" : "s"}: ${c.stale} stale${remote}, ${c.waiting} waiting, ${c.cached} cached, ${c.fresh} fresh`];
-  const shown = plan.order.map((id) => plan.tasks.get(id) as PlannedTask).filter((p) => p.state !== "fresh");
+  const lines = [
+    planIsNoop(plan)
+      ? `flow status: ${n} task${n === 1 ? "" : "s"}, all fresh${ofThem}: nothing to do`
+      : `flow status: ${n} task${n === 1 ? "" : "s"}: ${c.stale} stale${remote}, ${c.waiting} waiting, ${c.cached} cached, ${c.fresh} fresh${ofThem}`,
+  ];
   const nameWidth = Math.min(40, Math.max(...shown.map((p) => (graph.tasks[p.id] as Task).name.length)));
   for (const p of shown) {
     const name = (graph.tasks[p.id] as Task).name;

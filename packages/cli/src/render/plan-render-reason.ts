@@ -43,6 +43,10 @@ export function reasonText(r: PlanReason): string {
       return `input missing: ${r.path} (the build will fail)`;
     case "waiting-for":
       return `waits for ${list(r.names)}`;
+    case "assumed":
+      return "assumed fresh (--assume-fresh): not run, not checked";
+    case "cannot-assume":
+      return `cannot be assumed fresh (--assume-fresh): not a file on disk: ${list(r.paths)} (the build will fail)`;
     case "deps-restored":
       return `dependencies restored from the cache: ${list(r.names)}`;
   }

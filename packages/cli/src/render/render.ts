@@ -192,8 +192,8 @@ export class TextRenderer {
         return;
       case "up-to-date":
       case "restored": {
-        // A task without a recipe (`all`) has nothing to spare.
-        if (task.recipe === "") return;
+        // A task without a recipe (`all`) has nothing to spare; an assumed one was not decided by its inputs.
+        if (task.recipe === "" || r.reason === "assumed") return;
         const dep = task.deps.find((d) => this.ranWithOutputs.has(d));
         if (dep === undefined) return;
         const names = this.spared.get(dep);

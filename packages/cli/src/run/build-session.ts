@@ -4,7 +4,7 @@
 // and closed in one place so the build proper and the include builder cannot
 // drift apart (they did: the include builder had its own copy of each step).
 import { createHasher, LocalCache, type Hasher, type StatLike } from "@flow/cache";
-import { runBuild, type BuildEvent, type BuildHost, type BuildOutcome, type ExpectedMs, type PriorLookup, type ScheduleOrder, type TaskGraph } from "@flow/graph";
+import { runBuild, type AssumeFresh, type BuildEvent, type BuildHost, type BuildOutcome, type ExpectedMs, type PriorLookup, type ScheduleOrder, type TaskGraph } from "@flow/graph";
 import { logDirOf } from "./cache-dir.js";
 import { onInterrupt } from "./interrupt.js";
 import { localBuildHost } from "./local-build-host.js";
@@ -68,6 +68,8 @@ export interface SessionBuild {
   readonly expectedMs?: ExpectedMs;
   /** `--profile`: the clock task phases are timed with (trace-profile.ts). */
   readonly profileClock?: () => number;
+  /** `--assume-fresh` (@flow/graph assume-fresh.ts). */
+  readonly assume?: AssumeFresh;
 }
 
 export interface BuildSession {
@@ -152,6 +154,7 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
         ...(b.order ? { order: b.order } : {}),
         ...(b.expectedMs ? { expectedMs: b.expectedMs } : {}),
         ...(b.profileClock ? { profileClock: b.profileClock } : {}),
+        ...(b.assume ? { assume: b.assume } : {}),
         signal: abort.signal,
         baseEnv,
         env: o.env,

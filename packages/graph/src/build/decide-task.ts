@@ -12,6 +12,12 @@
  *            others: they are written back, nothing runs
  *   run      no usable result (none, `.ALWAYS`, `--force`, or an entry whose
  *            ingredients are not the key's: a collision, never trusted)
+ *   assumed  `--assume-fresh` matched it (assume-fresh.ts): neither run nor
+ *            restored, its outputs on disk are taken as they are; no key is
+ *            computed and nothing is recorded for it. Its dependents' keys
+ *            see those outputs' actual bytes, so what they file in the cache
+ *            is filed under what they really read. Each declared output must
+ *            be a file on disk, else the task fails (nothing to assume).
  *
  * The reason compares the current ingredients with those kept with the
  * task's last successful run in this checkout (plan-reason.ts); it is read
@@ -31,8 +37,9 @@ import { outputsReason, reasonSinceLastRun, uncachedReason, type PlanReason } fr
 import type { Task } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
 import type { TaskTiming } from "./task-timing.js";
+import type { AssumeFresh } from "./assume-fresh.js";
 
-export type Verdict = "fresh" | "restore" | "run";
+export type Verdict = "fresh" | "restore" | "run" | "assumed";
 
 export interface Decision {
   readonly verdict: Verdict;
@@ -42,7 +49,7 @@ export interface Decision {
   readonly ingredients: Ingredients;
   /** Each input's state (content and identity) when the key was computed, in `task.inputs` order: a run is cached only if they are the same after it. */
   readonly inputStates: readonly FileState[];
-  /** fresh or restore: the recorded outputs, which dependents' keys see; empty for run. */
+  /** fresh or restore: the recorded outputs, which dependents' keys see; assumed: the outputs on disk; empty for run. */
   readonly outputs: readonly OutputEntry[];
   /** fresh or restore of a task with a depfile: the discovered inputs the result was checked against (discovered-inputs.ts). */
   readonly discovered?: readonly (readonly [string, string])[];
@@ -58,8 +65,12 @@ export interface Decision {
 
 export type Decided =
   | { readonly ok: true; readonly decision: Decision }
-  /** An input does not exist: nothing can be decided, the task fails. */
-  | { readonly ok: false; readonly missingInput: string; readonly failed: TaskResult };
+  /**
+   * An input does not exist (missingInput), or an assumed task's output is
+   * not a file on disk: nothing can be decided, the task fails. `reason`:
+   * what the planner reports for it.
+   */
+  | { readonly ok: false; readonly missingInput?: string; readonly reason: PlanReason; readonly failed: TaskResult };
 
 /** What a finished dependency hands to its dependents. */
 export interface DoneTask {
@@ -103,14 +114,33 @@ export interface DecideContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** `--force`: every task with a recipe runs. */
   readonly force: boolean;
+  /** `--assume-fresh`: the tasks taken as fresh as they are on disk (assume-fresh.ts). Turns the vouchers off. */
+  readonly assume?: AssumeFresh | undefined;
+}
+
+/**
+ * Whether the decision is "assumed" for this task: --assume-fresh matches it
+ * and it has a recipe (a task without one does no work: assuming it would
+ * change nothing but its dependencies' say). Also the planner's test of
+ * whether the task's dependencies matter to its decision.
+ */
+export function isAssumed(task: Task, assume: AssumeFresh | undefined): boolean {
+  return assume !== undefined && task.recipe !== "" && assume(task);
 }
 
 export function decideTask(task: Task, deps: readonly (readonly [Task, DoneTask])[], ctx: DecideContext): Promise<Decided> {
-  const prior = ctx.force ? undefined : ctx.prior?.(task);
+  if (isAssumed(task, ctx.assume)) return Promise.resolve(assumedDecision(task, ctx.host));
+  // Under --assume-fresh the state vouches for nothing (as under --force): a
+  // voucher says a task's inputs are its last build's, and an assumed
+  // dependency's outputs are whatever is on disk, vouched for by no one.
+  const prior = ctx.force || ctx.assume !== undefined ? undefined : ctx.prior?.(task);
   if (prior !== undefined) return Promise.resolve(priorDecision(prior));
   const ws = ctx.host.workspace;
   const ing = collectIngredients(task, deps, { host: ws, env: ctx.env });
-  if ("failed" in ing) return Promise.resolve({ ok: false, missingInput: task.inputs.find((p) => ws.inputState(p).kind === "missing") ?? "", failed: ing.failed });
+  if ("failed" in ing) {
+    const missingInput = task.inputs.find((p) => ws.inputState(p).kind === "missing") ?? "";
+    return Promise.resolve({ ok: false, missingInput, reason: { kind: "input-missing", path: missingInput }, failed: ing.failed });
+  }
   const { ingredients, inputStates } = ing;
   const keyed = keyIngredients(ingredients, (s) => ctx.host.hashString(s));
 
@@ -153,6 +183,33 @@ const UNCOMPUTED: Ingredients = { schema: KEY_SCHEMA, recipe: "", outputs: [], i
 export function priorDecision(p: Prior): Decided {
   return decided("fresh", { key: p.key, canonical: "" }, UNCOMPUTED, NO_STATES, p.outputs, undefined, false, undefined, undefined, true);
 }
+const ASSUMED: PlanReason = { kind: "assumed" };
+
+/**
+ * An assumed task's decision: its declared outputs as they are on disk (read
+ * through the stat memo, as inputs are), for its dependents' keys. Its key
+ * names the assumption and those bytes; no record is ever filed under it,
+ * and it only reaches a dependent's key for a task without outputs.
+ */
+function assumedDecision(task: Task, host: DecideHost): Decided {
+  const outputs: OutputEntry[] = [];
+  const unusable: string[] = [];
+  for (const o of task.outputs) {
+    const st = o.isDir ? undefined : host.workspace.inputState(o.path);
+    if (st === undefined || st.kind !== "file") unusable.push(o.isDir ? `${o.path}/` : o.path);
+    else outputs.push({ path: o.path, kind: "file", hash: st.hash, size: st.size, mode: st.mode });
+  }
+  if (unusable.length > 0) {
+    const what = unusable.length === 1 ? `its output '${unusable[0]}' is` : `its outputs ${unusable.map((p) => `'${p}'`).join(", ")} are`;
+    const message =
+      `'${task.name}' is assumed fresh (--assume-fresh), but ${what} missing or not a plain file, so there is nothing to assume: ` +
+      `build it without --assume-fresh first, or leave it out of the pattern (a declared output directory cannot be assumed)`;
+    return { ok: false, reason: { kind: "cannot-assume", paths: unusable }, failed: { status: "failed", reason: "missing-output", message, durationMs: 0 } };
+  }
+  const canonical = JSON.stringify(["assumed", task.name, plainOutputValues(outputs)]);
+  return decided("assumed", { key: host.hashString(canonical), canonical }, UNCOMPUTED, NO_STATES, outputs, ASSUMED);
+}
+
 const ALWAYS: PlanReason = { kind: "always" };
 const PHONY: PlanReason = { kind: "phony" };
 

@@ -4,6 +4,7 @@ import { recordDiscovered, type Discovered } from "./discovered-inputs.js";
 import { decideTask, runsEveryTime, type Decision, type DoneTask, type PriorLookup } from "./decide-task.js";
 import type { EmitEvent } from "./events.js";
 import type { TaskPhase, TaskTiming } from "./task-timing.js";
+import type { AssumeFresh } from "./assume-fresh.js";
 import type { Task } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
 
@@ -28,7 +29,11 @@ export interface ExecuteContext {
    * nothing is timed or kept.
    */
   readonly profileClock?: (() => number) | undefined;
+  /** `--assume-fresh` (assume-fresh.ts). */
+  readonly assume?: AssumeFresh | undefined;
 }
+
+const ASSUMED_MESSAGE = "assumed fresh (--assume-fresh): not run, not checked; its outputs on disk were taken as they are";
 
 type Attempt = { done: DoneTask } | { failed: TaskResult };
 
@@ -86,6 +91,8 @@ async function execute(task: Task, deps: readonly (readonly [Task, DoneTask])[],
   }
   // A task without a recipe (an aggregate like `all`) does no work; it records no last run.
   if (task.recipe === "") return { result: { status: "up-to-date", key, durationMs: elapsed() }, outputs: [], decision };
+  // --assume-fresh: nothing runs, nothing is restored, nothing is recorded (no cache entry, no last run).
+  if (decision.verdict === "assumed") return { result: { status: "up-to-date", key, reason: "assumed", message: ASSUMED_MESSAGE, durationMs: elapsed() }, outputs: decision.outputs, decision };
 
   if (decision.verdict === "fresh") {
     // A vouched-for task's last run is this key already: recording it again would cost a read per task.

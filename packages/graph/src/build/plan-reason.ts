@@ -50,6 +50,10 @@ export type PlanReason =
   | { readonly kind: "input-missing"; readonly path: string }
   /** Its key depends on these stale or waiting dependencies. */
   | { readonly kind: "waiting-for"; readonly names: readonly string[] }
+  /** `--assume-fresh`: taken as fresh as it is on disk, without a look at its ingredients (a fresh task's only reason). */
+  | { readonly kind: "assumed" }
+  /** `--assume-fresh` matched it, but these declared outputs are missing or not plain files: the task will fail. */
+  | { readonly kind: "cannot-assume"; readonly paths: readonly string[] }
   /** A task without a recipe whose dependencies will be restored. */
   | { readonly kind: "deps-restored"; readonly names: readonly string[] };
 

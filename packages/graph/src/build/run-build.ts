@@ -6,6 +6,7 @@ import type { ExpectedMs, ScheduleOrder } from "./critical-path.js";
 import { topologicalOrder, type Task, type TaskGraph } from "../graph/task-graph.js";
 import type { TaskResult } from "./task-result.js";
 import type { OutputEntry } from "@flow/cache";
+import type { AssumeFresh } from "./assume-fresh.js";
 import { priorDecision, type Decision, type Prior, type PriorLookup } from "./decide-task.js";
 
 export interface BuildRequest {
@@ -42,6 +43,8 @@ export interface BuildRequest {
   readonly expectedMs?: ExpectedMs;
   /** `--profile`: the clock each task's phases are timed with (ExecuteContext.profileClock); they go out on task-end. */
   readonly profileClock?: () => number;
+  /** `--assume-fresh`: tasks taken as they are on disk (assume-fresh.ts); no vouchers then. */
+  readonly assume?: AssumeFresh;
 }
 
 export interface BuildOutcome {
@@ -58,9 +61,9 @@ export async function runBuild(req: BuildRequest): Promise<BuildOutcome> {
   const order = topologicalOrder(req.graph, req.roots);
   const started = req.host.now();
   req.emit({ type: "build-start", total: order.length, concurrency: req.concurrency });
-  const vouched = req.force ? undefined : allVouched(req.graph, order, req.prior);
+  const vouched = req.force || req.assume !== undefined ? undefined : allVouched(req.graph, order, req.prior);
   if (vouched !== undefined) return replayFresh(req, order, vouched, started);
-  const ctx = { root: req.root, host: req.host, runner: req.runner, emit: req.emit, baseEnv: req.baseEnv, env: req.env, force: req.force, signal: req.signal, prior: req.prior, replayLogs: req.replayLogs, profileClock: req.profileClock };
+  const ctx = { root: req.root, host: req.host, runner: req.runner, emit: req.emit, baseEnv: req.baseEnv, env: req.env, force: req.force, signal: req.signal, prior: req.prior, replayLogs: req.replayLogs, profileClock: req.profileClock, assume: req.assume };
   const done = await schedule(req.graph, order, (task: Task, deps) => executeTask(task, deps, ctx), {
     concurrency: req.concurrency,
     keepGoing: req.keepGoing,

@@ -16,8 +16,8 @@ export interface TaskResult {
   readonly status: TaskStatus;
   readonly key?: string;
   readonly durationMs: number;
-  /** Why it failed, when status is failed / cannot-run / skipped. */
-  readonly reason?: FailureReason;
+  /** Why it failed, when status is failed / cannot-run / skipped; `assumed` for an up-to-date task --assume-fresh took as it is. */
+  readonly reason?: FailureReason | "assumed";
   readonly message?: string;
   /** Where the recipe's output was written, when it ran. */
   readonly logPath?: string;

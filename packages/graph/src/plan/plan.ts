@@ -6,7 +6,8 @@
  * are all known, takes the build's own decision (decide-task.ts) and
  * reports it; it neither restores nor runs:
  *
- *   fresh    verdict fresh: the record exists and the outputs on disk are it
+ *   fresh    verdict fresh: the record exists and the outputs on disk are it;
+ *            or verdict assumed (--assume-fresh: the outputs on disk, unchecked)
  *   cached   verdict restore: the build restores the outputs, runs nothing
  *   stale    verdict run (no record, `.ALWAYS`, a phony task, `--force`), or
  *            an input is missing
@@ -14,6 +15,10 @@
  *            that dependency has run (early cutoff may yet spare it); a
  *            stale dependency without outputs (a phony task) does not count:
  *            its dependents' keys take its key, known already
+ *
+ * A task `--assume-fresh` matches is decided at once (verdict assumed: fresh,
+ * with the outputs on disk), whatever its dependencies' states: the build
+ * does not look at them for it either.
  *
  * A dependency's outputs enter a key through its record, exactly as the
  * build would see them after restoring, so the planner and the build compute
@@ -24,7 +29,8 @@
  * decision's) has no method that could.
  */
 import type { OutputEntry } from "@flow/cache";
-import { decideTask, type Decision, type DecideHost, type DoneTask, type PriorLookup, type Verdict } from "../build/decide-task.js";
+import type { AssumeFresh } from "../build/assume-fresh.js";
+import { decideTask, isAssumed, type Decision, type DecideHost, type DoneTask, type PriorLookup, type Verdict } from "../build/decide-task.js";
 import type { Ingredients } from "../build/key.js";
 import type { PlanReason } from "../build/plan-reason.js";
 import { topologicalOrder, type Task, type TaskGraph } from "../graph/task-graph.js";
@@ -48,12 +54,14 @@ export interface PlanRequest {
   readonly force?: boolean;
   /** The persistent build state's vouchers, as the build would use them (decide-task.ts Prior). */
   readonly prior?: PriorLookup;
+  /** `--assume-fresh`, as the build takes it (assume-fresh.ts). */
+  readonly assume?: AssumeFresh;
 }
 
 export interface PlannedTask {
   readonly id: number;
   readonly state: PlanState;
-  /** Absent for a fresh task. */
+  /** Absent for a fresh task, but for one --assume-fresh took (reason assumed). */
   readonly reason?: PlanReason;
   /** Known unless waiting (or an input is missing). */
   readonly key?: string;
@@ -106,12 +114,13 @@ async function planTask(task: Task, planned: ReadonlyMap<number, PlannedTask>, r
   // Order-only dependencies only delay a task; they never enter its key or its state.
   // A stale dependency without outputs (a phony task that runs every time) hands its
   // dependents its key, which is known before it runs: they do not wait for it.
-  const pending = deps.filter((d) => d.state === "waiting" || (d.state === "stale" && !keyKnownBeforeRun(graph.tasks[d.id] as Task, d)));
+  const assumed = isAssumed(task, req.assume);
+  const pending = assumed ? [] : deps.filter((d) => d.state === "waiting" || (d.state === "stale" && !keyKnownBeforeRun(graph.tasks[d.id] as Task, d)));
   if (pending.length > 0) return { ...base, state: "waiting", reason: { kind: "waiting-for", names: pending.map((d) => nameOf(graph, d.id)) } };
 
-  const done = deps.map((d) => [graph.tasks[d.id] as Task, plannedDone(d)] as const);
-  const decided = await decideTask(task, done, { host: req.host, env: req.env, force: req.force === true, prior: req.prior });
-  if (!decided.ok) return { ...base, state: "stale", reason: { kind: "input-missing", path: decided.missingInput } };
+  const done = assumed ? [] : deps.map((d) => [graph.tasks[d.id] as Task, plannedDone(d)] as const);
+  const decided = await decideTask(task, done, { host: req.host, env: req.env, force: req.force === true, prior: req.prior, assume: req.assume });
+  if (!decided.ok) return { ...base, state: "stale", reason: decided.reason };
   const { decision } = decided;
   const known = { ...base, key: decision.key, ingredients: decision.ingredients, decision };
   // A discovered input (a generated header) that a stale task makes may change before the
@@ -134,7 +143,7 @@ function keyKnownBeforeRun(task: Task, p: PlannedTask): boolean {
   return task.outputs.length === 0 && p.key !== undefined;
 }
 
-const STATE_OF: Readonly<Record<Verdict, PlanState>> = { fresh: "fresh", restore: "cached", run: "stale" };
+const STATE_OF: Readonly<Record<Verdict, PlanState>> = { fresh: "fresh", restore: "cached", run: "stale", assumed: "fresh" };
 
 /** What a fresh or cached task hands its dependents, as a finished one would in the build. */
 export function plannedDone(p: PlannedTask): DoneTask {

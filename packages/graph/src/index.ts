@@ -28,6 +28,7 @@ export type { ExecuteContext } from "./build/execute-task.js";
 export { schedule, isSuccess } from "./build/scheduler.js";
 export type { ScheduleOptions, ExecuteFn } from "./build/scheduler.js";
 export type { ScheduleOrder, ExpectedMs } from "./build/critical-path.js";
+export { MinHeap } from "./build/min-heap.js";
 export { runBuild } from "./build/run-build.js";
 export { selectTasks } from "./graph/select-tasks.js";
 export type { Selection } from "./graph/select-tasks.js";

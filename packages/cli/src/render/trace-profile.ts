@@ -8,7 +8,7 @@
 import { closeSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import type { BuildEvent, TaskPhase, TaskTiming, TaskStatus } from "@flow/graph";
+import { MinHeap, type BuildEvent, type TaskPhase, type TaskTiming, type TaskStatus } from "@flow/graph";
 
 /** The names the phases are shown with. */
 const PHASE_NAMES: Record<TaskPhase["phase"], string> = {
@@ -137,45 +137,4 @@ export function assignSlots(timings: readonly TaskTiming[]): number[] {
     busy.push({ end: t.endMs, slot });
   }
   return slots;
-}
-
-class MinHeap<T> {
-  readonly #items: T[] = [];
-  constructor(private readonly less: (a: T, b: T) => number) {}
-
-  peek(): T | undefined {
-    return this.#items[0];
-  }
-
-  push(x: T): void {
-    const a = this.#items;
-    let i = a.length;
-    a.push(x);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (this.less(x, a[p] as T) >= 0) break;
-      a[i] = a[p] as T;
-      i = p;
-    }
-    a[i] = x;
-  }
-
-  pop(): T | undefined {
-    const a = this.#items;
-    const top = a[0];
-    const last = a.pop();
-    if (top === undefined || last === undefined || a.length === 0) return top;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= a.length) break;
-      const r = l + 1;
-      const c = r < a.length && this.less(a[r] as T, a[l] as T) < 0 ? r : l;
-      if (this.less(a[c] as T, last) >= 0) break;
-      a[i] = a[c] as T;
-      i = c;
-    }
-    a[i] = last;
-    return top;
-  }
 }

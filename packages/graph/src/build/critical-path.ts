@@ -5,6 +5,7 @@
 // job slots, instead of waiting behind them. Hu's level scheduling, weighted.
 import type { Queue, QueueAddOptions } from "p-queue";
 import type { Task, TaskGraph } from "../graph/task-graph.js";
+import { MinHeap } from "./min-heap.js";
 
 /**
  * How ready tasks are ordered: the longest remaining path first (the
@@ -116,55 +117,26 @@ interface Entry {
  * moves every later entry: quadratic with tens of thousands of ready tasks.
  */
 export class ReadyQueue implements Queue<RunFunction, ReadyOptions> {
-  readonly #heap: Entry[] = [];
+  readonly #heap = new MinHeap<Entry>((a, b) => b.priority - a.priority || a.order - b.order);
 
   get size(): number {
-    return this.#heap.length;
+    return this.#heap.size;
   }
 
   enqueue(run: RunFunction, options?: Partial<ReadyOptions>): void {
-    const heap = this.#heap;
-    const e: Entry = { run, priority: options?.priority ?? 0, order: options?.order ?? 0 };
-    let i = heap.length;
-    heap.push(e);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(e, heap[p] as Entry)) break;
-      heap[i] = heap[p] as Entry;
-      i = p;
-    }
-    heap[i] = e;
+    this.#heap.push({ run, priority: options?.priority ?? 0, order: options?.order ?? 0 });
   }
 
   dequeue(): RunFunction | undefined {
-    const heap = this.#heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (top === undefined || last === undefined || heap.length === 0) return top?.run;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= heap.length) break;
-      const r = l + 1;
-      const c = r < heap.length && before(heap[r] as Entry, heap[l] as Entry) ? r : l;
-      if (!before(heap[c] as Entry, last)) break;
-      heap[i] = heap[c] as Entry;
-      i = c;
-    }
-    heap[i] = last;
-    return top.run;
+    return this.#heap.pop()?.run;
   }
 
   filter(options: Readonly<Partial<ReadyOptions>>): RunFunction[] {
-    return this.#heap.filter((e) => e.priority === options.priority).map((e) => e.run);
+    return this.#heap.values().filter((e) => e.priority === options.priority).map((e) => e.run);
   }
 
   setPriority(): void {
     // The scheduler never changes a queued task's priority.
     throw new Error("ReadyQueue: setPriority is not supported");
   }
-}
-
-function before(a: Entry, b: Entry): boolean {
-  return a.priority > b.priority || (a.priority === b.priority && a.order < b.order);
 }

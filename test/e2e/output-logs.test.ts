@@ -132,3 +132,16 @@ test("a task that prints many lines shows its last ones, how many were left out 
     cleanup(dir);
   }
 });
+
+test("a failed task that printed nothing says so, rather than showing an empty log", () => {
+  const dir = writeProject({ Flowfile: "out.txt:\n\texit 3\n" });
+  try {
+    const r = flow(["build"], { cwd: dir });
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /FAILED {4}out\.txt: recipe exited with code 3/);
+    assert.match(r.stdout, /^ {2}\(out\.txt printed nothing before it failed\)$/m, r.stdout);
+    assert.doesNotMatch(r.stdout, /--- log of out\.txt/);
+  } finally {
+    cleanup(dir);
+  }
+});

@@ -265,6 +265,11 @@ export class TextRenderer {
     }
     const lines = text.split("\n");
     if (lines.at(-1) === "") lines.pop();
+    if (lines.length === 0 && note === undefined) {
+      // An empty frame reads like a lost log: say it plainly.
+      this.out.write(`  (${name} printed nothing before it failed)\n`);
+      return;
+    }
     const shown = lines.slice(-LOG_LINES_SHOWN);
     this.out.write(`  --- log of ${name} (${relative(this.cwd, logPath)})${lines.length > shown.length ? `, last ${shown.length} of ${lines.length} lines` : ""} ---\n`);
     for (const l of shown) this.out.write(`  | ${l}\n`);

@@ -340,7 +340,7 @@ export class BuildCommand extends RemoteCommand {
         warm = await warmRemote({ cache: session.cache, hasher: session.hasher, cacheDir: this.cacheDirFor(root), settings: remote.settings, onWarning: (w) => renderer.warning(w) }, graph, outcome);
       }
       if (!session.interrupted) await afterBuild(session.cache, graph, outcome, progress, process.env);
-      history.finish({ root, graph, outcome, interrupted: session.interrupted, variables: loaded.variables });
+      history.finish({ root, graph, outcome, interrupted: session.interrupted, variables: loaded.variables, durations: durationsRead });
     } finally {
       term.live?.stop();
       server?.close();

@@ -118,6 +118,8 @@ export interface FinishedBuild {
   readonly interrupted: boolean;
   /** The Flowfile's variables, when known (read now, or kept in the build state). */
   readonly variables?: VariableList | undefined;
+  /** The recorded durations, when this build already read them (for the ETA or the scheduler): not read again. */
+  readonly durations?: Map<string, number> | undefined;
 }
 
 /**
@@ -144,7 +146,7 @@ export class RunRecorder {
       if (r?.status === "ran") ran.push([(graph.tasks[id] as Task).name, r.durationMs]);
     }
     // Nothing ran (a no-op): the durations stand, and their file is not even read.
-    if (ran.length > 0) recordDurations(b.root, ran);
+    if (ran.length > 0) recordDurations(b.root, ran, b.durations);
     const limits = historyLimits(this.o.env);
     let run: number | undefined;
     try {

@@ -3,7 +3,7 @@ import { readingEnv } from "../run/recursion.js";
 import { Command, Option } from "./clipanion.js";
 import { ProjectCommand } from "./project-command.js";
 import { formatDiagnostic, selectTasks, type Task } from "@flow/graph";
-import { unknownTagMessage } from "./tag-message.js";
+import { unknownTagMessage } from "../render/tag-message.js";
 import type { CleanFailure } from "../clean/clean-disk.js";
 import type { CleanPlan, Kept, Removal } from "../clean/clean-plan.js";
 import { namedPaths, runClean } from "../clean/clean-run.js";

@@ -26,7 +26,7 @@ import { NodeProjectHost } from "../project/node-project-host.js";
 import { statSync } from "node:fs";
 import { EXIT } from "../exit-codes.js";
 import { locateProject } from "../project/load-project.js";
-import { planSelection, statusPlan } from "./status-plan.js";
+import { planSelection, statusPlan } from "../run/status-plan.js";
 import { drawPlan } from "../render/plan-render-ascii.js";
 import { planDot, planMermaid } from "../render/plan-render-graph.js";
 import { planJson, type IncludesJson } from "../render/plan-render-json.js";

@@ -7,8 +7,8 @@ import { formatDiagnostic, planBuild, planGeneratedIncludes, selectTasks, type A
 import type { CacheWarning } from "@flow/cache";
 import { readProject, type ProjectRequest } from "../project/load-project.js";
 import { includesInfo, type IncludesJson } from "../render/plan-render-json.js";
-import { openPlanCache, type PlanCache } from "../run/cache-location.js";
-import { unknownTagMessage } from "./tag-message.js";
+import { openPlanCache, type PlanCache } from "./cache-location.js";
+import { unknownTagMessage } from "../render/tag-message.js";
 
 export interface StatusPlanRequest {
   readonly project: ProjectRequest;

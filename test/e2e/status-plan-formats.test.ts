@@ -1,7 +1,8 @@
-// `flow status --plan json|dot|mermaid`: the JSON validates against
+// `flow status --plan json|dot|mermaid|svg`: the JSON validates against
 // docs/status-plan.schema.json (with the small validator below: the schema
 // uses few keywords, and the repository adds no dependency for this), Graphviz
-// accepts the dot, and the mermaid is well formed.
+// accepts the dot, the mermaid is well formed, and the SVG is well-formed XML
+// with a node per task in its state.
 //
 // The dot test needs Graphviz. The set-up installs it with apt-get when `dot`
 // is not on PATH, and the test is skipped, saying why, when that fails.
@@ -10,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { buildJson, cleanup, copyRecipe, flow, repoRoot, writeProject } from "./support.js";
 
 type Schema = Record<string, unknown>;
@@ -264,5 +266,33 @@ describe("flow status --plan dot and mermaid", () => {
     assert.ok(r.stdout.includes('n0["out/#lt;odd#gt;.txt'), r.stdout);
     assert.ok(r.stdout.includes("out/q#quot;uote.txt"));
     assert.ok(r.stdout.includes("out/hash#35;1.txt"));
+  });
+
+  test("svg: well-formed XML, one node per task with its state's class, edges between drawn nodes", () => {
+    const r = flow(["status", "--plan", "svg"], { cwd: dir });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(XMLValidator.validate(r.stdout), true, r.stdout);
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (_name, _path, _leaf, isAttribute) => !isAttribute }).parse(r.stdout) as Record<string, Record<string, unknown>[]>;
+    const graph = ((doc.svg?.[0]?.g ?? []) as Record<string, unknown>[]).find((g) => g.class === "graph") as Record<string, Record<string, string>[]>;
+    const nodes = Object.fromEntries((graph.g ?? []).map((g) => [g["data-node"], g.class]));
+    assert.deepEqual(nodes, {
+      "t:out/a.txt": "node state-stale",
+      "t:out/b.txt": "node state-fresh",
+      "t:out/<odd>.txt": "node state-fresh",
+      't:out/q"uote.txt': "node state-fresh",
+      "t:out/hash#1.txt": "node state-fresh",
+      "t:out/final": "node state-waiting",
+      "t:all": "node state-waiting",
+    });
+    const edges = (graph.path ?? []).map((p) => `${p["data-from"]} -> ${p["data-to"]}`).sort();
+    assert.deepEqual(edges, [
+      "t:out/<odd>.txt -> t:all",
+      "t:out/a.txt -> t:out/final",
+      "t:out/b.txt -> t:out/final",
+      "t:out/final -> t:all",
+      "t:out/hash#1.txt -> t:all",
+      't:out/q"uote.txt -> t:all',
+    ]);
+    assert.ok(r.stdout.includes("out/&lt;odd&gt;.txt") && r.stdout.includes("out/q&quot;uote.txt"), "labels escaped");
   });
 });

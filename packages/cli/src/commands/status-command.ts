@@ -29,11 +29,17 @@ import { locateProject } from "../project/load-project.js";
 import { planSelection, statusPlan } from "../run/status-plan.js";
 import { drawPlan } from "../render/plan-render-ascii.js";
 import { planDot, planMermaid } from "../render/plan-render-graph.js";
+<<<<<<< HEAD
 import { planJson, type IncludesJson } from "../render/plan-render-json.js";
+=======
+import { layoutPlan } from "../render/plan-layout.js";
+import { planSvg } from "../render/plan-svg.js";
+import { includesInfo, planJson, type IncludesJson } from "../render/plan-render-json.js";
+>>>>>>> h-svg
 import { reasonText } from "../render/plan-render-reason.js";
 import { remoteHas } from "../run/remote-status.js";
 
-const FORMATS = ["ascii", "unicode", "json", "dot", "mermaid"] as const;
+const FORMATS = ["ascii", "unicode", "json", "dot", "mermaid", "svg"] as const;
 type PlanFormat = (typeof FORMATS)[number];
 
 interface PendingIncludes {
@@ -59,7 +65,8 @@ export class StatusCommand extends RemoteCommand {
       dependency output changed (which), outputs missing, forced or .ALWAYS.
 
       With --plan, draws the plan instead: ascii or unicode (layers in dependency order; pattern
-      instances grouped unless --expand), json (schema: docs/status.md), dot (Graphviz) or mermaid.
+      instances grouped unless --expand), json (schema: docs/status.md), dot (Graphviz), mermaid, or
+      svg (a standalone picture laid out by flow itself, coloured by state, with a legend).
 
       Generated includes (included files a rule makes) come first, as in the build: when a task that
       makes one is not fresh, status shows those tasks and says the rest is unknown until they are
@@ -80,13 +87,14 @@ export class StatusCommand extends RemoteCommand {
       ["What would `flow build` do?", "$0 status"],
       ["Assert in CI that everything is up to date", "$0 status --tag check && echo nothing to do"],
       ["Draw the plan of a target", "$0 status --plan ascii build/app"],
+      ["Draw the plan as a picture", "$0 status --plan svg > plan.svg"],
       ["Render the plan with Graphviz", "$0 status --plan dot | dot -Tsvg > plan.svg"],
     ],
   });
 
   tags = Option.Array("--tag", [], { description: "Also plan the tasks tagged T (repeatable: the union)" });
   assumeFresh = Option.Array("--assume-fresh", [], { description: "Plan as flow build --assume-fresh PATTERN builds (% wildcard; repeatable)" });
-  plan = Option.String("--plan", { description: "Draw the plan: ascii, unicode, json, dot or mermaid", validator: t.isEnum(FORMATS) });
+  plan = Option.String("--plan", { description: "Draw the plan: ascii, unicode, json, dot, mermaid or svg", validator: t.isEnum(FORMATS) });
   expand = Option.Boolean("--expand", false, { description: "Draw every task (no grouping of pattern instances)" });
   width = Option.String("--width", { description: "Columns of the drawing (default: the terminal's, else 100)", validator: t.isNumber() });
   noBuiltinRules = Option.Boolean("-r,--no-builtin-rules", false, { description: "No built-in rules (make's %.o: %.c and others), as make -r" });
@@ -166,6 +174,7 @@ export class StatusCommand extends RemoteCommand {
         await cache.close();
       }
     }
+<<<<<<< HEAD
     let code: number = EXIT.usage;
     const result = await statusPlan(
       { project: projectReq, cacheDir: this.cacheDir, tags: this.tags, ...(this.assume ? { assume: this.assume } : {}), onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`) },
@@ -176,6 +185,39 @@ export class StatusCommand extends RemoteCommand {
     switch (result.kind) {
       case "error":
         err.write(`${result.message}\n`);
+=======
+    const read = readProject(projectReq);
+    if (!read.ok) {
+      err.write(`${formatDiagnostic(read.error)}\n`);
+      return EXIT.usage;
+    }
+    const { root, includes } = read.value;
+    const cache = await openPlanCache({
+      cwd: process.cwd(),
+      root,
+      option: this.cacheDir,
+      env: process.env,
+      onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`),
+      stat: (p) => read.value.host.takeStat(p),
+    });
+    try {
+      // Generated includes first, as the build does them: unless every task
+      // that makes one is fresh, the build remakes it and reads the Flowfile
+      // again, and what comes after is not known until then.
+      let settled: IncludesJson | undefined;
+      if (includes.graph && includes.graph.goals.length > 0) {
+        const first = await planGeneratedIncludes(includes.graph, { host: cache.host, env: process.env });
+        const info = includesInfo(includes.graph, includes.targets.map((t) => t.path), !first.settled);
+        if (!first.settled) {
+          this.context.stdout.write(await this.renderPending({ graph: includes.graph, plan: first.plan, info }, read.value.targets));
+          return EXIT.taskFailed;
+        }
+        settled = info;
+      }
+      const project = read.value.finish();
+      if (!project.ok) {
+        err.write(`${formatDiagnostic(project.error)}\n`);
+>>>>>>> h-svg
         return EXIT.usage;
       case "unknown-tags":
         for (const w of result.warnings) err.write(`${formatDiagnostic(w)}\n`);
@@ -218,7 +260,11 @@ export class StatusCommand extends RemoteCommand {
     for (const p of unmatchedPatterns(this.assumeFresh, graph.tasks)) err.write(`flow: warning ASSUME_FRESH_UNMATCHED: --assume-fresh '${p}' matches no task\n`);
     const inRemote =
       remoteSettings === undefined ? undefined : await remoteHas(plan, { settings: remoteSettings, cacheDir: cache.dir, onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`) });
+<<<<<<< HEAD
     this.context.stdout.write(this.render(graph, plan, roots, this.plan, settled, inRemote));
+=======
+    this.context.stdout.write(await this.render(graph, plan, selection.roots, this.plan, settled, inRemote));
+>>>>>>> h-svg
     return planIsNoop(plan) ? EXIT.ok : EXIT.taskFailed;
   }
 
@@ -227,7 +273,7 @@ export class StatusCommand extends RemoteCommand {
    * (the build's first round), and the rest unknown. Targets and tags are not
    * checked: the included files may be what defines them.
    */
-  private renderPending(p: PendingIncludes, targets: readonly string[]): string {
+  private async renderPending(p: PendingIncludes, targets: readonly string[]): Promise<string> {
     const files = p.info.files;
     switch (this.plan) {
       case undefined:
@@ -241,11 +287,23 @@ export class StatusCommand extends RemoteCommand {
         return planDot(p.graph, p.plan, this.expand, files);
       case "mermaid":
         return planMermaid(p.graph, p.plan, this.expand, files);
+      case "svg": {
+        const made = `${files.join(" ")} ${files.length === 1 ? "is" : "are"} made`;
+        const title = `flow plan: generated includes first; the rest is unknown until ${made}`;
+        return planSvg(await layoutPlan(p.graph, p.plan, { expandAll: this.expand }), { title });
+      }
     }
   }
 
   /** `includes`: the generated includes, all up to date (only `--plan json` shows them). */
-  private render(graph: TaskGraph, plan: Plan, roots: readonly number[], format: PlanFormat | undefined, includes: IncludesJson | undefined, inRemote?: ReadonlySet<number>): string {
+  private async render(
+    graph: TaskGraph,
+    plan: Plan,
+    roots: readonly number[],
+    format: PlanFormat | undefined,
+    includes: IncludesJson | undefined,
+    inRemote?: ReadonlySet<number>,
+  ): Promise<string> {
     const names = roots.map((id) => (graph.tasks[id] as Task).name);
     switch (format) {
       case undefined:
@@ -259,8 +317,18 @@ export class StatusCommand extends RemoteCommand {
         return planDot(graph, plan, this.expand);
       case "mermaid":
         return planMermaid(graph, plan, this.expand);
+      case "svg":
+        return planSvg(await layoutPlan(graph, plan, { expandAll: this.expand }), { title: svgTitle(plan, names) });
     }
   }
+}
+
+/** `flow plan of all: 6 tasks: 1 stale, 3 waiting, 0 cached, 2 fresh`, as the ASCII plan's header. */
+function svgTitle(plan: Plan, roots: readonly string[]): string {
+  const c = plan.counts;
+  const n = plan.order.length;
+  const of = roots.length > 0 ? ` of ${roots.join(" ")}` : "";
+  return `flow plan${of}: ${n} task${n === 1 ? "" : "s"}: ${c.stale} stale, ${c.waiting} waiting, ${c.cached} cached, ${c.fresh} fresh`;
 }
 
 /** The terminal's columns when stdout is one, else DEFAULT_WIDTH. */

@@ -8,8 +8,8 @@ import { PLAN_STATES, type Plan, type PlanState, type TaskGraph } from "@flow/gr
 import { countsText, nodeEdges, nodesAtLevel, type PlanNode } from "./plan-render-groups.js";
 import { reasonText } from "./plan-render-reason.js";
 
-const FILL: Readonly<Record<PlanState, string>> = { stale: "#f4cccc", waiting: "#fff2cc", cached: "#cfe2f3", fresh: "#d9ead3" };
-const STROKE: Readonly<Record<PlanState, string>> = { stale: "#cc0000", waiting: "#bf9000", cached: "#3d85c6", fresh: "#6aa84f" };
+export const FILL: Readonly<Record<PlanState, string>> = { stale: "#f4cccc", waiting: "#fff2cc", cached: "#cfe2f3", fresh: "#d9ead3" };
+export const STROKE: Readonly<Record<PlanState, string>> = { stale: "#cc0000", waiting: "#bf9000", cached: "#3d85c6", fresh: "#6aa84f" };
 
 function graphNodes(graph: TaskGraph, plan: Plan, expand: boolean) {
   const { nodes, nodeOf } = nodesAtLevel(graph, plan, expand ? 0 : 1);

@@ -29,13 +29,9 @@ import { locateProject } from "../project/load-project.js";
 import { planSelection, statusPlan } from "../run/status-plan.js";
 import { drawPlan } from "../render/plan-render-ascii.js";
 import { planDot, planMermaid } from "../render/plan-render-graph.js";
-<<<<<<< HEAD
-import { planJson, type IncludesJson } from "../render/plan-render-json.js";
-=======
 import { layoutPlan } from "../render/plan-layout.js";
 import { planSvg } from "../render/plan-svg.js";
-import { includesInfo, planJson, type IncludesJson } from "../render/plan-render-json.js";
->>>>>>> h-svg
+import { planJson, type IncludesJson } from "../render/plan-render-json.js";
 import { reasonText } from "../render/plan-render-reason.js";
 import { remoteHas } from "../run/remote-status.js";
 
@@ -174,7 +170,6 @@ export class StatusCommand extends RemoteCommand {
         await cache.close();
       }
     }
-<<<<<<< HEAD
     let code: number = EXIT.usage;
     const result = await statusPlan(
       { project: projectReq, cacheDir: this.cacheDir, tags: this.tags, ...(this.assume ? { assume: this.assume } : {}), onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`) },
@@ -185,39 +180,6 @@ export class StatusCommand extends RemoteCommand {
     switch (result.kind) {
       case "error":
         err.write(`${result.message}\n`);
-=======
-    const read = readProject(projectReq);
-    if (!read.ok) {
-      err.write(`${formatDiagnostic(read.error)}\n`);
-      return EXIT.usage;
-    }
-    const { root, includes } = read.value;
-    const cache = await openPlanCache({
-      cwd: process.cwd(),
-      root,
-      option: this.cacheDir,
-      env: process.env,
-      onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`),
-      stat: (p) => read.value.host.takeStat(p),
-    });
-    try {
-      // Generated includes first, as the build does them: unless every task
-      // that makes one is fresh, the build remakes it and reads the Flowfile
-      // again, and what comes after is not known until then.
-      let settled: IncludesJson | undefined;
-      if (includes.graph && includes.graph.goals.length > 0) {
-        const first = await planGeneratedIncludes(includes.graph, { host: cache.host, env: process.env });
-        const info = includesInfo(includes.graph, includes.targets.map((t) => t.path), !first.settled);
-        if (!first.settled) {
-          this.context.stdout.write(await this.renderPending({ graph: includes.graph, plan: first.plan, info }, read.value.targets));
-          return EXIT.taskFailed;
-        }
-        settled = info;
-      }
-      const project = read.value.finish();
-      if (!project.ok) {
-        err.write(`${formatDiagnostic(project.error)}\n`);
->>>>>>> h-svg
         return EXIT.usage;
       case "unknown-tags":
         for (const w of result.warnings) err.write(`${formatDiagnostic(w)}\n`);
@@ -227,7 +189,7 @@ export class StatusCommand extends RemoteCommand {
         // Generated includes first, as the build does them: unless every task
         // that makes one is fresh, the build remakes it and reads the Flowfile
         // again, and what comes after is not known until then.
-        this.context.stdout.write(this.renderPending({ graph: result.graph, plan: result.plan, info: result.info }, result.targets));
+        this.context.stdout.write(await this.renderPending({ graph: result.graph, plan: result.plan, info: result.info }, result.targets));
         return EXIT.taskFailed;
       case "planned":
         return code;
@@ -260,11 +222,7 @@ export class StatusCommand extends RemoteCommand {
     for (const p of unmatchedPatterns(this.assumeFresh, graph.tasks)) err.write(`flow: warning ASSUME_FRESH_UNMATCHED: --assume-fresh '${p}' matches no task\n`);
     const inRemote =
       remoteSettings === undefined ? undefined : await remoteHas(plan, { settings: remoteSettings, cacheDir: cache.dir, onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`) });
-<<<<<<< HEAD
-    this.context.stdout.write(this.render(graph, plan, roots, this.plan, settled, inRemote));
-=======
-    this.context.stdout.write(await this.render(graph, plan, selection.roots, this.plan, settled, inRemote));
->>>>>>> h-svg
+    this.context.stdout.write(await this.render(graph, plan, roots, this.plan, settled, inRemote));
     return planIsNoop(plan) ? EXIT.ok : EXIT.taskFailed;
   }
 

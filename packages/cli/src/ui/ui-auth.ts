@@ -55,5 +55,6 @@ export function uiAuth(token: string, port: () => number): MiddlewareHandler {
     const given = c.req.header(TOKEN_HEADER) ?? getCookie(c, TOKEN_COOKIE);
     if (!tokenMatches(given, token)) return c.text("flow ui: refused: no valid token (open the URL flow ui printed, with its ?token=)\n", 403);
     await next();
+    return undefined;
   };
 }

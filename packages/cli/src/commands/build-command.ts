@@ -290,6 +290,7 @@ export class BuildCommand extends RemoteCommand {
     const profile = this.profile === undefined ? undefined : new (await import("../render/trace-profile.js")).TraceProfile(this.profile, process.cwd());
     const emit = (e: BuildEvent) => {
       profile?.observe(e);
+      history.observe(e);
       why?.observe(e);
       discovered.observe(e);
       term.live?.observe(e);
@@ -316,7 +317,8 @@ export class BuildCommand extends RemoteCommand {
         ...(maxLoad !== undefined ? { mayStart: () => (loadavg()[0] ?? 0) < maxLoad } : {}),
         ...(priors !== undefined && priors.size > 0 ? { prior: (t: Task) => priors.get(t.id) } : {}),
         ...scheduleHints(durations, process.env, (w) => renderer.warning(w)),
-        ...(profile !== undefined ? { profileClock: profile.clock } : {}),
+        // Always timed: the run history keeps a timeline (history/run-timeline.ts); the profile's clock is the same one.
+        profileClock: profile?.clock ?? history.clock,
         ...(assume ? { assume } : {}),
       });
       profile?.save((w) => renderer.warning(w));

@@ -27,10 +27,21 @@ test("the record is columnar: names, one status letter each, durations, keys; ex
     ["b", { status: "failed", key: "k2", durationMs: 12.6, exitCode: 2, logPath: log }],
     ["c", { status: "cannot-run", durationMs: 0 }],
   ]);
-  const n = new RunRecorder({ args: ["build"], cwd: root, words: [], env: {} }).finish({ root, ...b, interrupted: false });
+  const recorder = new RunRecorder({ args: ["build"], cwd: root, words: [], env: {} });
+  // The build's events: its -j, and a timing for the one task that did work (b, failed running).
+  const t0 = recorder.clock();
+  recorder.observe({ type: "build-start", total: 3, concurrency: 2 });
+  recorder.observe({ type: "task-end", task: b.graph.tasks[1] as Task, result: b.outcome.results.get(1) as TaskResult, timing: { startMs: t0 + 10, endMs: t0 + 22, phases: [] } });
+  const n = recorder.finish({ root, ...b, interrupted: false });
   assert.equal(n, 1);
   const file = JSON.parse(readFileSync(join(root, ".flow", "runs", "1", "tasks.json"), "utf8")) as Record<string, unknown>;
-  assert.deepEqual(file, { version: 1, names: ["a", "b", "c"], status: "UFN", durationsMs: [0, 13, 0], keys: ["k1", "k2", ""], exitCodes: [[1, 2]], logs: [[1, "b.log"]] });
+  const { spans, ...rest } = file;
+  assert.deepEqual(rest, { version: 1, names: ["a", "b", "c"], status: "UFN", durationsMs: [0, 13, 0], keys: ["k1", "k2", ""], exitCodes: [[1, 2]], logs: [[1, "b.log"]], jobs: 2 });
+  // [task index, start, end, slot], in ms from the recorder's start (which came a moment before t0).
+  assert.equal((spans as unknown[]).length, 1);
+  const [index, start, end, slot] = (spans as [number, number, number, number][])[0] ?? assert.fail("no span");
+  assert.deepEqual([index, slot, end - start], [1, 1, 12]);
+  assert.ok(start >= 10 && start <= 60, `start ${start}`);
   const rows = taskRows(readTasks(root, 1) as NonNullable<ReturnType<typeof readTasks>>);
   assert.deepEqual(
     rows.map((r) => [r.name, r.status, r.cache, r.key]),

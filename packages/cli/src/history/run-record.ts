@@ -3,9 +3,9 @@
 //   run.json   the summary `flow runs` lists: arguments, directory, start,
 //              end, outcome, exit code, counts (small: the listing reads only these);
 //   tasks.json every task of the build, columnar (names, one status letter
-//              each, durations, keys; exit codes and logs only where there
-//              are some): at 10,000 tasks one array of each, not 10,000
-//              objects, and written once, at the end;
+//              each, durations, keys; exit codes, logs and the timeline's
+//              spans only where there are some): at 10,000 tasks one array
+//              of each, not 10,000 objects, and written once, at the end;
 //   env.json   what the build ran with: flow, Node, OS, the Flowfile's
 //              variables, the command line's overrides, the tasks' `.ENV`
 //              values, secrets masked (secrets.ts);
@@ -19,7 +19,9 @@
 import { copyFileSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { arch, platform, release } from "node:os";
 import { basename, join } from "node:path";
-import type { BuildOutcome, FlowfileModel, Task, TaskGraph, TaskStatus } from "@flow/graph";
+import { performance } from "node:perf_hooks";
+import type { BuildEvent, BuildOutcome, FlowfileModel, Task, TaskGraph, TaskStatus, TaskTiming } from "@flow/graph";
+import { assignSlots } from "../render/job-slots.js";
 import { splitWords } from "../project/load-project.js";
 import { recordDurations } from "../run/durations.js";
 import { flowfileVariables, type VariableList } from "./flowfile-variables.js";
@@ -70,6 +72,14 @@ export interface RunTasks {
   readonly exitCodes: readonly (readonly [number, number])[];
   /** [task index, file name under logs/], only for tasks whose log was kept. */
   readonly logs: readonly (readonly [number, string])[];
+  /**
+   * The timeline (run-timeline.ts): [task index, start, end, job slot] for each task that did work
+   * (ran, was restored, failed running); start and end in ms from the run's start (run.json's
+   * `start`), slots from 1. Absent in records made before flow kept it; version 1 readers ignore it.
+   */
+  readonly spans?: readonly (readonly [number, number, number, number])[];
+  /** The build's -j (its concurrency); absent with `spans`. */
+  readonly jobs?: number;
 }
 
 /** env.json. */
@@ -129,8 +139,20 @@ export interface FinishedBuild {
  */
 export class RunRecorder {
   private readonly start = Date.now();
+  /** `start` on the monotonic clock the build times its tasks with. */
+  private readonly startClock = performance.now();
+  /** The clock to give the build as its profileClock, so that task-end events carry timings for the timeline. */
+  readonly clock = (): number => performance.now();
+  private readonly timings = new Map<number, TaskTiming>();
+  private jobs = 0;
 
   constructor(private readonly o: RecorderStart) {}
+
+  /** Sees the build's events: its concurrency, and the timing of each task that did work. */
+  observe(e: BuildEvent): void {
+    if (e.type === "build-start") this.jobs = e.concurrency;
+    else if (e.type === "task-end" && e.timing !== undefined) this.timings.set(e.task.id, e.timing);
+  }
 
   /** The Flowfile's variables as this run records them (and the build state keeps them). */
   variablesOf(model: FlowfileModel): VariableList {
@@ -197,7 +219,7 @@ export class RunRecorder {
         }
       }
     }
-    const tasks: RunTasks = { version: RECORD_VERSION, names, status: letters.join(""), durationsMs, keys, exitCodes, logs };
+    const tasks: RunTasks = { version: RECORD_VERSION, names, status: letters.join(""), durationsMs, keys, exitCodes, logs, spans: this.spans(outcome.order), ...(this.jobs > 0 ? { jobs: this.jobs } : {}) };
     bytes += writeAtomic(dir.path, TASKS_FILE, JSON.stringify(tasks));
     bytes += writeAtomic(dir.path, ENV_FILE, `${JSON.stringify(this.environment(b, mask), null, 2)}\n`);
     const summary: RunSummary = {
@@ -217,6 +239,18 @@ export class RunRecorder {
     const text = JSON.stringify({ ...summary, bytes });
     writeAtomic(dir.path, SUMMARY_FILE, `${JSON.stringify({ ...summary, bytes: bytes + text.length + 1 })}\n`);
     return dir.run;
+  }
+
+  /** [task index, start, end, slot] for the tasks that have a timing, in task order. */
+  private spans(order: readonly number[]): [number, number, number, number][] {
+    const timed: [number, TaskTiming][] = [];
+    order.forEach((id, i) => {
+      const t = this.timings.get(id);
+      if (t !== undefined) timed.push([i, t]);
+    });
+    const slots = assignSlots(timed.map(([, t]) => t));
+    const ms = (clock: number) => Math.max(0, Math.round(clock - this.startClock));
+    return timed.map(([i, t], k) => [i, ms(t.startMs), Math.max(ms(t.startMs), ms(t.endMs)), slots[k] as number]);
   }
 
   private environment(b: FinishedBuild, mask: SecretMask): RunEnvironment {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { assignSlots } from "./trace-profile.js";
+import { assignSlots } from "./job-slots.js";
 
 const span = (startMs: number, endMs: number) => ({ startMs, endMs, phases: [] });
 

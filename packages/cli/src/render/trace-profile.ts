@@ -8,7 +8,8 @@
 import { closeSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { MinHeap, type BuildEvent, type TaskPhase, type TaskTiming, type TaskStatus } from "@flow/graph";
+import type { BuildEvent, TaskPhase, TaskTiming, TaskStatus } from "@flow/graph";
+import { assignSlots } from "./job-slots.js";
 
 /** The names the phases are shown with. */
 const PHASE_NAMES: Record<TaskPhase["phase"], string> = {
@@ -114,27 +115,4 @@ export class TraceProfile {
       return err instanceof Error ? err.message : String(err);
     }
   }
-}
-
-/**
- * Each span's job slot (1-based): in order of start, a span takes the lowest
- * slot whose last span has ended. The clock is monotonic and a task starts
- * only after the one it replaces returned, so no more slots are used than
- * tasks ran at once (at most -j).
- */
-export function assignSlots(timings: readonly TaskTiming[]): number[] {
-  const byStart = timings.map((_, i) => i).sort((a, b) => (timings[a] as TaskTiming).startMs - (timings[b] as TaskTiming).startMs || a - b);
-  const slots = new Array<number>(timings.length).fill(0);
-  /** Busy slots by end time; free slots by number. */
-  const busy = new MinHeap<{ end: number; slot: number }>((x, y) => x.end - y.end || x.slot - y.slot);
-  const free = new MinHeap<number>((x, y) => x - y);
-  let count = 0;
-  for (const i of byStart) {
-    const t = timings[i] as TaskTiming;
-    for (let top = busy.peek(); top !== undefined && top.end <= t.startMs; top = busy.peek()) free.push((busy.pop() as { slot: number }).slot);
-    const slot = free.pop() ?? ++count;
-    slots[i] = slot;
-    busy.push({ end: t.endMs, slot });
-  }
-  return slots;
 }

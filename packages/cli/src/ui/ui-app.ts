@@ -11,7 +11,9 @@ import { layoutPlan, type NodeState } from "../render/plan-layout.js";
 import { planSvg } from "../render/plan-svg.js";
 import { namedPaths, runClean } from "../clean/clean-run.js";
 import { listRuns, readSummary, readTasks, taskRows } from "../history/run-read.js";
+import { readTimeline } from "../history/run-timeline.js";
 import { findTaskLog } from "../history/task-log.js";
+import { timelineSvg } from "../render/timeline-svg.js";
 import { resolveCacheDir } from "../run/cache-dir.js";
 import { uiAuth } from "./ui-auth.js";
 import type { UiEvents } from "./ui-events.js";
@@ -78,6 +80,13 @@ export function uiApp(o: UiAppOptions): Hono {
     const tasks = readTasks(o.root, n);
     if (summary === undefined) return c.json({ error: `no readable run ${n} in the history (flow runs lists them)` }, 404);
     return c.json({ summary, tasks: tasks === undefined ? [] : taskRows(tasks) });
+  });
+
+  app.get("/api/runs/:n{[0-9]+}/timeline.svg", (c) => {
+    const n = Number(c.req.param("n"));
+    const timeline = readTimeline(o.root, n);
+    if (timeline === undefined) return c.text(`run ${n} has no timeline (a run recorded by an older flow, or not in the history)\n`, 404);
+    return c.body(timelineSvg(timeline), 200, { "Content-Type": "image/svg+xml; charset=utf-8" });
   });
 
   app.get("/api/log/*", async (c) => {

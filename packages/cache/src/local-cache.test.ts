@@ -288,6 +288,20 @@ test("a record filed under key A whose key says B is a miss, warned and deleted"
   assert.deepEqual(await cache.getAction("B"), record);
 });
 
+test("actionRecords walks every sound record in key order, skipping bad ones without warning or deleting", async (t) => {
+  const { cache, codes } = await openCache(t);
+  const b: ActionRecord = { key: "b", outputs: [], exitCode: 0, durationMs: 1, ingredients: null, createdAt: 2 };
+  const a: ActionRecord = { ...b, key: "a", createdAt: 1 };
+  await cache.putAction(b);
+  await cache.putAction(a);
+  const db = (cache as unknown as { db: { actions: { put(k: string, v: unknown): Promise<boolean>; get(k: string): unknown } } }).db;
+  await db.actions.put("c-misfiled", b);
+  await db.actions.put("d-junk", { key: "d-junk", outputs: [{ path: "../etc", kind: "file", mode: 0 }] });
+  assert.deepEqual([...cache.actionRecords()], [a, b]);
+  assert.deepEqual(codes(), [], "a reader's walk warns about nothing");
+  assert.ok(db.actions.get("d-junk") !== undefined, "and deletes nothing");
+});
+
 test("the stat memo persists in LMDB: an unchanged output is not re-read after reopening", async (t) => {
   const cacheDir = tempDir(t);
   const root = tempDir(t);

@@ -154,6 +154,26 @@ export class LocalCache {
   }
 
   /**
+   * Every action record that decodes and checks, in key order: a reader's
+   * walk (`flow ui`'s earlier versions of an output). Unlike getAction it
+   * marks nothing as used and deletes nothing: a bad record is skipped here
+   * and dealt with by the next lookup of its key or by gc. Read key by key,
+   * as gc reads, so one bad record does not end the walk.
+   */
+  *actionRecords(): Generator<ActionRecord> {
+    for (const key of this.db.actions.getKeys()) {
+      let raw: unknown;
+      try {
+        raw = this.db.actions.get(key);
+      } catch {
+        continue;
+      }
+      const checked = checkActionRecord(raw);
+      if (checked.ok && checked.record.key === key) yield checked.record;
+    }
+  }
+
+  /**
    * Call after saveOutputs/putBlobBytes returned. Waits until the blobs the
    * record names are durable (BlobStore.flush) before writing it, so a record
    * never points at a partial blob.

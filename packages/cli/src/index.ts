@@ -3,3 +3,6 @@
 export { main } from "./main.js";
 export { loadProject } from "./project/load-project.js";
 export type { Project, ProjectRequest } from "./project/load-project.js";
+// For `flow ui` and other readers of a project's products: earlier versions of an output the cache holds.
+export { outputVersions, readOutputVersion } from "./history/output-versions.js";
+export type { OutputVersion, VersionsContext } from "./history/output-versions.js";

@@ -144,6 +144,16 @@ describe("flow ui in chromium", { skip: have.ok ? false : `chromium is needed: $
     assert.equal(await page.evaluate(() => window["notReloaded"]), true);
     assert.ok(existsSync(join(dir, "out/split/train.csv")), "the build restored the deleted outputs");
   });
+
+  test("an output's versions in the cache, each with its key and the run that made it", async () => {
+    await page.click('#graph g.node[data-node="t:out/metrics.txt"]');
+    await page.click('#outputs li[data-path="out/metrics.txt"] .versions-btn');
+    await page.waitForSelector('#outputs li[data-path="out/metrics.txt"] table.versions tbody tr');
+    const rows = await page.locator('#outputs li[data-path="out/metrics.txt"] table.versions tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? "")));
+    // Built before the edit (run 1) and by the build above (run 2): newest first.
+    assert.deepEqual(rows.map((r) => r[1]), ["2", "1"]);
+    for (const r of rows) assert.match(r[3] ?? "", /^[0-9a-f]{16}$/);
+  });
 });
 
 /** Each drawn node's id and state (its `state-*` class). */

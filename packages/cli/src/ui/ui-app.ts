@@ -13,11 +13,12 @@ import { namedPaths, runClean } from "../clean/clean-run.js";
 import { listRuns, readSummary, readTasks, taskRows } from "../history/run-read.js";
 import { readTimeline } from "../history/run-timeline.js";
 import { findTaskLog } from "../history/task-log.js";
+import { outputVersions, readOutputVersion } from "../history/output-versions.js";
 import { timelineSvg } from "../render/timeline-svg.js";
 import { resolveCacheDir } from "../run/cache-dir.js";
 import { uiAuth } from "./ui-auth.js";
 import type { UiEvents } from "./ui-events.js";
-import { readTaskFile } from "./ui-file.js";
+import { isPlainPath, readTaskFile } from "./ui-file.js";
 import { planForUi, projectRequest, uiPlan, type UiProject } from "./ui-plan.js";
 
 export interface UiAppOptions {
@@ -41,6 +42,9 @@ const STATIC: Readonly<Record<string, string>> = {
 
 /** Nothing is loaded from elsewhere; the plan's SVG is inserted inline and styles itself. */
 const CSP = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/** A product is shown, never run: an HTML or SVG product opened on its own gets no script and no access to the page. */
+const PRODUCT_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'";
 
 export function uiApp(o: UiAppOptions): Hono {
   const app = new Hono();
@@ -104,11 +108,33 @@ export function uiApp(o: UiAppOptions): Hono {
     if (!read.ok) return c.text(`${read.message}\n`, read.status);
     return c.body(new Uint8Array(read.bytes), 200, {
       "Content-Type": contentType(path),
-      // A product is shown, never run: an HTML or SVG product opened on its own gets no script and no access to the page.
-      "Content-Security-Policy": "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+      "Content-Security-Policy": PRODUCT_CSP,
       "X-Flow-Size": String(read.size),
       "X-Flow-Truncated": read.truncated ? "1" : "0",
     });
+  });
+
+  // Versions: only of a path the Flowfile declares as a task's output (the cache is never browsed by hash alone).
+  const declaredOutput = (path: string): { ok: true; root: string } | { ok: false; status: 403 | 404 | 422; message: string } => {
+    if (!isPlainPath(path)) return { ok: false, status: 403, message: "only a project-relative path without '..' can be read" };
+    const project = loadProject(projectRequest(o.project, true));
+    if (!project.ok) return { ok: false, status: 422, message: "the Flowfile cannot be read: see the plan" };
+    if (!project.value.graph.tasks.some((t) => t.outputs.some((x) => !x.isDir && x.path === path))) return { ok: false, status: 404, message: `${path} is not a declared output of a task in the Flowfile` };
+    return { ok: true, root: project.value.root };
+  };
+  app.get("/api/versions", async (c) => {
+    const path = c.req.query("path") ?? "";
+    const ok = declaredOutput(path);
+    if (!ok.ok) return c.json({ error: ok.message }, ok.status);
+    return c.json({ path, versions: await outputVersions({ projectDir: ok.root, cacheDir, historyRoot: o.root }, path) });
+  });
+  app.get("/api/version", async (c) => {
+    const path = c.req.query("path") ?? "";
+    const ok = declaredOutput(path);
+    if (!ok.ok) return c.text(`${ok.message}\n`, ok.status);
+    const bytes = await readOutputVersion({ projectDir: ok.root, cacheDir }, path, c.req.query("hash") ?? "");
+    if (bytes === undefined) return c.text(`the cache no longer holds that version of ${path}\n`, 404);
+    return c.body(new Uint8Array(bytes), 200, { "Content-Type": contentType(path), "Content-Security-Policy": PRODUCT_CSP });
   });
 
   app.post("/api/clean", async (c) => {

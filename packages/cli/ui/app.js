@@ -151,7 +151,9 @@ function showTask(t, fresh) {
 async function loadLog(name, box) {
   const { status, body, headers } = await get(`/api/log/${encodeURIComponent(name)}`, "text");
   const from = headers.get("X-Flow-Log-From");
-  box.replaceChildren(status === 200 ? el("div", { class: "note" }, decodeURIComponent(from ?? "")) : null, el("pre", { class: status === 200 ? "log" : "log missing" }, body));
+  const pre = el("pre", { class: status === 200 ? "log" : "log missing" }, body);
+  if (status === 200) box.replaceChildren(el("div", { class: "note" }, decodeURIComponent(from ?? "")), pre);
+  else box.replaceChildren(pre);
 }
 
 async function preview(path, box) {

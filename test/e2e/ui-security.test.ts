@@ -197,6 +197,6 @@ describe("flow ui: security", { concurrency: true }, () => {
   test("--port already in use: a clear error, exit 2", async () => {
     const r = flow(["ui", "--port", String(ui.port)], { cwd: dir });
     assert.equal(r.code, 2);
-    assert.match(r.stderr, new RegExp(`port ${ui.port} on 127\\.0\\.0\\.1 is in use; pick another with --port N`));
+    assert.match(r.stderr, new RegExp(`flow: error UI_PORT_IN_USE: port ${ui.port} on 127\\.0\\.0\\.1 is in use; pick another with --port N`));
   });
 });

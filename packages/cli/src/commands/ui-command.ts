@@ -50,7 +50,7 @@ export class UiCommand extends ProjectCommand {
       cacheDir: this.cacheDir,
       env: process.env,
     };
-    const started = await startUi(project, this.port, (m) => err.write(`flow: warning: ${m}\n`));
+    const started = await startUi(project, this.port, (m) => err.write(`flow: warning ${m}\n`));
     if (!started.ok) {
       err.write(`flow: ${started.message}\n`);
       return EXIT.usage;

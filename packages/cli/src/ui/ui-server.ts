@@ -34,12 +34,14 @@ export async function startUi(project: UiProject, port: number | undefined, onWa
   const cacheDir = resolveCacheDir(project.cwd, project.cacheDir, project.env, root);
   const token = newToken();
   let listening = 0;
-  const events = await watchProject(root, cacheDir, (m) => onWarning(`the file watcher failed (${m}); the page may miss changes until reloaded`));
+  const events = await watchProject(root, cacheDir, (m) => onWarning(`UI_WATCH_FAILED: the file watcher failed (${m}); the page may miss changes until it is reloaded`));
   const app = uiApp({ project, root, token, port: () => listening, staticDir: STATIC_DIR, events });
   const server = createAdaptorServer({ fetch: app.fetch });
   const bound = await new Promise<{ ok: true } | { ok: false; message: string }>((done) => {
     server.once("error", (e: NodeJS.ErrnoException) =>
-      done({ ok: false, message: e.code === "EADDRINUSE" ? `port ${port} on 127.0.0.1 is in use; pick another with --port N, or leave --port out for a free one` : `cannot listen on 127.0.0.1:${port ?? 0}: ${e.message}` }),
+      done({ ok: false, message: e.code === "EADDRINUSE"
+          ? `error UI_PORT_IN_USE: port ${port} on 127.0.0.1 is in use; pick another with --port N, or leave --port out for a free one`
+          : `error UI_CANNOT_LISTEN: cannot listen on 127.0.0.1:${port ?? 0}: ${e.message}; pick another port with --port N, or leave --port out for a free one` }),
     );
     server.listen(port ?? 0, "127.0.0.1", () => done({ ok: true }));
   });

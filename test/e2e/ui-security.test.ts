@@ -50,8 +50,10 @@ describe("flow ui: security", { concurrency: true }, () => {
     auth = { "X-Flow-Token": ui.token };
   });
   after(async () => {
+    // SIGTERM: a clean exit, and the port is free again.
     const r = await ui.stop();
     assert.equal(r.code, 0, r.stderr);
+    assert.equal(await refused("127.0.0.1", ui.port), true);
     cleanup(dir);
     cleanup(outside);
   });
@@ -181,17 +183,7 @@ describe("flow ui: security", { concurrency: true }, () => {
       .flat()
       .filter((a) => a !== undefined && !a.internal)
       .map((a) => (a as { address: string }).address);
-    for (const address of ["::1", ...others]) {
-      const refused = await new Promise<boolean>((resolve) => {
-        const s = createConnection({ host: address, port: ui.port });
-        s.once("connect", () => {
-          s.destroy();
-          resolve(false);
-        });
-        s.once("error", () => resolve(true));
-      });
-      assert.ok(refused, `${address}:${ui.port} accepted a connection`);
-    }
+    for (const address of ["::1", ...others]) assert.ok(await refused(address, ui.port), `${address}:${ui.port} accepted a connection`);
   });
 
   test("--port already in use: a clear error, exit 2", async () => {
@@ -199,4 +191,38 @@ describe("flow ui: security", { concurrency: true }, () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, new RegExp(`flow: error UI_PORT_IN_USE: port ${ui.port} on 127\\.0\\.0\\.1 is in use; pick another with --port N`));
   });
+
+  test("a missing or broken Flowfile: the plan carries the CLI's error text, and the server stays up", async () => {
+    const empty = tempDir("flow-ui-empty-");
+    const other = await startUi(empty);
+    try {
+      const h = { "X-Flow-Token": other.token };
+      const plan = async () => JSON.parse((await request(other.port, "/api/plan", { headers: h })).body) as { ok: boolean; error?: string };
+      const missing = await plan();
+      assert.equal(missing.ok, false);
+      assert.equal(`${missing.error}\n`, flow(["status"], { cwd: empty }).stderr);
+      writeFileSync(join(empty, "Flowfile"), "all: out.txt\n\nout.txt:\n\techo hi > $@\n$(error the parameters are wrong)\n");
+      const broken = await plan();
+      assert.equal(broken.ok, false);
+      assert.equal(`${broken.error}\n`, flow(["status"], { cwd: empty }).stderr);
+      assert.match(broken.error ?? "", /FLOW\d{3}|Flowfile:5:/);
+      writeFileSync(join(empty, "Flowfile"), "all: out.txt\n\nout.txt:\n\techo hi > $@\n");
+      assert.equal((await plan()).ok, true);
+    } finally {
+      assert.equal((await other.stop()).code, 0);
+      cleanup(empty);
+    }
+  });
 });
+
+/** Whether a TCP connection to address:port is refused. */
+function refused(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: address, port });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once("error", () => resolve(true));
+  });
+}

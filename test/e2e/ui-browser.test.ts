@@ -154,6 +154,12 @@ describe("flow ui in chromium", { skip: have.ok ? false : `chromium is needed: $
     assert.deepEqual(rows.map((r) => r[1]), ["2", "1"]);
     for (const r of rows) assert.match(r[3] ?? "", /^[0-9a-f]{16}$/);
   });
+
+  test("colour by a run's results", async () => {
+    await page.selectOption("#colour", "2");
+    await page.waitForSelector('#graph g.node[data-node="t:out/metrics.txt"].state-ran');
+    await page.waitForSelector('#graph g.node[data-node="t:out/data.csv"].state-up-to-date');
+  });
 });
 
 /** Each drawn node's id and state (its `state-*` class). */

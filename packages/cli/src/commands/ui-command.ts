@@ -5,7 +5,6 @@ import { ProjectCommand } from "./project-command.js";
 import { t } from "./typanion.js";
 import { EXIT } from "../exit-codes.js";
 import { onInterrupt } from "../run/interrupt.js";
-import { startUi, writeOpenFile } from "../ui/ui-server.js";
 
 export class UiCommand extends ProjectCommand {
   static override paths = [["ui"]];
@@ -50,6 +49,8 @@ export class UiCommand extends ProjectCommand {
       cacheDir: this.cacheDir,
       env: process.env,
     };
+    // The server's modules (Hono, the watcher, elkjs) only when it starts: `flow --help` loads every command.
+    const { startUi, writeOpenFile } = await import("../ui/ui-server.js");
     const started = await startUi(project, this.port, (m) => err.write(`flow: warning ${m}\n`));
     if (!started.ok) {
       err.write(`flow: ${started.message}\n`);
@@ -58,7 +59,7 @@ export class UiCommand extends ProjectCommand {
     const server = started.server;
     this.context.stdout.write(`flow ui: ${server.url}\n`);
     let openFile: string | undefined;
-    if (this.open) openFile = this.openBrowser(server.root, server.url, server.port);
+    if (this.open) openFile = this.openBrowser(writeOpenFile(server.root, server.url, server.port));
     await new Promise<void>((done) => {
       const off = onInterrupt(() => {
         off();
@@ -72,9 +73,8 @@ export class UiCommand extends ProjectCommand {
   }
 
   /** Opens the page through a 0600 file holding the URL (ui-server.ts), so the token is on no command line. */
-  private openBrowser(root: string, url: string, port: number): string | undefined {
+  private openBrowser(file: string): string {
     const err = this.context.stderr;
-    const file = writeOpenFile(root, url, port);
     const opener = process.platform === "darwin" ? "open" : "xdg-open";
     const child = spawn(opener, [file], { stdio: "ignore", detached: true });
     child.on("error", () => err.write(`flow ui: no browser opener (${opener}) on this machine: open the URL above yourself\n`));

@@ -7,7 +7,7 @@
 // A secret file sits beside the project: its bytes must never come back.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
@@ -192,6 +192,27 @@ describe("flow ui: security", { concurrency: true }, () => {
     assert.match(r.stderr, new RegExp(`flow: error UI_PORT_IN_USE: port ${ui.port} on 127\\.0\\.0\\.1 is in use; pick another with --port N`));
   });
 
+  test("--open gives the browser opener a 0600 file, never the token on its command line; the file goes when the server stops", async () => {
+    const bin = tempDir("flow-ui-bin-");
+    const argsFile = join(bin, "args");
+    writeFileSync(join(bin, "xdg-open"), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\n`, { mode: 0o755 });
+    const proj = writeProject({ Flowfile: "all:\n\ttrue\n" });
+    const opened = await startUi(proj, ["--open"], { PATH: `${bin}:${process.env["PATH"] ?? ""}` });
+    try {
+      await waitFor(() => existsSync(argsFile));
+      const args = readFileSync(argsFile, "utf8").trim();
+      assert.ok(!args.includes(opened.token), "the token is on the opener's command line");
+      assert.equal(args, join(proj, ".flow", `ui-${opened.port}-open.html`));
+      assert.equal(statSync(args).mode & 0o777, 0o600);
+      assert.ok(readFileSync(args, "utf8").includes(opened.url.replace(/&/g, "&amp;")));
+    } finally {
+      assert.equal((await opened.stop()).code, 0);
+    }
+    assert.ok(!existsSync(join(proj, ".flow", `ui-${opened.port}-open.html`)));
+    cleanup(bin);
+    cleanup(proj);
+  });
+
   test("a missing or broken Flowfile: the plan carries the CLI's error text, and the server stays up", async () => {
     const empty = tempDir("flow-ui-empty-");
     const other = await startUi(empty);
@@ -214,6 +235,12 @@ describe("flow ui: security", { concurrency: true }, () => {
     }
   });
 });
+
+/** Polls `cond` (a file another process writes) every 20 ms, for at most 10 s. */
+async function waitFor(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(cond(), "timed out");
+}
 
 /** Whether a TCP connection to address:port is refused. */
 function refused(address: string, port: number): Promise<boolean> {

@@ -15,8 +15,8 @@ export interface RunningUi {
   stop(): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-export async function startUi(cwd: string, args: readonly string[] = []): Promise<RunningUi> {
-  const { child, done } = flowAsync(["ui", ...args], { cwd });
+export async function startUi(cwd: string, args: readonly string[] = [], env?: NodeJS.ProcessEnv): Promise<RunningUi> {
+  const { child, done } = flowAsync(["ui", ...args], { cwd, ...(env ? { env } : {}) });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (d: Buffer) => {

@@ -50,12 +50,17 @@ try {
   await page.waitForSelector("#panel h2");
   await page.screenshot({ path: join(repo, "docs", "ui-graph.png") });
 
-  await page.click('#graph g.node[data-node="t:out/scores.csv"]');
+  await page.click('.tab[data-view="products"]');
+  await page.click('#products tbody tr[data-path="out/scores.csv"]');
   await page.click('#outputs li[data-path="out/scores.csv"] .preview-btn');
   await page.waitForSelector('#outputs li[data-path="out/scores.csv"] table');
   await page.click('#outputs li[data-path="out/scores.csv"] .versions-btn');
   await page.waitForSelector("table.versions");
+  await page.setViewportSize({ width: 1360, height: 1000 });
+  // The panel scrolled to the product: its preview and its versions.
+  await page.evaluate("document.querySelector('#panel').scrollTop = document.querySelector('#outputs').offsetTop - document.querySelector('#panel').offsetTop - 40");
   await page.screenshot({ path: join(repo, "docs", "ui-product.png") });
+  await page.setViewportSize({ width: 1360, height: 820 });
 
   await page.click('.tab[data-view="runs"]');
   await page.click('#runs tbody tr[data-run="1"]');

@@ -17,6 +17,11 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+/** replaceChildren, leaving out the parts that are null (absent). */
+function put(box, ...children) {
+  box.replaceChildren(...children.filter((c) => c !== null && c !== undefined));
+}
+
 async function get(url, as = "json") {
   const r = await fetch(url, { credentials: "same-origin" });
   if (as === "json") return { status: r.status, body: await r.json() };
@@ -77,13 +82,13 @@ async function loadGraph() {
   const { status, body } = await get(`/api/graph.svg?${params}`, "text");
   const box = $("#graph");
   if (status !== 200) {
-    box.replaceChildren();
+    put(box, );
     return;
   }
   const doc = new DOMParser().parseFromString(body, "image/svg+xml");
   const svg = doc.documentElement;
   for (const s of svg.querySelectorAll("script")) s.remove();
-  box.replaceChildren(document.importNode(svg, true));
+  put(box, document.importNode(svg, true));
   for (const g of box.querySelectorAll("g.node")) {
     g.addEventListener("click", () => clickNode(g));
     if (state.selected !== null && g.dataset.node === `t:${state.selected}`) g.classList.add("selected");
@@ -152,15 +157,15 @@ async function loadLog(name, box) {
   const { status, body, headers } = await get(`/api/log/${encodeURIComponent(name)}`, "text");
   const from = headers.get("X-Flow-Log-From");
   const pre = el("pre", { class: status === 200 ? "log" : "log missing" }, body);
-  if (status === 200) box.replaceChildren(el("div", { class: "note" }, decodeURIComponent(from ?? "")), pre);
-  else box.replaceChildren(pre);
+  if (status === 200) put(box, el("div", { class: "note" }, decodeURIComponent(from ?? "")), pre);
+  else put(box, pre);
 }
 
 async function preview(path, box) {
   const url = `/api/file?path=${encodeURIComponent(path)}`;
   const { status, body, headers } = await get(url, "bytes");
   if (status !== 200) {
-    box.replaceChildren(el("div", { class: "note" }, new TextDecoder().decode(body)));
+    put(box, el("div", { class: "note" }, new TextDecoder().decode(body)));
     return;
   }
   const type = headers.get("Content-Type") ?? "";
@@ -168,26 +173,26 @@ async function preview(path, box) {
   if (type.startsWith("image/")) {
     const img = el("img", { alt: path });
     img.src = URL.createObjectURL(new Blob([body], { type: type.split(";")[0] }));
-    box.replaceChildren(img, note);
+    put(box, img, note);
     return;
   }
   let text;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(body);
   } catch {
-    box.replaceChildren(el("div", { class: "note" }, `binary, ${size(body.length)}: no preview`));
+    put(box, el("div", { class: "note" }, `binary, ${size(body.length)}: no preview`));
     return;
   }
-  if (type.startsWith("text/csv") || type.startsWith("text/tab-separated-values")) box.replaceChildren(csvTable(text, type.startsWith("text/csv") ? "," : "\t"), note);
+  if (type.startsWith("text/csv") || type.startsWith("text/tab-separated-values")) put(box, csvTable(text, type.startsWith("text/csv") ? "," : "\t"), note);
   else if (type.startsWith("application/json")) {
     let shown = text;
     try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch { /* not valid JSON: show it as it is */ }
-    box.replaceChildren(el("pre", { class: "json" }, shown), note);
-  } else box.replaceChildren(el("pre", {}, text.slice(0, 64 * 1024)), note);
+    put(box, el("pre", { class: "json" }, shown), note);
+  } else put(box, el("pre", {}, text.slice(0, 64 * 1024)), note);
 }
 
 /** The first rows of a CSV as a table (quoted fields with commas and doubled quotes handled). */
-function csvTable(text, sep, maxRows = 50) {
+function csvTable(text, sep, maxRows = 21) {
   const rows = [];
   let row = [], field = "", quoted = false, i = 0;
   for (; i < text.length && rows.length <= maxRows; i++) {
@@ -213,11 +218,11 @@ function csvTable(text, sep, maxRows = 50) {
 async function loadVersions(path, box) {
   const { status, body } = await get(`/api/versions?path=${encodeURIComponent(path)}`);
   if (status !== 200) {
-    box.replaceChildren(el("div", { class: "note" }, body.error ?? "no versions"));
+    put(box, el("div", { class: "note" }, body.error ?? "no versions"));
     return;
   }
   if (body.versions.length === 0) {
-    box.replaceChildren(el("div", { class: "note" }, "the cache holds no version of it"));
+    put(box, el("div", { class: "note" }, "the cache holds no version of it"));
     return;
   }
   const table = el("table", { class: "grid versions" }, el("thead", {}, el("tr", {}, el("th", {}, "made"), el("th", {}, "run"), el("th", {}, "size"), el("th", {}, "key"), el("th", {}, ""))));
@@ -232,12 +237,12 @@ async function loadVersions(path, box) {
       el("td", {}, v.current ? "on disk" : el("button", { onclick: () => previewVersion(path, v.hash, prev) }, "Preview"))));
   }
   table.append(tbody);
-  box.replaceChildren(table, prev);
+  put(box, table, prev);
 }
 
 async function previewVersion(path, hash, box) {
   const { status, body } = await get(`/api/version?path=${encodeURIComponent(path)}&hash=${encodeURIComponent(hash)}`, "text");
-  box.replaceChildren(status === 200 ? el("pre", {}, body.slice(0, 64 * 1024)) : el("div", { class: "note" }, body));
+  put(box, status === 200 ? el("pre", {}, body.slice(0, 64 * 1024)) : el("div", { class: "note" }, body));
 }
 
 // ---- products ----
@@ -284,7 +289,7 @@ async function showRun(n) {
   const box = $("#run");
   const [{ status, body }, svg] = await Promise.all([get(`/api/runs/${n}`), get(`/api/runs/${n}/timeline.svg`, "text")]);
   if (status !== 200) {
-    box.replaceChildren(el("div", { class: "note" }, body.error));
+    put(box, el("div", { class: "note" }, body.error));
     return;
   }
   const timeline = el("div", { class: "timeline" });
@@ -295,7 +300,7 @@ async function showRun(n) {
   const table = el("table", { class: "grid" }, el("thead", {}, el("tr", {}, ...["task", "status", "time", "cache", "key"].map((h) => el("th", {}, h)))),
     el("tbody", {}, ...body.tasks.map((t) => el("tr", { onclick: () => { const p = taskNamed(t.name); if (p) showTask(p, true); } },
       el("td", {}, t.name), el("td", {}, el("span", { class: `state state-${t.status}` }, t.status)), el("td", { class: "num" }, `${(t.durationMs / 1000).toFixed(2)} s`), el("td", {}, t.cache), el("td", { class: "key" }, t.key ? t.key.slice(0, 16) : "")))));
-  box.replaceChildren(el("h2", {}, `run ${n}: flow ${body.summary.args.join(" ")}`), timeline, table);
+  put(box, el("h2", {}, `run ${n}: flow ${body.summary.args.join(" ")}`), timeline, table);
 }
 
 // ---- delete ----

@@ -336,10 +336,28 @@ async function askClean(what, title) {
 
 // ---- wiring ----
 
+// One refresh at a time: changes that arrive meanwhile make one more afterwards (a long build
+// writing files all the time must not pile up plans on the server).
+let refreshing = null;
+let again = false;
 async function refresh() {
-  await Promise.all([loadPlan(), loadRuns()]);
-  await loadGraph();
-  document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed ?? 0) + 1);
+  if (refreshing !== null) {
+    again = true;
+    return refreshing;
+  }
+  refreshing = (async () => {
+    do {
+      again = false;
+      await Promise.all([loadPlan(), loadRuns()]);
+      await loadGraph();
+      document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed ?? 0) + 1);
+    } while (again);
+  })();
+  try {
+    await refreshing;
+  } finally {
+    refreshing = null;
+  }
 }
 
 function setView(v) {

@@ -160,6 +160,14 @@ describe("flow ui in chromium", { skip: have.ok ? false : `chromium is needed: $
     await page.waitForSelector('#graph g.node[data-node="t:out/metrics.txt"].state-ran');
     await page.waitForSelector('#graph g.node[data-node="t:out/data.csv"].state-up-to-date');
   });
+
+  test("a Flowfile broken while the page is open: the page shows the CLI's error text", async () => {
+    appendFileSync(join(dir, "Flowfile"), "$(error the sweep is misconfigured)\n");
+    const cli = flow(["status"], { cwd: dir }).stderr.trim();
+    assert.match(cli, /^Flowfile:\d+:1: error FLOW013: the sweep is misconfigured/);
+    await page.waitForSelector("#error:not([hidden])");
+    assert.equal((await page.textContent("#error"))?.trim(), cli);
+  });
 });
 
 /** Each drawn node's id and state (its `state-*` class). */

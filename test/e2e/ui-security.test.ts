@@ -186,6 +186,14 @@ describe("flow ui: security", { concurrency: true }, () => {
     for (const address of ["::1", ...others]) assert.ok(await refused(address, ui.port), `${address}:${ui.port} accepted a connection`);
   });
 
+  test("flow ui --help", () => {
+    const r = flow(["ui", "--help"], { cwd: dir });
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /flow ui \[TARGET\.\.\.\]/);
+    assert.match(r.stdout, /--port N/);
+    assert.match(r.stdout, /docs\/ui\.md/);
+  });
+
   test("--port already in use: a clear error, exit 2", async () => {
     const r = flow(["ui", "--port", String(ui.port)], { cwd: dir });
     assert.equal(r.code, 2);

@@ -20,6 +20,16 @@ export default tseslint.config(
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
   {
+    // flow ui's page runs in the browser.
+    files: ["packages/cli/ui/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: Object.fromEntries(
+        ["window", "document", "fetch", "URL", "URLSearchParams", "Blob", "TextDecoder", "DOMParser", "EventSource", "Node", "setTimeout", "clearTimeout"].map((g) => [g, "readonly"]),
+      ),
+    },
+  },
+  {
     // Only the CLI's renderer and scripts may print; the core emits events.
     files: ["packages/cli/**", "test/**", "bench/**", "scripts/**"],
     rules: { "no-console": "off" },

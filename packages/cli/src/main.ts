@@ -22,6 +22,7 @@ const COMMANDS: Record<string, (args: readonly string[]) => Promise<CommandClass
     return args[1] === "show" ? show : [(await import("./commands/runs-command.js")).RunsCommand, ...show];
   },
   log: async () => [(await import("./commands/log-command.js")).LogCommand],
+  ui: async () => [(await import("./commands/ui-command.js")).UiCommand],
   server: async () => {
     const m = await import("./commands/server-command.js");
     return [m.ServerStartCommand, m.ServerStopCommand, m.ServerStatusCommand];
@@ -88,6 +89,7 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = {
   "--idle-timeout": "SECONDS",
   "--output-logs": "MODE",
   "--color": "WHEN",
+  "--port": "N",
 };
 
 /**

@@ -5,7 +5,7 @@ import { Command, Option } from "./clipanion.js";
 import { RemoteCommand } from "./remote-command.js";
 import { assumeFreshMatcher, formatDiagnostic, selectTasks, unmatchedPatterns, type BuildEvent, type Task, type TaskGraph, type TaskResult } from "@flow/graph";
 import { afterBuild } from "../run/cache-upkeep.js";
-import { unknownTagMessage } from "./tag-message.js";
+import { unknownTagMessage } from "../render/tag-message.js";
 import { includeBuilder, type IncludeTaskResult } from "../run/include-builder.js";
 import { openBuildSession } from "../run/build-session.js";
 import { loadProjectBuildingIncludes, locateProject } from "../project/load-project.js";

@@ -1,19 +1,14 @@
-import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { readingEnv } from "../run/recursion.js";
-import { join } from "node:path";
 import { Command, Option } from "./clipanion.js";
 import { ProjectCommand } from "./project-command.js";
-import { createHasher, LocalCache, type OutputEntry } from "@flow/cache";
 import { formatDiagnostic, selectTasks, type Task } from "@flow/graph";
-import { unknownTagMessage } from "./tag-message.js";
-import { NodeCleanDisk, executeClean, type CleanFailure } from "../clean/clean-disk.js";
-import { gitTrackedFiles } from "../clean/clean-git.js";
-import { planClean, type CleanPlan, type Kept, type Removal, type TaskRecord } from "../clean/clean-plan.js";
+import { unknownTagMessage } from "../render/tag-message.js";
+import type { CleanFailure } from "../clean/clean-disk.js";
+import type { CleanPlan, Kept, Removal } from "../clean/clean-plan.js";
+import { namedPaths, runClean } from "../clean/clean-run.js";
 import { EXIT } from "../exit-codes.js";
 import { loadProject } from "../project/load-project.js";
-import { lockWorkspace } from "../run/workspace-lock.js";
-import { checkoutScope } from "../run/local-build-host.js";
 
 export class CleanCommand extends ProjectCommand {
   static override paths = [["clean"]];
@@ -71,53 +66,15 @@ export class CleanCommand extends ProjectCommand {
     const selected = targets.length > 0 || this.tags.length > 0 ? selection.roots : graph.tasks.map((t) => t.id);
     const tasks = selected.map((id) => graph.tasks[id] as Task);
     // Directories the Flowfile names (targets, declared outputs) stay even when clean empties them.
-    this.named = new Set(graph.tasks.flatMap((t) => [t.name, ...t.outputs.map((o) => o.path)]));
+    const named = namedPaths(graph.tasks);
 
-    const lock = await lockWorkspace(root, "flow clean", { noWait: this.noWait, err });
-    if (lock === undefined) return EXIT.taskFailed;
-    try {
-      const tracked = gitTrackedFiles(root);
-      if (!tracked.ok) {
-        err.write(`flow: ${tracked.message}; nothing removed (clean never removes a tracked file it cannot recognise)\n`);
-        return EXIT.taskFailed;
-      }
-      const cacheDir = this.cacheDirFor(root);
-      return await this.clean(root, tasks, cacheDir, tracked.tracked);
-    } finally {
-      lock.release();
+    const run = await runClean({ root, cacheDir: this.cacheDirFor(root), tasks, named, withCache: this.withCache, dryRun: this.dryRun, noWait: this.noWait, err });
+    if (!run.ok) {
+      if (run.message !== undefined) err.write(`${run.message}\n`);
+      return EXIT.taskFailed;
     }
-  }
-
-  private named: ReadonlySet<string> = new Set();
-
-  /** Under the lock: read the records, plan, then (unless --dry-run) remove and forget. */
-  private async clean(root: string, tasks: readonly Task[], cacheDir: string, tracked: ReadonlySet<string> | undefined): Promise<number> {
-    const hasher = await createHasher();
-    // The checkout's identity in the last-run index, as the build's host computes it.
-    const scope = checkoutScope(hasher, root);
-    // No cache yet means no record of anything: do not create one just to find that out.
-    const cache = existsSync(join(cacheDir, "db"))
-      ? await LocalCache.open(cacheDir, { hasher, onWarning: (w) => this.context.stderr.write(`flow: warning ${w.code}: ${w.message}\n`) })
-      : undefined;
-    try {
-      const disk = new NodeCleanDisk(root);
-      const plan = planClean(await readRecords(tasks, cache, scope), disk, tracked, this.withCache && cache !== undefined, this.named);
-      if (this.dryRun) {
-        this.report(plan, plan.remove, [], []);
-        return EXIT.ok;
-      }
-      const done = executeClean(plan, disk);
-      const forgotten: string[] = [];
-      for (const { task, key } of cache !== undefined ? plan.cacheEntries : []) {
-        await cache?.deleteAction(key);
-        await cache?.forgetLastRun(scope, task);
-        forgotten.push(task);
-      }
-      this.report(plan, done.removed, done.failed, forgotten);
-      return done.failed.length > 0 ? EXIT.taskFailed : EXIT.ok;
-    } finally {
-      await cache?.close();
-    }
+    this.report(run.plan, run.removed, run.failed, run.forgotten);
+    return run.failed.length > 0 ? EXIT.taskFailed : EXIT.ok;
   }
 
   private report(plan: CleanPlan, removed: readonly Removal[], failed: readonly CleanFailure[], forgotten: readonly string[]): void {
@@ -149,19 +106,6 @@ export class CleanCommand extends ProjectCommand {
     else out.write(`flow: clean: removed ${what}${failed.length > 0 ? `; ${failed.length} could not be removed` : ""}\n`);
   }
 }
-
-/** Each selected task's last-run key in this checkout and the outputs its record lists (peeked: clean is not a use). */
-async function readRecords(tasks: readonly Task[], cache: LocalCache | undefined, scope: string): Promise<TaskRecord[]> {
-  const out: TaskRecord[] = [];
-  for (const task of tasks) {
-    const key = cache?.getLastRun(scope, task.name);
-    let entries: OutputEntry[] | undefined;
-    if (cache !== undefined && key !== undefined) entries = (await cache.peekAction(key))?.outputs;
-    out.push({ task, key, entries });
-  }
-  return out;
-}
-
 
 function keptWhy(k: Kept): string {
   switch (k.reason) {

@@ -1,15 +1,8 @@
-import { existsSync, lstatSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { createHasher, isContentHash, LocalCache, localTier, TieredCache } from "@flow/cache";
 import { Command, Option } from "./clipanion.js";
 import { EXIT } from "../exit-codes.js";
-import { runsDir } from "../run/durations.js";
 import { historyRoot } from "../history/history-root.js";
-import { keptRuns, LOGS_DIR } from "../history/run-files.js";
-import { readSummary, readTasks } from "../history/run-read.js";
-import { when } from "../history/run-text.js";
-import { logDirOf, resolveCacheDir } from "../run/cache-dir.js";
-import { checkoutScope, logFileName } from "../run/local-build-host.js";
+import { findTaskLog } from "../history/task-log.js";
+import { resolveCacheDir } from "../run/cache-dir.js";
 
 export class LogCommand extends Command {
   static override paths = [["log"]];
@@ -39,56 +32,14 @@ export class LogCommand extends Command {
     const err = this.context.stderr;
     const root = historyRoot(this.dir, this.file, err);
     if (root === undefined) return EXIT.usage;
-    const hasher = await createHasher();
-    const name = logFileName(hasher, this.task);
-    const current = join(logDirOf(root), name);
-    if (isFile(current)) return this.print(readFileSync(current), `from ${current} (written ${when(lstatSync(current).mtimeMs)})`);
-    const runs = keptRuns(root).reverse();
-    for (const n of runs) {
-      const kept = join(runsDir(root), String(n), LOGS_DIR, name);
-      if (isFile(kept)) return this.print(readFileSync(kept), `from run ${n} (${when(readSummary(root, n)?.start ?? lstatSync(kept).mtimeMs)})`);
+    const cacheDir = resolveCacheDir(process.cwd(), this.cacheDir, process.env, root);
+    const log = await findTaskLog(root, this.task, cacheDir, (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`));
+    if (!log.found) {
+      err.write(`${log.message}\n`);
+      return EXIT.taskFailed;
     }
-    const stored = await this.fromCache(root, hasher);
-    if (stored !== undefined) return this.print(stored.bytes, `from the cache (its last successful run, key ${stored.key})`);
-    const newest = runs[0];
-    const known = newest === undefined ? undefined : readTasks(root, newest)?.names.includes(this.task);
-    err.write(
-      `flow: error LOG_NOT_FOUND: no log of '${this.task}' in .flow/logs, the run history or the cache. ` +
-        (known === false
-          ? `The newest build (run ${newest}) has no task of that name: give the name as the Flowfile has it (flow runs show ${newest} lists them)\n`
-          : "A recipe that printed nothing leaves no log; build it (flow build) and try again\n"),
-    );
-    return EXIT.taskFailed;
-  }
-
-  private print(bytes: Uint8Array, from: string): number {
-    this.context.stderr.write(`flow: log of ${this.task} ${from}\n`);
-    this.context.stdout.write(bytes);
+    err.write(`flow: log of ${this.task} ${log.from}\n`);
+    this.context.stdout.write(log.bytes);
     return EXIT.ok;
   }
-
-  /** The log stored with the task's last successful result in this checkout, if the cache still has it. */
-  private async fromCache(root: string, hasher: Awaited<ReturnType<typeof createHasher>>): Promise<{ bytes: Uint8Array; key: string } | undefined> {
-    const cacheDir = resolveCacheDir(process.cwd(), this.cacheDir, process.env, root);
-    if (!existsSync(join(cacheDir, "db"))) return undefined;
-    const cache = await LocalCache.open(cacheDir, { hasher, onWarning: (w) => this.context.stderr.write(`flow: warning ${w.code}: ${w.message}\n`) });
-    try {
-      const home = localTier(cache);
-      const actions = new TieredCache({ home, scope: checkoutScope(hasher, root), clock: { now: () => Date.now() }, onWarning: () => undefined, peek: true });
-      const last = await actions.lastRun(this.task);
-      if (last === undefined) return undefined;
-      const record = await home.get(last.key, true);
-      const log = record?.log;
-      if (log === undefined || !isContentHash(log)) return undefined;
-      const bytes = await cache.readBlob(log);
-      return bytes === undefined ? undefined : { bytes, key: last.key };
-    } finally {
-      await cache.close();
-    }
-  }
-}
-
-/** A regular file (a link in the log directory is not followed). */
-function isFile(path: string): boolean {
-  return lstatSync(path, { throwIfNoEntry: false })?.isFile() === true;
 }

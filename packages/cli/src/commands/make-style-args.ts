@@ -15,7 +15,7 @@
  * error names it). Nothing after `--` is touched.
  */
 // `runs` and `log` (the build history) too: a target of one of these names is built with `flow build NAME`.
-const COMMAND_WORDS = new Set(["build", "clean", "status", "explain", "cache", "runs", "log"]);
+const COMMAND_WORDS = new Set(["build", "clean", "status", "explain", "cache", "runs", "log", "ui"]);
 const HELP_WORDS = new Set(["-h", "--help"]);
 /** `flow server start|stop|status`; `flow server` alone still builds a target named server, as make would. */
 const SERVER_WORDS = new Set(["start", "stop", "status"]);

@@ -16,7 +16,7 @@ import { EXIT } from "../exit-codes.js";
 import { readProject, type ProjectRequest } from "../project/load-project.js";
 import type { Output } from "../render/render.js";
 import { openPlanCache } from "../run/cache-location.js";
-import { unknownTagMessage } from "./tag-message.js";
+import { unknownTagMessage } from "../render/tag-message.js";
 
 export interface PlanOnlyOptions {
   readonly cacheDir: string | undefined;

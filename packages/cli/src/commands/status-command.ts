@@ -6,11 +6,8 @@ import { t } from "./typanion.js";
 import {
   assumeFreshMatcher,
   formatDiagnostic,
-  planBuild,
   unmatchedPatterns,
-  planGeneratedIncludes,
   planIsNoop,
-  selectTasks,
   type Plan,
   type PlannedTask,
   type Task,
@@ -27,14 +24,14 @@ import { openServer } from "../server/open-server.js";
 import { serverWanted } from "../server/server-wanted.js";
 import { NodeProjectHost } from "../project/node-project-host.js";
 import { statSync } from "node:fs";
-import { unknownTagMessage } from "./tag-message.js";
 import { EXIT } from "../exit-codes.js";
-import { locateProject, readProject } from "../project/load-project.js";
+import { locateProject } from "../project/load-project.js";
+import { planSelection, statusPlan } from "../run/status-plan.js";
 import { drawPlan } from "../render/plan-render-ascii.js";
 import { planDot, planMermaid } from "../render/plan-render-graph.js";
 import { layoutPlan } from "../render/plan-layout.js";
 import { planSvg } from "../render/plan-svg.js";
-import { includesInfo, planJson, type IncludesJson } from "../render/plan-render-json.js";
+import { planJson, type IncludesJson } from "../render/plan-render-json.js";
 import { reasonText } from "../render/plan-render-reason.js";
 import { remoteHas } from "../run/remote-status.js";
 
@@ -173,68 +170,59 @@ export class StatusCommand extends RemoteCommand {
         await cache.close();
       }
     }
-    const read = readProject(projectReq);
-    if (!read.ok) {
-      err.write(`${formatDiagnostic(read.error)}\n`);
-      return EXIT.usage;
-    }
-    const { root, includes } = read.value;
-    const cache = await openPlanCache({
-      cwd: process.cwd(),
-      root,
-      option: this.cacheDir,
-      env: process.env,
-      onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`),
-      stat: (p) => read.value.host.takeStat(p),
-    });
-    try {
-      // Generated includes first, as the build does them: unless every task
-      // that makes one is fresh, the build remakes it and reads the Flowfile
-      // again, and what comes after is not known until then.
-      let settled: IncludesJson | undefined;
-      if (includes.graph && includes.graph.goals.length > 0) {
-        const first = await planGeneratedIncludes(includes.graph, { host: cache.host, env: process.env });
-        const info = includesInfo(includes.graph, includes.targets.map((t) => t.path), !first.settled);
-        if (!first.settled) {
-          this.context.stdout.write(await this.renderPending({ graph: includes.graph, plan: first.plan, info }, read.value.targets));
-          return EXIT.taskFailed;
-        }
-        settled = info;
-      }
-      const project = read.value.finish();
-      if (!project.ok) {
-        err.write(`${formatDiagnostic(project.error)}\n`);
+    let code: number = EXIT.usage;
+    const result = await statusPlan(
+      { project: projectReq, cacheDir: this.cacheDir, tags: this.tags, ...(this.assume ? { assume: this.assume } : {}), onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`) },
+      async (p, cache) => {
+        if (p.kind === "planned") code = await this.report(p.graph, p.warnings, p.plan, p.roots, cache, remote.settings, p.includes);
+      },
+    );
+    switch (result.kind) {
+      case "error":
+        err.write(`${result.message}\n`);
         return EXIT.usage;
-      }
-      return await this.planGraph(project.value.graph, project.value.warnings, project.value.targets.length > 0, cache, remote.settings, undefined, settled);
-    } finally {
-      await cache.close();
+      case "unknown-tags":
+        for (const w of result.warnings) err.write(`${formatDiagnostic(w)}\n`);
+        err.write(`${result.message}\n`);
+        return EXIT.usage;
+      case "pending":
+        // Generated includes first, as the build does them: unless every task
+        // that makes one is fresh, the build remakes it and reads the Flowfile
+        // again, and what comes after is not known until then.
+        this.context.stdout.write(await this.renderPending({ graph: result.graph, plan: result.plan, info: result.info }, result.targets));
+        return EXIT.taskFailed;
+      case "planned":
+        return code;
     }
   }
 
   /** Plans the selected tasks of a graph and prints the plan; the exit code says whether anything would run. */
-  private async planGraph(
+  private async planGraph(graph: TaskGraph, warnings: readonly Diagnostic[], targetsGiven: boolean, cache: PlanCache, remoteSettings: RemoteSettings | undefined, prior: PriorLookup | undefined): Promise<number> {
+    const planned = await planSelection(graph, { targetsGiven, tags: this.tags, cache, env: process.env, ...(prior !== undefined ? { prior } : {}), ...(this.assume !== undefined ? { assume: this.assume } : {}) });
+    if (planned.kind === "unknown-tags") {
+      for (const w of warnings) this.context.stderr.write(`${formatDiagnostic(w)}\n`);
+      this.context.stderr.write(`${planned.message}\n`);
+      return EXIT.usage;
+    }
+    return this.report(graph, warnings, planned.plan, planned.roots, cache, remoteSettings);
+  }
+
+  /** Prints a plan (after the Flowfile's warnings); the exit code says whether anything would run. */
+  private async report(
     graph: TaskGraph,
     warnings: readonly Diagnostic[],
-    targetsGiven: boolean,
+    plan: Plan,
+    roots: readonly number[],
     cache: PlanCache,
     remoteSettings: RemoteSettings | undefined,
-    prior: PriorLookup | undefined,
     settled?: IncludesJson,
   ): Promise<number> {
     const err = this.context.stderr;
     for (const w of warnings) err.write(`${formatDiagnostic(w)}\n`);
-    const selection = selectTasks(graph, { targetsGiven, tags: this.tags });
-    if (selection.unknownTags.length > 0) {
-      err.write(`${unknownTagMessage(graph, selection.unknownTags)}\n`);
-      return EXIT.usage;
-    }
     for (const p of unmatchedPatterns(this.assumeFresh, graph.tasks)) err.write(`flow: warning ASSUME_FRESH_UNMATCHED: --assume-fresh '${p}' matches no task\n`);
-    const assume = this.assume;
-    const plan = await planBuild({ graph, roots: selection.roots, host: cache.host, env: process.env, ...(prior !== undefined ? { prior } : {}), ...(assume !== undefined ? { assume } : {}) });
     const inRemote =
       remoteSettings === undefined ? undefined : await remoteHas(plan, { settings: remoteSettings, cacheDir: cache.dir, onWarning: (w) => err.write(`flow: warning ${w.code}: ${w.message}\n`) });
-    this.context.stdout.write(await this.render(graph, plan, selection.roots, this.plan, settled, inRemote));
+    this.context.stdout.write(await this.render(graph, plan, roots, this.plan, settled, inRemote));
     return planIsNoop(plan) ? EXIT.ok : EXIT.taskFailed;
   }
 

@@ -178,6 +178,9 @@ async function run(task: Task, decision: Decision, ctx: ExecuteContext, phases: 
     env,
     logPath,
     ...(task.timeoutSec !== undefined ? { timeoutMs: task.timeoutSec * 1000 } : {}),
+    outputs: task.outputs.map((o) => o.path),
+    ...(task.slurm !== undefined ? { slurm: task.slurm } : {}),
+    ...(task.executor !== undefined ? { executor: task.executor } : {}),
     signal: ctx.signal,
   });
   const durationMs = host.now() - t0;
@@ -190,6 +193,7 @@ async function run(task: Task, decision: Decision, ctx: ExecuteContext, phases: 
   };
   if (res.spawnError) return failed("failed", "spawn-error", `could not start the recipe: ${res.spawnError}`);
   if (res.interrupted) return failed("skipped", "interrupted", "interrupted");
+  if (res.failure !== undefined) return failed("failed", res.failure.reason, res.failure.message, res.exitCode ?? undefined);
   if (res.timedOut) return failed("failed", "timeout", `killed after its .TIMEOUT of ${task.timeoutSec}s`);
   if (res.exitCode !== 0) {
     return failed("failed", "exit-code", res.exitCode === null ? `killed by ${res.signal}` : `recipe exited with code ${res.exitCode}`, res.exitCode ?? undefined);

@@ -10,7 +10,14 @@ export type FailureReason =
   | "input-missing"
   | "spawn-error"
   | "dependency-failed"
-  | "io";
+  | "io"
+  // From a cluster scheduler (Slurm's job states; build-host.ts RunResult.failure).
+  | "out-of-memory"
+  | "node-fail"
+  | "preempted"
+  | "cancelled"
+  | "submit-error"
+  | "job-lost";
 
 export interface TaskResult {
   readonly status: TaskStatus;

@@ -249,7 +249,7 @@ export class SlurmRunner implements TaskRunner {
     }
     this.failedPolls = 0;
     const missingArrays = new Set<string>();
-    for (const [id, job] of this.outstanding) if (!seen.has(id) && !pending.has(id)) missingArrays.add(id.split("_")[0] as string);
+    for (const id of this.outstanding.keys()) if (!seen.has(id) && !pending.has(id)) missingArrays.add(id.split("_")[0] as string);
     // Elements that left squeue (MinJobAge passed between two polls): scontrol may still know them.
     for (const base of missingArrays) {
       const r = await this.o.tool("scontrol", ["show", "job", "-o", base]);

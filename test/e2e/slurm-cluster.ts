@@ -6,7 +6,7 @@
 // Memory is enforced by cgroup v1 (task/cgroup + ConstrainRAMSpace): a job
 // over its --mem ends OUT_OF_MEMORY.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -157,6 +157,7 @@ function clusterOf(dir: string, env: NodeJS.ProcessEnv): SlurmCluster {
         }
         execFileSync("sleep", ["0.1"]);
       }
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -29,6 +29,8 @@ export interface SlurmRunnerOptions {
   /** How long a job's outputs may take to show on this host (a shared file system's cache). */
   readonly outputWaitMs: number;
   readonly warn: (w: { code: string; message: string }) => void;
+  /** The first wait before a NODE_FAIL/PREEMPTED job goes in again (doubling after); tests shorten it. */
+  readonly retryBaseMs?: number;
 }
 
 /** Ready tasks arriving within this long of each other share a submission. */
@@ -292,7 +294,7 @@ export class SlurmRunner implements TaskRunner {
       return;
     }
     if (end.kind === "failure" && end.retryable && job.attempts <= this.o.retries) {
-      const wait = backoffDelay(job.attempts, RETRY_BACKOFF);
+      const wait = backoffDelay(job.attempts, { ...RETRY_BACKOFF, baseMs: this.o.retryBaseMs ?? RETRY_BACKOFF.baseMs });
       this.o.warn({ code: "SLURM_RETRY", message: `${end.message}; submitting '${job.req.taskName}' again in ${Math.round(wait / 1000)}s (try ${job.attempts + 1} of ${this.o.retries + 1}, --slurm-retries)` });
       this.takeLog(job, true);
       setTimeout(() => {

@@ -1,0 +1,122 @@
+// The Slurm runner against a fake controller (no cluster): one sbatch per
+// array, one squeue per poll whatever the number of tasks, retries of
+// NODE_FAIL, and Ctrl-C as one scancel.
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { RunRequest, RunResult } from "@flow/graph";
+import { SlurmRunner } from "./slurm-runner.js";
+import type { ToolResult } from "./slurm-tool.js";
+
+/** A controller: each array's elements end in the state `fate` gives, after `polls` polls. */
+function fakeSlurm(fate: (task: string, attempt: number) => string, polls = 1) {
+  const calls: { cmd: string; args: readonly string[] }[] = [];
+  const arrays = new Map<string, { tasks: string[]; polled: number; cancelled: boolean }>();
+  const attempts = new Map<string, number>();
+  let next = 100;
+  const tool = async (cmd: string, args: readonly string[]): Promise<ToolResult> => {
+    calls.push({ cmd, args });
+    if (cmd === "sbatch") {
+      const script = args[args.length - 1] as string;
+      const n = Number(/--array=0-(\d+)/.exec(args.join(" "))?.[1]) + 1;
+      const dir = join(script, "..");
+      const tasks = Array.from({ length: n }, (_, i) => /^# flow: (.*)$/m.exec(readFileSync(join(dir, `${i}.sh`), "utf8"))?.[1] as string);
+      const id = String(next++);
+      arrays.set(id, { tasks, polled: 0, cancelled: false });
+      return { code: 0, stdout: `${id}\n`, stderr: "" };
+    }
+    if (cmd === "scancel") {
+      for (const id of args) {
+        const a = arrays.get(id);
+        if (a) a.cancelled = true;
+      }
+      return { code: 0, stdout: "", stderr: "" };
+    }
+    if (cmd === "squeue") {
+      const ids = (args.find((a) => a.startsWith("--jobs=")) ?? "").slice(7).split(",");
+      const lines: string[] = [];
+      for (const id of ids) {
+        const a = arrays.get(id);
+        if (!a) continue;
+        a.polled++;
+        if (a.cancelled) a.tasks.forEach((_, i) => lines.push(`${id}_${i}|CANCELLED|0|None`));
+        else if (a.polled <= polls) lines.push(`${id}_[0-${a.tasks.length - 1}]|PENDING|0|None`);
+        else
+          a.tasks.forEach((t, i) => {
+            const k = (attempts.get(`${id}_${i}`) ?? 0) + 1;
+            attempts.set(`${id}_${i}`, k);
+            const tries = [...attempts.keys()].filter((key) => arrays.get(key.split("_")[0] as string)?.tasks[Number(key.split("_")[1])] === t).length;
+            lines.push(`${id}_${i}|${fate(t, tries)}|None`);
+          });
+      }
+      return { code: 0, stdout: lines.join("\n"), stderr: "" };
+    }
+    return { code: 1, stdout: "", stderr: `unexpected ${cmd}` };
+  };
+  return { tool, calls, count: (cmd: string) => calls.filter((c) => c.cmd === cmd).length };
+}
+
+function setup(fate: (task: string, attempt: number) => string, polls = 1) {
+  const root = mkdtempSync(join(tmpdir(), "flow-slurm-unit-"));
+  const fake = fakeSlurm(fate, polls);
+  const warnings: string[] = [];
+  const runner = new SlurmRunner({ root, tool: fake.tool, defaultArgs: ["--partition=p"], retries: 1, pollMs: 5, arraySize: 1000, outputWaitMs: 0, warn: (w) => warnings.push(w.code), retryBaseMs: 1 });
+  const abort = new AbortController();
+  const req = (name: string, slurm?: string): RunRequest => ({ taskName: name, script: `echo ${name}`, cwd: root, env: { PATH: "/bin" }, logPath: join(root, "logs", name), signal: abort.signal, ...(slurm ? { slurm } : {}) });
+  return { root, fake, warnings, runner, abort, req, done: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+test("2,500 ready tasks: three arrays (two options sets), one squeue per poll, results by element", async () => {
+  const s = setup((t) => (t === "t7" ? "FAILED|768" : t === "big" ? "OUT_OF_MEMORY|0" : "COMPLETED|0"));
+  try {
+    const runs: Promise<RunResult>[] = [];
+    for (let i = 0; i < 2499; i++) runs.push(s.runner.run(s.req(`t${i}`)));
+    runs.push(s.runner.run(s.req("big", "--mem=1G")));
+    const results = await Promise.all(runs);
+    assert.equal(s.fake.count("sbatch"), 4, "1000 + 1000 + 499 tasks, and the one with its own options");
+    const sbatch = s.fake.calls.filter((c) => c.cmd === "sbatch").map((c) => c.args.join(" "));
+    assert.ok(sbatch.some((a) => /--partition=p --mem=1G/.test(a)), "the task's .SLURM after the default");
+    // Each poll asks about every outstanding array at once: two polls (pending, then ended), whatever the number of tasks.
+    assert.ok(s.fake.count("squeue") <= 4, `${s.fake.count("squeue")} squeue calls`);
+    assert.equal(results[0]?.exitCode, 0);
+    assert.equal(results[7]?.exitCode, 3);
+    assert.deepEqual(results[2499]?.failure?.reason, "out-of-memory");
+    s.runner.close();
+    assert.equal(existsSync(join(s.root, ".flow", "slurm-jobs")), false, "the record is removed at the end");
+  } finally {
+    s.done();
+  }
+});
+
+test("NODE_FAIL goes in again (once, --slurm-retries 1); a second NODE_FAIL fails the task", async () => {
+  const s = setup((t, attempt) => (t === "flaky" && attempt === 1 ? "NODE_FAIL|0" : t === "dead" ? "NODE_FAIL|0" : "COMPLETED|0"));
+  try {
+    const [flaky, dead] = await Promise.all([s.runner.run(s.req("flaky")), s.runner.run(s.req("dead"))]);
+    assert.equal(flaky.exitCode, 0);
+    assert.equal(dead.failure?.reason, "node-fail");
+    assert.deepEqual(s.warnings, ["SLURM_RETRY", "SLURM_RETRY"]);
+  } finally {
+    s.done();
+  }
+});
+
+test("Ctrl-C: one scancel for every submitted array, each task ends interrupted", async () => {
+  const s = setup(() => "RUNNING|0", 1000);
+  try {
+    const runs = [s.runner.run(s.req("a")), s.runner.run(s.req("b")), s.runner.run(s.req("c", "--mem=1G"))];
+    while (s.fake.count("squeue") === 0) await new Promise((r) => setTimeout(r, 5));
+    s.abort.abort();
+    const results = await Promise.all(runs);
+    assert.deepEqual(
+      results.map((r) => r.interrupted),
+      [true, true, true],
+    );
+    const cancels = s.fake.calls.filter((c) => c.cmd === "scancel");
+    assert.equal(cancels.length, 1);
+    assert.deepEqual([...(cancels[0]?.args ?? [])].sort(), ["100", "101"]);
+  } finally {
+    s.done();
+  }
+});

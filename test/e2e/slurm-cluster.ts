@@ -1,7 +1,7 @@
 // A one-node Slurm cluster for the tests (Debian's slurm-wlm 22.05 and
 // munge, as root): slurmctld and slurmd on this host, every state, spool,
 // pid and log file in a temporary directory, SLURM_CONF pointing at its
-// slurm.conf. The node claims 16 CPUs (SlurmdParameters=config_overrides),
+// slurm.conf. The node claims 64 CPUs (SlurmdParameters=config_overrides),
 // more than the machine has, so that many tiny array elements run at once.
 // Memory is enforced by cgroup v1 (task/cgroup + ConstrainRAMSpace): a job
 // over its --mem ends OUT_OF_MEMORY.
@@ -103,7 +103,7 @@ export async function startSlurmCluster(): Promise<ClusterStart> {
       "SchedulerParameters=sched_interval=1,defer_batch=0,sched_min_interval=0,default_queue_depth=2000",
       "SlurmdParameters=config_overrides",
       "MpiDefault=none",
-      `NodeName=${host} CPUs=16 RealMemory=8000 State=UNKNOWN`,
+      `NodeName=${host} CPUs=64 RealMemory=16000 State=UNKNOWN`,
       `PartitionName=debug Nodes=${host} Default=YES MaxTime=INFINITE State=UP`,
       "",
     ].join("\n"),

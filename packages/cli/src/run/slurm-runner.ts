@@ -394,14 +394,19 @@ function groupKey(req: RunRequest): string {
  * same `/bin/sh -e -c RECIPE` in the same directory.
  */
 export function elementScript(req: RunRequest): string {
-  const lines = [
+  const vars = Object.keys(req.env)
+    .sort()
+    .filter((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+    .map((k) => `${k}=${shQuote(req.env[k] ?? "")}`);
+  return [
     `# flow: ${req.taskName.replace(/\n/g, " ")}`,
-    // Names only from `env`'s "NAME=" lines; a value spanning lines cannot make one that is unset wrongly. Readonly ones are left.
-    `for n in $(env | sed -n 's/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/\\1/p'); do case $n in SLURM_*|SLURMD_*) ;; *) (unset "$n") 2>/dev/null && unset "$n" ;; esac; done`,
-  ];
-  for (const k of Object.keys(req.env).sort()) if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) lines.push(`export ${k}=${shQuote(req.env[k] ?? "")}`);
-  lines.push(`cd ${shQuote(req.cwd)}`, `exec /bin/sh -e -c ${shQuote(req.script)}`);
-  return `${lines.join("\n")}\n`;
+    // Slurm's variables as arguments for env -i (names only from env's "NAME=" lines; no fork per variable).
+    "set --",
+    `for n in $(env | sed -n 's/^\\(SLURMD\\{0,1\\}_[A-Za-z0-9_]*\\)=.*/\\1/p'); do eval "set -- \\"\\$@\\" \\"$n=\\\${$n}\\""; done`,
+    `cd ${shQuote(req.cwd)}`,
+    `exec env -i "$@" ${vars.join(" ")} /bin/sh -e -c ${shQuote(req.script)}`,
+    "",
+  ].join("\n");
 }
 
 export function shQuote(s: string): string {

@@ -119,6 +119,9 @@ describe("flow build --executor slurm", { skip }, () => {
       if (existsSync("/sys/fs/cgroup/memory/memory.limit_in_bytes")) {
         assert.equal(task("oom.txt").reason, "out-of-memory", JSON.stringify(task("oom.txt")));
         assert.match(task("oom.txt").message ?? "", /OUT_OF_MEMORY/);
+        // The run history keeps the reason: `flow runs show` says it.
+        const shown = await flowAsync(["runs", "show"], { cwd: dir, env }).done;
+        assert.match(shown.stdout, /^failed \(out-of-memory\) .* oom\.txt$/m, shown.stdout);
       }
       assert.equal(task("ok.txt").status, "ran");
     } finally {

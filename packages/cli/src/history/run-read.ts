@@ -46,6 +46,8 @@ export interface RunTaskRow {
   readonly cache: "hit" | "miss" | "none";
   readonly key: string | null;
   readonly exitCode?: number;
+  /** Why it failed (task-result.ts FailureReason), for a failed task. */
+  readonly reason?: string;
   /** The log kept in the run directory, relative to it. */
   readonly log?: string;
 }
@@ -53,10 +55,12 @@ export interface RunTaskRow {
 export function taskRows(t: RunTasks): RunTaskRow[] {
   const exit = new Map(t.exitCodes);
   const logs = new Map(t.logs);
+  const reasons = new Map(t.reasons ?? []);
   return t.names.map((name, i) => {
     const status = statusOfLetter(t.status[i] as string) ?? "skipped";
     const code = exit.get(i);
     const log = logs.get(i);
+    const reason = reasons.get(i);
     return {
       name,
       status,
@@ -64,6 +68,7 @@ export function taskRows(t: RunTasks): RunTaskRow[] {
       cache: status === "restored" || status === "up-to-date" ? "hit" : status === "ran" || (status === "failed" && code !== undefined) ? "miss" : "none",
       key: t.keys[i] === "" ? null : (t.keys[i] as string),
       ...(code !== undefined ? { exitCode: code } : {}),
+      ...(reason !== undefined ? { reason } : {}),
       ...(log !== undefined ? { log: `logs/${log}` } : {}),
     };
   });

@@ -70,6 +70,11 @@ export interface RunTasks {
   readonly exitCodes: readonly (readonly [number, number])[];
   /** [task index, file name under logs/], only for tasks whose log was kept. */
   readonly logs: readonly (readonly [number, string])[];
+  /**
+   * [task index, reason], only for failed tasks (`exit-code`, `out-of-memory`...:
+   * task-result.ts FailureReason). Absent in records written before it was added.
+   */
+  readonly reasons?: readonly (readonly [number, string])[];
 }
 
 /** env.json. */
@@ -171,6 +176,7 @@ export class RunRecorder {
     const letters = new Array<string>(n);
     const exitCodes: [number, number][] = [];
     const logs: [number, string][] = [];
+    const reasons: [number, string][] = [];
     const counts = { ran: 0, restored: 0, upToDate: 0, failed: 0, cannotRun: 0, skipped: 0 };
     let bytes = 0;
     let logsMade = false;
@@ -185,6 +191,7 @@ export class RunRecorder {
       letters[i] = STATUS_LETTER[s];
       countStatus(counts, s);
       if (r?.exitCode !== undefined) exitCodes.push([i, r.exitCode]);
+      if (s === "failed" && r?.reason !== undefined) reasons.push([i, r.reason]);
       if (r?.logPath !== undefined && (s === "ran" || s === "failed" || s === "restored")) {
         if (!logsMade) {
           mkdirSync(join(dir.path, LOGS_DIR));
@@ -197,7 +204,7 @@ export class RunRecorder {
         }
       }
     }
-    const tasks: RunTasks = { version: RECORD_VERSION, names, status: letters.join(""), durationsMs, keys, exitCodes, logs };
+    const tasks: RunTasks = { version: RECORD_VERSION, names, status: letters.join(""), durationsMs, keys, exitCodes, logs, ...(reasons.length > 0 ? { reasons } : {}) };
     bytes += writeAtomic(dir.path, TASKS_FILE, JSON.stringify(tasks));
     bytes += writeAtomic(dir.path, ENV_FILE, `${JSON.stringify(this.environment(b, mask), null, 2)}\n`);
     const summary: RunSummary = {

@@ -12,6 +12,22 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { startSlurmCluster, type SlurmCluster } from "./slurm-cluster.js";
 import { buildJson, cleanup, copyRecipe, flowAsync, tempDir, withStatus, writeProject, type JsonSummary } from "./support.js";
 
+// Needs no cluster: runs wherever the tests run.
+test("--executor slurm where sbatch cannot be run: each task fails with submit-error at once, saying why", async () => {
+  const dir = writeProject({ Flowfile: "a.txt:\n\techo a > $@\n" });
+  try {
+    const t0 = Date.now();
+    const r = await flowAsync(["build", "--json", "--executor", "slurm"], { cwd: dir, env: { PATH: join(dir, "no-such-dir") } }).done;
+    assert.equal(r.code, 1, r.stderr);
+    const a = (JSON.parse(r.stdout) as JsonSummary).tasks.find((t) => t.name === "a.txt");
+    assert.equal(a?.reason, "submit-error");
+    assert.match(a?.message ?? "", /cannot run sbatch .*is Slurm installed and sbatch on PATH/);
+    assert.ok(Date.now() - t0 < 10_000, "not retried as if the controller were busy");
+  } finally {
+    cleanup(dir);
+  }
+});
+
 const started = await startSlurmCluster();
 const skip = started.ok ? false : `no Slurm cluster could be started here: ${started.why}`;
 if (!started.ok) console.log(`# slurm tests skipped: ${started.why}`);

@@ -2,7 +2,7 @@
 // array, one squeue per poll whatever the number of tasks, retries of
 // NODE_FAIL, and Ctrl-C as one scancel.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -13,7 +13,7 @@ import type { ToolResult } from "./slurm-tool.js";
 /** A controller: each array's elements end in the state `fate` gives, after `polls` polls. */
 function fakeSlurm(fate: (task: string, attempt: number) => string, polls = 1) {
   const calls: { cmd: string; args: readonly string[] }[] = [];
-  const arrays = new Map<string, { tasks: string[]; polled: number; cancelled: boolean }>();
+  const arrays = new Map<string, { tasks: string[]; polled: number; cancelled: boolean; ended?: boolean }>();
   const attempts = new Map<string, number>();
   let next = 100;
   const tool = async (cmd: string, args: readonly string[]): Promise<ToolResult> => {
@@ -21,8 +21,8 @@ function fakeSlurm(fate: (task: string, attempt: number) => string, polls = 1) {
     if (cmd === "sbatch") {
       const script = args[args.length - 1] as string;
       const n = Number(/--array=0-(\d+)/.exec(args.join(" "))?.[1]) + 1;
-      const dir = join(script, "..");
-      const tasks = Array.from({ length: n }, (_, i) => /^# flow: (.*)$/m.exec(readFileSync(join(dir, `${i}.sh`), "utf8"))?.[1] as string);
+      const tasks = [...readFileSync(script, "utf8").matchAll(/^(\d+)\) # (.*)$/gm)].map((m) => m[2] as string);
+      assert.equal(tasks.length, n, "a case per element");
       const id = String(next++);
       arrays.set(id, { tasks, polled: 0, cancelled: false });
       return { code: 0, stdout: `${id}\n`, stderr: "" };
@@ -45,11 +45,11 @@ function fakeSlurm(fate: (task: string, attempt: number) => string, polls = 1) {
         else if (a.polled <= polls) lines.push(`${id}_[0-${a.tasks.length - 1}]|PENDING|0|None`);
         else
           a.tasks.forEach((t, i) => {
-            const k = (attempts.get(`${id}_${i}`) ?? 0) + 1;
-            attempts.set(`${id}_${i}`, k);
-            const tries = [...attempts.keys()].filter((key) => arrays.get(key.split("_")[0] as string)?.tasks[Number(key.split("_")[1])] === t).length;
-            lines.push(`${id}_${i}|${fate(t, tries)}|None`);
+            // The task's submissions so far, counted once per element when it first ends.
+            if (!a.ended) attempts.set(t, (attempts.get(t) ?? 0) + 1);
+            lines.push(`${id}_${i}|${fate(t, attempts.get(t) ?? 1)}|None`);
           });
+        if (a.polled > polls) a.ended = true;
       }
       return { code: 0, stdout: lines.join("\n"), stderr: "" };
     }
@@ -118,5 +118,27 @@ test("Ctrl-C: one scancel for every submitted array, each task ends interrupted"
     assert.deepEqual([...(cancels[0]?.args ?? [])].sort(), ["100", "101"]);
   } finally {
     s.done();
+  }
+});
+
+test("outputs made on a node show late on a shared file system: the result waits for them, bounded", async () => {
+  const root = mkdtempSync(join(tmpdir(), "flow-slurm-unit-"));
+  const fake = fakeSlurm(() => "COMPLETED|0", 0);
+  const runner = new SlurmRunner({ root, tool: fake.tool, defaultArgs: [], retries: 0, pollMs: 5, arraySize: 1000, outputWaitMs: 1000, warn: () => undefined });
+  const abort = new AbortController();
+  try {
+    const req = (name: string, outputs: string[]): RunRequest => ({ taskName: name, script: "true", cwd: root, env: {}, logPath: join(root, "logs", name), signal: abort.signal, outputs });
+    const late = runner.run(req("late", ["late.txt"]));
+    const t0 = Date.now();
+    setTimeout(() => writeFileSync(join(root, "late.txt"), "x"), 200);
+    assert.equal((await late).exitCode, 0);
+    const waited = Date.now() - t0;
+    assert.ok(waited >= 200 && waited < 1000, `waited ${waited} ms: until the output showed`);
+    const t1 = Date.now();
+    assert.equal((await runner.run(req("never", ["never.txt"]))).exitCode, 0, "the task's own check then says the output is missing");
+    const gaveUp = Date.now() - t1;
+    assert.ok(gaveUp >= 1000 && gaveUp < 3000, `gave up after ${gaveUp} ms: FLOW_SLURM_OUTPUT_WAIT`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });

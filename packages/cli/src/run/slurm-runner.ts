@@ -1,7 +1,7 @@
 // Runs recipes as Slurm batch jobs (docs/cluster.md). Ready tasks arrive one
 // run() at a time; those that arrive together (within FLUSH_MS) and share a
 // directory, sbatch options and environment go in as ONE job array, whose
-// element N runs the task written to N.sh. All outstanding jobs are polled
+// element N runs case N of the array's script (arrayScript). All outstanding jobs are polled
 // with one squeue call per interval (slurm-squeue.ts), never one per task.
 // Each element's output goes to its own file and is moved to the task's log
 // when the job ends, as a local recipe's log slot is (log-slots.ts).
@@ -70,8 +70,8 @@ export class SlurmRunner implements TaskRunner {
   private firstPendingAt = 0;
   /** Submitted, not ended, by element id. */
   private readonly outstanding = new Map<string, Job>();
-  /** Array ids with outstanding elements. */
-  private readonly arrays = new Set<string>();
+  /** Array ids with outstanding elements, and how many. */
+  private readonly arrays = new Map<string, number>();
   private readonly scratchDirs: string[] = [];
   private seq = 0;
   private submitting = 0;
@@ -144,8 +144,7 @@ export class SlurmRunner implements TaskRunner {
     let dir: string;
     try {
       dir = this.scratchDir();
-      group.forEach((job, i) => writeFileSync(join(dir, `${i}.sh`), elementScript(job.req)));
-      writeFileSync(join(dir, "job.sh"), `#!/bin/sh\n# flow: one job array; element N runs N.sh\nexec /bin/sh ${shQuote(dir)}/"$SLURM_ARRAY_TASK_ID.sh"\n`);
+      writeFileSync(join(dir, "job.sh"), arrayScript(group.map((job) => job.req)));
       if (!this.recordStarted) {
         appendJobsRecord(this.record, `build ${this.token}`);
         this.recordStarted = true;
@@ -181,11 +180,11 @@ export class SlurmRunner implements TaskRunner {
     const id = r.code === 0 ? /^(\d+)/.exec(r.stdout.trim())?.[1] : undefined;
     if (id === undefined) {
       const why = r.stderr.trim() || r.stdout.trim() || `exit ${r.code}`;
-      for (const job of group) job.resolve(this.cancelling ? interrupted() : failure("submit-error", `sbatch refused the job: ${why}${isTransient(r) ? " (the controller stayed busy through every retry)" : ""}; check --slurm-args and the task's .SLURM`));
+      for (const job of group) job.resolve(this.cancelling ? interrupted() : failure("submit-error", `sbatch failed: ${why}${r.code === 127 ? "" : isTransient(r) ? " (the controller stayed busy through every retry)" : "; check --slurm-args and the task's .SLURM"}`));
       return;
     }
     appendJobsRecord(this.record, `job ${id}`);
-    this.arrays.add(id);
+    this.arrays.set(id, group.length);
     group.forEach((job, i) => {
       job.attempts++;
       job.id = `${id}_${i}`;
@@ -227,7 +226,7 @@ export class SlurmRunner implements TaskRunner {
   }
 
   private async pollOnce(): Promise<void> {
-    const ids = [...this.arrays];
+    const ids = [...this.arrays.keys()];
     const seen = new Map<string, SlurmJobState>();
     const pending = new Set<string>();
     let failed = false;
@@ -282,7 +281,9 @@ export class SlurmRunner implements TaskRunner {
     if (job.id === undefined) return;
     this.outstanding.delete(job.id);
     const base = job.id.split("_")[0] as string;
-    if (![...this.outstanding.keys()].some((k) => k.startsWith(`${base}_`))) this.arrays.delete(base);
+    const left = (this.arrays.get(base) ?? 1) - 1;
+    if (left <= 0) this.arrays.delete(base);
+    else this.arrays.set(base, left);
   }
 
   /** A job's end: its log moved to the task's, its result given back (or it goes in again). */
@@ -366,7 +367,7 @@ export class SlurmRunner implements TaskRunner {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const job of this.pending) job.resolve(interrupted());
     this.pending = [];
-    if (this.arrays.size > 0) await this.scancel([...this.arrays]);
+    if (this.arrays.size > 0) await this.scancel([...this.arrays.keys()]);
     this.schedulePoll();
   }
 
@@ -388,25 +389,34 @@ function groupKey(req: RunRequest): string {
 }
 
 /**
- * The script of one element: the recipe's environment exactly as a local
- * run's (everything else the job inherited is unset, except Slurm's own
- * SLURM_* variables, which a recipe may read: its CPUs, its job id), then the
- * same `/bin/sh -e -c RECIPE` in the same directory.
+ * The script of one job array: element N runs the recipe of case N. The
+ * recipe's environment is exactly a local run's (the tasks of an array share
+ * it): everything else the job inherited is dropped with `env -i`, except
+ * Slurm's own SLURM_* variables, which a recipe may read (its CPUs, its job
+ * id). Then the same `/bin/sh -e -c RECIPE` in the same directory. One file
+ * per array, not one per task: at 1,000 tasks, 1,000 small files cost more to
+ * write (and on a shared file system, to read) than one.
  */
-export function elementScript(req: RunRequest): string {
-  const vars = Object.keys(req.env)
+export function arrayScript(reqs: readonly RunRequest[]): string {
+  const first = reqs[0];
+  if (first === undefined) throw new Error("an array of no task");
+  const vars = Object.keys(first.env)
     .sort()
     .filter((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
-    .map((k) => `${k}=${shQuote(req.env[k] ?? "")}`);
-  return [
-    `# flow: ${req.taskName.replace(/\n/g, " ")}`,
+    .map((k) => `${k}=${shQuote(first.env[k] ?? "")}`);
+  const lines = ["#!/bin/sh", "# flow: one job array; element N runs the recipe of case N", 'case "$SLURM_ARRAY_TASK_ID" in'];
+  reqs.forEach((r, i) => lines.push(`${i}) # ${r.taskName.replace(/\n/g, " ")}`, `r=${shQuote(r.script)} ;;`));
+  lines.push(
+    `*) echo "flow: no task for array index $SLURM_ARRAY_TASK_ID" >&2; exit 1 ;;`,
+    "esac",
     // Slurm's variables as arguments for env -i (names only from env's "NAME=" lines; no fork per variable).
     "set --",
     `for n in $(env | sed -n 's/^\\(SLURMD\\{0,1\\}_[A-Za-z0-9_]*\\)=.*/\\1/p'); do eval "set -- \\"\\$@\\" \\"$n=\\\${$n}\\""; done`,
-    `cd ${shQuote(req.cwd)}`,
-    `exec env -i "$@" ${vars.join(" ")} /bin/sh -e -c ${shQuote(req.script)}`,
+    `cd ${shQuote(first.cwd)}`,
+    `exec env -i "$@" ${vars.join(" ")} /bin/sh -e -c "$r"`,
     "",
-  ].join("\n");
+  );
+  return lines.join("\n");
 }
 
 export function shQuote(s: string): string {

@@ -1,6 +1,6 @@
 // Running Slurm's commands (sbatch, squeue, scontrol, scancel): asynchronously,
 // so that flow's event loop keeps serving tasks while the controller answers.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 
 export interface ToolResult {
   /** null when it could not be started or was killed. */
@@ -20,17 +20,30 @@ export function toolRunner(env: NodeJS.ProcessEnv): RunTool {
     new Promise<ToolResult>((resolve) => {
       let stdout = "";
       let stderr = "";
-      let child;
+      const started: { child?: ChildProcess } = {};
+      // Our own timer, not spawn's `timeout`: that one outlived a child that never started (ENOENT) and held flow's exit for a minute.
+      const timer = setTimeout(() => started.child?.kill("SIGKILL"), TOOL_TIMEOUT_MS);
+      timer.unref();
+      let settled = false;
+      const settle = (r: ToolResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(r);
+      };
+      let c;
       try {
-        child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"], timeout: TOOL_TIMEOUT_MS });
+        c = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
       } catch (err) {
-        resolve({ code: null, stdout: "", stderr: err instanceof Error ? err.message : String(err) });
+        settle({ code: 127, stdout: "", stderr: `cannot run ${cmd}: ${err instanceof Error ? err.message : String(err)}` });
         return;
       }
-      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-      child.once("error", (err) => resolve({ code: null, stdout, stderr: `${stderr}${err.message}` }));
-      child.once("close", (code) => resolve({ code, stdout, stderr }));
+      started.child = c;
+      c.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+      c.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      // Not installed, or not on PATH: no retry can help (code 127, as a shell says it).
+      c.once("error", (err) => settle({ code: (err as NodeJS.ErrnoException).code === "ENOENT" ? 127 : null, stdout, stderr: `${stderr}cannot run ${cmd} (${err.message}): is Slurm installed and ${cmd} on PATH?` }));
+      c.once("close", (code) => settle({ code, stdout, stderr }));
     });
 }
 
@@ -38,5 +51,6 @@ export function toolRunner(env: NodeJS.ProcessEnv): RunTool {
 const TRANSIENT = /socket timed out|resource temporarily unavailable|unable to contact slurm controller|connection refused|connection timed out|transport endpoint|temporarily unable|try again|slurm_persist_conn|Zero Bytes were transmitted|ETIMEDOUT|EAGAIN/i;
 
 export function isTransient(r: ToolResult): boolean {
-  return r.code !== 0 && (r.code === null || TRANSIENT.test(r.stderr));
+  // null: killed at TOOL_TIMEOUT_MS, a controller that did not answer.
+  return r.code !== 0 && r.code !== 127 && (r.code === null || TRANSIENT.test(r.stderr));
 }

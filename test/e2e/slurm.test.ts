@@ -64,6 +64,15 @@ describe("flow build --executor slurm", { skip }, () => {
       assert.equal(s.code, 0, s.stderr);
       assert.ok(sbatchCalls() > calls0, "it went through sbatch");
       assert.deepEqual(keys(s.summary), keys(l.summary));
+      // Each task that ran names its job and Slurm's run time, in --json and in the history.
+      const ran = s.summary.tasks.filter((t) => t.status === "ran") as (JsonSummary["tasks"][number] & { job?: { id: string; elapsedSec?: number } })[];
+      assert.ok(ran.length >= 4);
+      for (const t of ran) {
+        assert.match(t.job?.id ?? "", /^\d+_\d+$/, t.name);
+        assert.equal(typeof t.job?.elapsedSec, "number", t.name);
+      }
+      const history = JSON.parse((await flowAsync(["runs", "show", "--json"], { cwd: remote, env }).done).stdout) as { tasks: { name: string; job?: { id: string } }[] };
+      assert.equal(history.tasks.find((t) => t.name === "build/app")?.job?.id, ran.find((t) => t.name === "build/app")?.job?.id);
       for (const f of ["build/app", "build/main.o", "build/greet.o", "build/words.o"]) assert.ok(readFileSync(join(remote, f)).equals(readFileSync(join(local, f))), `${f}: same bytes`);
       const calls1 = sbatchCalls();
       const again = await build(["--executor", "slurm"], remote);

@@ -411,6 +411,7 @@ function jsonTask(task: Task, r: TaskResult, why: string | undefined): Record<st
     ...(r.message ? { message: r.message } : {}),
     ...(r.logPath ? { logPath: r.logPath } : {}),
     ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
+    ...(r.job !== undefined ? { job: r.job } : {}),
     ...(why !== undefined ? { why } : {}),
   };
 }

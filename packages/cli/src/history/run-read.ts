@@ -48,6 +48,8 @@ export interface RunTaskRow {
   readonly exitCode?: number;
   /** Why it failed (task-result.ts FailureReason), for a failed task. */
   readonly reason?: string;
+  /** The cluster job that ran it, and its run time in seconds (null: not reported). */
+  readonly job?: { readonly id: string; readonly elapsedSec: number | null };
   /** The log kept in the run directory, relative to it. */
   readonly log?: string;
 }
@@ -56,11 +58,13 @@ export function taskRows(t: RunTasks): RunTaskRow[] {
   const exit = new Map(t.exitCodes);
   const logs = new Map(t.logs);
   const reasons = new Map(t.reasons ?? []);
+  const jobs = new Map((t.jobs ?? []).map(([i, id, sec]) => [i, { id, elapsedSec: sec }] as const));
   return t.names.map((name, i) => {
     const status = statusOfLetter(t.status[i] as string) ?? "skipped";
     const code = exit.get(i);
     const log = logs.get(i);
     const reason = reasons.get(i);
+    const job = jobs.get(i);
     return {
       name,
       status,
@@ -69,6 +73,7 @@ export function taskRows(t: RunTasks): RunTaskRow[] {
       key: t.keys[i] === "" ? null : (t.keys[i] as string),
       ...(code !== undefined ? { exitCode: code } : {}),
       ...(reason !== undefined ? { reason } : {}),
+      ...(job !== undefined ? { job } : {}),
       ...(log !== undefined ? { log: `logs/${log}` } : {}),
     };
   });

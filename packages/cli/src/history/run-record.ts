@@ -75,6 +75,11 @@ export interface RunTasks {
    * task-result.ts FailureReason). Absent in records written before it was added.
    */
   readonly reasons?: readonly (readonly [number, string])[];
+  /**
+   * [task index, cluster job id, its run time in whole seconds or null], only
+   * for tasks run as cluster jobs (docs/cluster.md); absent otherwise.
+   */
+  readonly jobs?: readonly (readonly [number, string, number | null])[];
 }
 
 /** env.json. */
@@ -177,6 +182,7 @@ export class RunRecorder {
     const exitCodes: [number, number][] = [];
     const logs: [number, string][] = [];
     const reasons: [number, string][] = [];
+    const jobs: [number, string, number | null][] = [];
     const counts = { ran: 0, restored: 0, upToDate: 0, failed: 0, cannotRun: 0, skipped: 0 };
     let bytes = 0;
     let logsMade = false;
@@ -192,6 +198,7 @@ export class RunRecorder {
       countStatus(counts, s);
       if (r?.exitCode !== undefined) exitCodes.push([i, r.exitCode]);
       if (s === "failed" && r?.reason !== undefined) reasons.push([i, r.reason]);
+      if (r?.job !== undefined) jobs.push([i, r.job.id, r.job.elapsedSec ?? null]);
       if (r?.logPath !== undefined && (s === "ran" || s === "failed" || s === "restored")) {
         if (!logsMade) {
           mkdirSync(join(dir.path, LOGS_DIR));
@@ -204,7 +211,7 @@ export class RunRecorder {
         }
       }
     }
-    const tasks: RunTasks = { version: RECORD_VERSION, names, status: letters.join(""), durationsMs, keys, exitCodes, logs, ...(reasons.length > 0 ? { reasons } : {}) };
+    const tasks: RunTasks = { version: RECORD_VERSION, names, status: letters.join(""), durationsMs, keys, exitCodes, logs, ...(reasons.length > 0 ? { reasons } : {}), ...(jobs.length > 0 ? { jobs } : {}) };
     bytes += writeAtomic(dir.path, TASKS_FILE, JSON.stringify(tasks));
     bytes += writeAtomic(dir.path, ENV_FILE, `${JSON.stringify(this.environment(b, mask), null, 2)}\n`);
     const summary: RunSummary = {

@@ -41,13 +41,13 @@ function fakeSlurm(fate: (task: string, attempt: number) => string, polls = 1) {
         const a = arrays.get(id);
         if (!a) continue;
         a.polled++;
-        if (a.cancelled) a.tasks.forEach((_, i) => lines.push(`${id}_${i}|CANCELLED|0|None`));
-        else if (a.polled <= polls) lines.push(`${id}_[0-${a.tasks.length - 1}]|PENDING|0|None`);
+        if (a.cancelled) a.tasks.forEach((_, i) => lines.push(`${id}_${i}|CANCELLED|0|0:01|None`));
+        else if (a.polled <= polls) lines.push(`${id}_[0-${a.tasks.length - 1}]|PENDING|0|0:00|None`);
         else
           a.tasks.forEach((t, i) => {
             // The task's submissions so far, counted once per element when it first ends.
             if (!a.ended) attempts.set(t, (attempts.get(t) ?? 0) + 1);
-            lines.push(`${id}_${i}|${fate(t, attempts.get(t) ?? 1)}|None`);
+            lines.push(`${id}_${i}|${fate(t, attempts.get(t) ?? 1)}|1:05|None`);
           });
         if (a.polled > polls) a.ended = true;
       }
@@ -81,6 +81,7 @@ test("2,500 ready tasks: three arrays (two options sets), one squeue per poll, r
     // Each poll asks about every outstanding array at once: two polls (pending, then ended), whatever the number of tasks.
     assert.ok(s.fake.count("squeue") <= 4, `${s.fake.count("squeue")} squeue calls`);
     assert.equal(results[0]?.exitCode, 0);
+    assert.deepEqual(results[0]?.job, { id: "100_0", elapsedSec: 65 }, "the job and its run time go with the result");
     assert.equal(results[7]?.exitCode, 3);
     assert.deepEqual(results[2499]?.failure?.reason, "out-of-memory");
     s.runner.close();

@@ -8,12 +8,12 @@
 import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, lstatSync, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve as resolvePath } from "node:path";
-import type { RunRequest, RunResult, TaskRunner } from "@flow/graph";
+import type { JobAccounting, RunRequest, RunResult, TaskRunner } from "@flow/graph";
 import { backoffDelay, withBackoff } from "./backoff.js";
 import { groupIntoArrays } from "./slurm-arrays.js";
 import { appendJobsRecord, jobsRecordPath, removeJobsRecord } from "./slurm-jobs-record.js";
 import { parseScontrol, parseSqueue, SQUEUE_FORMAT } from "./slurm-squeue.js";
-import { slurmEnd, type SlurmEnd, type SlurmJobState } from "./slurm-state.js";
+import { parseSlurmDuration, slurmEnd, type SlurmEnd, type SlurmJobState } from "./slurm-state.js";
 import { isTransient, type RunTool, type ToolResult } from "./slurm-tool.js";
 
 export interface SlurmRunnerOptions {
@@ -266,7 +266,7 @@ export class SlurmRunner implements TaskRunner {
       }
       job.missing = 0;
       const end = slurmEnd(s);
-      if (end.kind !== "active") this.end(job, end);
+      if (end.kind !== "active") this.end(job, end, s);
     }
     if (this.cancelling && Date.now() > this.cancelDeadline) {
       for (const job of [...this.outstanding.values()]) {
@@ -287,7 +287,7 @@ export class SlurmRunner implements TaskRunner {
   }
 
   /** A job's end: its log moved to the task's, its result given back (or it goes in again). */
-  private end(job: Job, end: Exclude<SlurmEnd, { kind: "active" }>): void {
+  private end(job: Job, end: Exclude<SlurmEnd, { kind: "active" }>, s?: SlurmJobState): void {
     this.forget(job);
     if (this.cancelling) {
       this.takeLog(job, true);
@@ -309,16 +309,17 @@ export class SlurmRunner implements TaskRunner {
       }, wait);
       return;
     }
-    void this.settle(job, end);
+    const elapsedSec = parseSlurmDuration(s?.elapsed);
+    void this.settle(job, end, { id: job.id ?? "", ...(elapsedSec !== undefined ? { elapsedSec } : {}) });
   }
 
-  private async settle(job: Job, end: Exclude<SlurmEnd, { kind: "active" }>): Promise<void> {
+  private async settle(job: Job, end: Exclude<SlurmEnd, { kind: "active" }>, acct: JobAccounting): Promise<void> {
     const ok = end.kind === "exited" && end.exitCode === 0;
     // The job ran elsewhere: its outputs may take a moment to show here through the shared file system.
     if (ok && job.req.outputs !== undefined && job.req.outputs.length > 0) await this.waitFor(job.req.outputs.map((p) => resolvePath(job.req.cwd, p)));
     const logged = this.takeLog(job, !ok);
-    if (end.kind === "exited") job.resolve({ exitCode: end.exitCode, signal: end.signal, timedOut: false, interrupted: false, logged });
-    else job.resolve({ exitCode: null, signal: null, timedOut: false, interrupted: false, logged, failure: { reason: end.reason, message: end.message } });
+    if (end.kind === "exited") job.resolve({ exitCode: end.exitCode, signal: end.signal, timedOut: false, interrupted: false, logged, job: acct });
+    else job.resolve({ exitCode: null, signal: null, timedOut: false, interrupted: false, logged, failure: { reason: end.reason, message: end.message }, job: acct });
   }
 
   private async waitFor(paths: string[]): Promise<void> {

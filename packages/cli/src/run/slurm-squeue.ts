@@ -1,11 +1,11 @@
 // Reading squeue's and scontrol's answers. squeue is asked for
-// `--Format=JobArrayID:|,State:|,exit_code:|,Reason:` (a "|" after each field
-// and no padding: a reason may hold spaces, never a "|"), one line per job
+// `--Format=JobArrayID:|,State:|,exit_code:|,TimeUsed:|,Reason:` (a "|" after
+// each field and no padding: a reason may hold spaces), one line per job
 // element; pending elements of an array are folded into one line,
 // "123_[4-9,12%5]".
 import type { SlurmJobState } from "./slurm-state.js";
 
-export const SQUEUE_FORMAT = "JobArrayID:|,State:|,exit_code:|,Reason:";
+export const SQUEUE_FORMAT = "JobArrayID:|,State:|,exit_code:|,TimeUsed:|,Reason:";
 
 export interface SqueueAnswer {
   /** By element id ("123_4"). */
@@ -19,14 +19,14 @@ export function parseSqueue(text: string): SqueueAnswer {
   const pending = new Set<string>();
   for (const line of text.split("\n")) {
     const fields = line.trim().split("|");
-    const [id, state, exit, reason] = fields;
+    const [id, state, exit, elapsed, ...reason] = fields;
     if (id === undefined || id === "" || state === undefined) continue;
     const folded = /^(\d+)_\[([^\]]*)\]$/.exec(id);
     if (folded) {
       for (const i of expandIndices(folded[2] as string)) pending.add(`${folded[1]}_${i}`);
       continue;
     }
-    jobs.set(id, { id, state: state.trim(), exit: (exit ?? "").trim(), reason: (reason ?? "").trim() });
+    jobs.set(id, { id, state: state.trim(), exit: (exit ?? "").trim(), reason: reason.join("|").trim(), elapsed: (elapsed ?? "").trim() });
   }
   return { jobs, pending };
 }
@@ -59,7 +59,7 @@ export function parseScontrol(text: string): Map<string, SlurmJobState> {
     const id = base !== undefined && index !== undefined && /^\d+$/.test(index) ? `${base}_${index}` : field("JobId");
     const state = field("JobState");
     if (id === undefined || state === undefined) continue;
-    out.set(id, { id, state, exit: field("ExitCode") ?? "", reason: field("Reason") ?? "" });
+    out.set(id, { id, state, exit: field("ExitCode") ?? "", reason: field("Reason") ?? "", elapsed: field("RunTime") ?? "" });
   }
   return out;
 }

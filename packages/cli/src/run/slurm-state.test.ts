@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isActive, parseExitStatus, slurmEnd } from "./slurm-state.js";
+import { isActive, parseExitStatus, parseSlurmDuration, slurmEnd } from "./slurm-state.js";
 import { expandIndices, parseScontrol, parseSqueue } from "./slurm-squeue.js";
 import { groupIntoArrays } from "./slurm-arrays.js";
 import { backoffDelay, withBackoff } from "./backoff.js";
@@ -47,18 +47,19 @@ test("each end state becomes one result, with a stable reason", () => {
 });
 
 test("squeue's lines: elements, and an array's pending elements folded into one", () => {
-  const a = parseSqueue("12_0|COMPLETED|0|None\n12_1|FAILED|256|NonZeroExitCode\n12_[2-4,7%2]|PENDING|0|Resources\n13_0|RUNNING|0|None\n\n");
+  const a = parseSqueue("12_0|COMPLETED|0|0:01|None\n12_1|FAILED|256|1-02:03:04|NonZeroExitCode\n12_[2-4,7%2]|PENDING|0|0:00|Resources\n13_0|RUNNING|0|12:34|None\n\n");
   assert.deepEqual([...a.jobs.keys()], ["12_0", "12_1", "13_0"]);
-  assert.deepEqual(a.jobs.get("12_1"), { id: "12_1", state: "FAILED", exit: "256", reason: "NonZeroExitCode" });
+  assert.deepEqual(a.jobs.get("12_1"), { id: "12_1", state: "FAILED", exit: "256", reason: "NonZeroExitCode", elapsed: "1-02:03:04" });
+  assert.deepEqual(["0:01", "12:34", "2:03:04", "1-02:03:04", "", "INVALID"].map(parseSlurmDuration), [1, 754, 7384, 93784, undefined, undefined]);
   assert.deepEqual([...a.pending].sort(), ["12_2", "12_3", "12_4", "12_7"]);
   assert.deepEqual(expandIndices("0-6:3,9"), [0, 3, 6, 9]);
 });
 
 test("scontrol's one-line records name array elements as BASE_INDEX", () => {
   const m = parseScontrol(
-    "JobId=15 ArrayJobId=14 ArrayTaskId=1 JobName=flow:x JobState=OUT_OF_MEMORY Reason=OutOfMemory Dependency=(null) ExitCode=0:125\nJobId=20 JobName=y JobState=CANCELLED Reason=None ExitCode=0:15\n",
+    "JobId=15 ArrayJobId=14 ArrayTaskId=1 JobName=flow:x JobState=OUT_OF_MEMORY Reason=OutOfMemory Dependency=(null) ExitCode=0:125 RunTime=00:00:02\nJobId=20 JobName=y JobState=CANCELLED Reason=None ExitCode=0:15\n",
   );
-  assert.deepEqual(m.get("14_1"), { id: "14_1", state: "OUT_OF_MEMORY", exit: "0:125", reason: "OutOfMemory" });
+  assert.deepEqual(m.get("14_1"), { id: "14_1", state: "OUT_OF_MEMORY", exit: "0:125", reason: "OutOfMemory", elapsed: "00:00:02" });
   assert.equal(m.get("20")?.state, "CANCELLED");
 });
 

@@ -14,6 +14,8 @@ export interface SlurmJobState {
   /** The exit status as printed: squeue's raw wait status ("768") or scontrol's "3:0". */
   readonly exit: string;
   readonly reason: string;
+  /** Its run time as Slurm prints it ("1:05", "2:03:04", "1-02:03:04"); undefined when not asked. */
+  readonly elapsed?: string;
 }
 
 export type SlurmEnd =
@@ -46,6 +48,13 @@ export function parseExitStatus(text: string): { exitCode: number | null; signal
 function signalName(n: number): string {
   const found = Object.entries(constants.signals).find(([, v]) => v === n);
   return found ? found[0] : `signal ${n}`;
+}
+
+/** Slurm's "[D-][H:]M:S" (squeue TimeUsed, scontrol RunTime) in seconds; undefined when it is not that. */
+export function parseSlurmDuration(text: string | undefined): number | undefined {
+  const m = /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)$/.exec((text ?? "").trim());
+  if (!m) return undefined;
+  return Number(m[1] ?? 0) * 86400 + Number(m[2] ?? 0) * 3600 + Number(m[3]) * 60 + Number(m[4]);
 }
 
 /** What the job's state says about its task. */

@@ -84,6 +84,15 @@ export interface RunResult {
    * cluster scheduler: out of memory, node failure...): the task fails with it.
    */
   readonly failure?: { readonly reason: RunnerFailureReason; readonly message: string };
+  /** Where it ran, when not here: the cluster's job id and its run time as the scheduler counted it. */
+  readonly job?: JobAccounting;
+}
+
+/** A cluster job's id and run time (queue wait excluded), as the scheduler reports it. */
+export interface JobAccounting {
+  readonly id: string;
+  /** Whole seconds (Slurm's resolution); undefined when it did not say. */
+  readonly elapsedSec?: number;
 }
 
 /** Failures only a runner can tell (task-result.ts FailureReason). */

@@ -1,3 +1,5 @@
+import type { JobAccounting } from "./build-host.js";
+
 /** A task's final state in one build. */
 export type TaskStatus = "ran" | "restored" | "up-to-date" | "failed" | "cannot-run" | "skipped";
 
@@ -29,4 +31,6 @@ export interface TaskResult {
   /** Where the recipe's output was written, when it ran. */
   readonly logPath?: string;
   readonly exitCode?: number;
+  /** The cluster job that ran the recipe (build-host.ts RunResult.job). */
+  readonly job?: JobAccounting;
 }

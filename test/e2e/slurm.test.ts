@@ -5,6 +5,7 @@
 // behind. The fan-out has 1,000 tasks (about 30 s under Slurm on 2 cores,
 // docs/cluster.md); FLOW_SLURM_FANOUT=N makes it N.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -160,6 +161,24 @@ describe("flow build --executor slurm", { skip }, () => {
     for (let i = 0; i < 200 && cluster.active().length < count; i++) await sleep(100);
     return cluster.active();
   };
+
+  test("a job cancelled outside flow (scancel by hand) fails its task with 'cancelled'", async () => {
+    const dir = writeProject({ Flowfile: "after.txt: slow.txt\n\tcp $< $@\nslow.txt:\n\tsleep 60; touch $@\n" });
+    try {
+      const { done } = flowAsync(["build", "--json", "--executor", "slurm"], { cwd: dir, env });
+      const ids = await waitRunning(1);
+      assert.equal(ids.length, 1);
+      spawnSync("scancel", ids.map((id) => id.split("_")[0] as string), { env });
+      const r = await done;
+      assert.equal(r.code, 1, r.stderr);
+      const tasks = (JSON.parse(r.stdout) as JsonSummary).tasks;
+      assert.equal(tasks.find((t) => t.name === "slow.txt")?.reason, "cancelled");
+      assert.match(tasks.find((t) => t.name === "slow.txt")?.message ?? "", /cancelled outside flow/);
+      assert.equal(tasks.find((t) => t.name === "after.txt")?.status, "cannot-run");
+    } finally {
+      cleanup(dir);
+    }
+  });
 
   test("Ctrl-C cancels every job flow submitted and exits 130", async () => {
     const dir = writeProject({ Flowfile: sleepers });

@@ -3,14 +3,14 @@
 // each field and no padding: a reason may hold spaces), one line per job
 // element; pending elements of an array are folded into one line,
 // "123_[4-9,12%5]".
-import type { SlurmJobState } from "./slurm-state.js";
+import { isActive, type SlurmJobState } from "./slurm-state.js";
 
 export const SQUEUE_FORMAT = "JobArrayID:|,State:|,exit_code:|,TimeUsed:|,Reason:";
 
 export interface SqueueAnswer {
   /** By element id ("123_4"). */
   readonly jobs: Map<string, SlurmJobState>;
-  /** Elements folded into a pending line: still queued. */
+  /** Elements folded into a line of an active state: still queued. */
   readonly pending: Set<string>;
 }
 
@@ -21,12 +21,18 @@ export function parseSqueue(text: string): SqueueAnswer {
     const fields = line.trim().split("|");
     const [id, state, exit, elapsed, ...reason] = fields;
     if (id === undefined || id === "" || state === undefined) continue;
+    const record = { state: state.trim(), exit: (exit ?? "").trim(), reason: reason.join("|").trim(), elapsed: (elapsed ?? "").trim() };
     const folded = /^(\d+)_\[([^\]]*)\]$/.exec(id);
     if (folded) {
-      for (const i of expandIndices(folded[2] as string)) pending.add(`${folded[1]}_${i}`);
+      // Elements that never started share one line: pending, or all ended alike (cancelled while queued).
+      for (const i of expandIndices(folded[2] as string)) {
+        const el = `${folded[1]}_${i}`;
+        if (isActive(record.state)) pending.add(el);
+        else jobs.set(el, { id: el, ...record });
+      }
       continue;
     }
-    jobs.set(id, { id, state: state.trim(), exit: (exit ?? "").trim(), reason: reason.join("|").trim(), elapsed: (elapsed ?? "").trim() });
+    jobs.set(id, { id, ...record });
   }
   return { jobs, pending };
 }

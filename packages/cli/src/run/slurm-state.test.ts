@@ -53,6 +53,10 @@ test("squeue's lines: elements, and an array's pending elements folded into one"
   assert.deepEqual(["0:01", "12:34", "2:03:04", "1-02:03:04", "", "INVALID"].map(parseSlurmDuration), [1, 754, 7384, 93784, undefined, undefined]);
   assert.deepEqual([...a.pending].sort(), ["12_2", "12_3", "12_4", "12_7"]);
   assert.deepEqual(expandIndices("0-6:3,9"), [0, 3, 6, 9]);
+  // Cancelled while queued: the folded line carries the end state.
+  const c = parseSqueue("14_[0-1]|CANCELLED|0|0:00|JobHeldUser\n");
+  assert.deepEqual([...c.jobs.keys()], ["14_0", "14_1"]);
+  assert.equal(c.pending.size, 0);
 });
 
 test("scontrol's one-line records name array elements as BASE_INDEX", () => {

@@ -82,7 +82,6 @@ export class SlurmRunner implements TaskRunner {
   private cancelling = false;
   private cancelDeadline = 0;
   private readonly watched = new WeakSet<AbortSignal>();
-  private sbatchCalls = 0;
 
   constructor(private readonly o: SlurmRunnerOptions) {
     this.record = jobsRecordPath(o.root);
@@ -167,15 +166,7 @@ export class SlurmRunner implements TaskRunner {
       ...this.sbatchArgs(first.req),
       join(dir, "job.sh"),
     ];
-    const r = await withBackoff(
-      () => {
-        this.sbatchCalls++;
-        return this.o.tool("sbatch", args);
-      },
-      isTransient,
-      SUBMIT_BACKOFF,
-      () => this.cancelling,
-    );
+    const r = await withBackoff(() => this.o.tool("sbatch", args), isTransient, SUBMIT_BACKOFF, () => this.cancelling);
     this.submitting--;
     const id = r.code === 0 ? /^(\d+)/.exec(r.stdout.trim())?.[1] : undefined;
     if (id === undefined) {

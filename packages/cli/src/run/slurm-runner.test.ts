@@ -74,10 +74,12 @@ test("2,500 ready tasks: three arrays (two options sets), one squeue per poll, r
     const runs: Promise<RunResult>[] = [];
     for (let i = 0; i < 2499; i++) runs.push(s.runner.run(s.req(`t${i}`)));
     runs.push(s.runner.run(s.req("big", "--mem=1G")));
+    runs.push(s.runner.run({ ...s.req("limited"), timeoutMs: 61_000 }));
     const results = await Promise.all(runs);
-    assert.equal(s.fake.count("sbatch"), 4, "1000 + 1000 + 499 tasks, and the one with its own options");
+    assert.equal(s.fake.count("sbatch"), 5, "1000 + 1000 + 499 tasks, the one with its own options, the one with a .TIMEOUT");
     const sbatch = s.fake.calls.filter((c) => c.cmd === "sbatch").map((c) => c.args.join(" "));
     assert.ok(sbatch.some((a) => /--partition=p --mem=1G/.test(a)), "the task's .SLURM after the default");
+    assert.ok(sbatch.some((a) => /--partition=p --time=2 /.test(a)), ".TIMEOUT 61 s as --time=2 (minutes, rounded up)");
     // Each poll asks about every outstanding array at once: two polls (pending, then ended), whatever the number of tasks.
     assert.ok(s.fake.count("squeue") <= 4, `${s.fake.count("squeue")} squeue calls`);
     assert.equal(results[0]?.exitCode, 0);

@@ -133,7 +133,7 @@ export class SlurmRunner implements TaskRunner {
   }
 
   private sbatchArgs(req: RunRequest): string[] {
-    return [...this.o.defaultArgs, ...(req.slurm === undefined ? [] : req.slurm.split(/\s+/).filter((w) => w !== ""))];
+    return [...this.o.defaultArgs, ...timeLimitArgs(req), ...(req.slurm === undefined ? [] : req.slurm.split(/\s+/).filter((w) => w !== ""))];
   }
 
   /** One sbatch call for `group` (same cwd, options and environment). */
@@ -371,13 +371,22 @@ export class SlurmRunner implements TaskRunner {
 
 }
 
-/** Tasks share an array only when all three are the same. */
+/**
+ * A task's `.TIMEOUT` as Slurm's time limit, in whole minutes rounded up
+ * (Slurm's unit; it also checks limits only about every 30 s): before the
+ * task's own `.SLURM`, so that a `--time` there wins.
+ */
+export function timeLimitArgs(req: RunRequest): string[] {
+  return req.timeoutMs === undefined ? [] : [`--time=${Math.max(1, Math.ceil(req.timeoutMs / 60_000))}`];
+}
+
+/** Tasks share an array only when all three are the same (a time limit is an sbatch option). */
 function groupKey(req: RunRequest): string {
   const env = Object.keys(req.env)
     .sort()
     .map((k) => `${k}=${req.env[k] ?? ""}`)
     .join("\0");
-  return `${req.cwd}\n${req.slurm ?? ""}\n${env}`;
+  return `${req.cwd}\n${timeLimitArgs(req).join(" ")} ${req.slurm ?? ""}\n${env}`;
 }
 
 /**

@@ -75,7 +75,7 @@ export function slurmEnd(s: SlurmJobState): SlurmEnd {
       return { kind: "failure", reason: "out-of-memory", message: `${job} ran out of memory (OUT_OF_MEMORY): Slurm killed it for using more than it asked for; ask for more with --mem in its .SLURM or --slurm-args`, retryable: false };
     case "TIMEOUT":
     case "DEADLINE":
-      return { kind: "failure", reason: "timeout", message: `${job} reached its time limit (${state}); ask for more with --time in its .SLURM or --slurm-args`, retryable: false };
+      return { kind: "failure", reason: "timeout", message: `${job} reached its time limit (${state}); raise its .TIMEOUT, or --time in its .SLURM or --slurm-args`, retryable: false };
     case "NODE_FAIL":
     case "BOOT_FAIL":
       return { kind: "failure", reason: "node-fail", message: `${job} ended because its node failed (${state})`, retryable: true };

@@ -18,7 +18,7 @@ export type { Ingredients, Keyed } from "./build/key.js";
 export type { BuildEvent, EmitEvent } from "./build/events.js";
 export type { TaskPhase, TaskTiming } from "./build/task-timing.js";
 export type { TaskResult, TaskStatus, FailureReason } from "./build/task-result.js";
-export type { BuildHost, Workspace, RunRequest, RunResult, TaskRunner, SaveResult, RestoreResult } from "./build/build-host.js";
+export type { BuildHost, Workspace, RunRequest, RunResult, RunnerFailureReason, JobAccounting, TaskRunner, SaveResult, RestoreResult } from "./build/build-host.js";
 export { decideTask, collectIngredients, isAssumed } from "./build/decide-task.js";
 export type { Decided, Decision, DecideContext, DecideHost, DoneTask, Prior, PriorLookup, Verdict } from "./build/decide-task.js";
 export { executeTask } from "./build/execute-task.js";

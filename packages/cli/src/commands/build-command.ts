@@ -8,6 +8,7 @@ import { afterBuild } from "../run/cache-upkeep.js";
 import { unknownTagMessage } from "../render/tag-message.js";
 import { includeBuilder, type IncludeTaskResult } from "../run/include-builder.js";
 import { openBuildSession } from "../run/build-session.js";
+import { SLURM_DEFAULT_JOBS, slurmSettings } from "../run/slurm-settings.js";
 import { loadProjectBuildingIncludes, locateProject } from "../project/load-project.js";
 import { NodeProjectHost } from "../project/node-project-host.js";
 import { checkState, DiscoveredLog, readState, saveState, stateRequest, type LoadedProject } from "../run/build-state.js";
@@ -81,6 +82,9 @@ export class BuildCommand extends RemoteCommand {
   color = Option.String("--color", { description: "Colour: auto (on a terminal, unless NO_COLOR or CI is set), always or never" });
   server = Option.Boolean("--server", false, { description: "Ask the project's watching server what changed, starting one if none runs (also FLOW_SERVER=1)" });
   profile = Option.String("--profile", { description: "Write a Chrome trace of the build to FILE (open it in Perfetto: one track per job slot)" });
+  executor = Option.String("--executor", { description: "Where recipes run: slurm (as Slurm batch jobs, docs/cluster.md) or local; beats each task's .EXECUTOR (also FLOW_EXECUTOR)" });
+  slurmArgs = Option.String("--slurm-args", { description: "sbatch options for every job, before each task's .SLURM (also FLOW_SLURM_ARGS)" });
+  slurmRetries = Option.String("--slurm-retries", { description: "Submit a job that ended by NODE_FAIL or PREEMPTED again up to N times (default 1)" });
   words = Option.Rest({ name: "targets and VAR=value" });
 
   /** `flow cache warm`: the build restores from the remote read-only, then uploads what it lacks (cache-warm.ts). */
@@ -145,7 +149,14 @@ export class BuildCommand extends RemoteCommand {
     // make's letters in force go down to sub-builds in MAKEFLAGS, as make passes them (and -r/-R reach the Makefile's reader).
     const letters = new Set([...mf.letters].filter((c) => "BeikrRs".includes(c)));
     for (const [on, c] of [[keepGoing, "k"], [force, "B"], [silent, "s"], [ignoreErrors, "i"], [environmentOverrides, "e"], [this.noBuiltinRules, "r"], [this.noBuiltinVariables, "R"]] as const) if (on) letters.add(c);
-    const rec: Recursion = recursion({ env: process.env, jobsGiven, defaultJobs: availableParallelism(), letters, words: this.words });
+    const slurm = slurmSettings({ executor: this.executor, slurmArgs: this.slurmArgs, slurmRetries: this.slurmRetries }, process.env);
+    if (!slurm.ok) {
+      err.write(`flow: ${slurm.message}\n`);
+      return EXIT.usage;
+    }
+    // Under Slurm, -j counts jobs queued or running on the cluster, not this machine's cores.
+    const defaultJobs = slurm.settings.executor === "slurm" ? SLURM_DEFAULT_JOBS : availableParallelism();
+    const rec: Recursion = recursion({ env: process.env, jobsGiven, defaultJobs, letters, words: this.words });
     const jobs = rec.concurrency;
     const remote = this.remoteSetup();
     if (!remote.ok) {
@@ -196,6 +207,7 @@ export class BuildCommand extends RemoteCommand {
         noWait: this.noWait,
         stat: (p) => takeStat(p),
         logNotes: true,
+        slurm: slurm.settings,
         subMake: rec.subMake((task, tasks) => {
           subTasks.set(task, tasks);
           renderer.subBuild(task, tasks);
@@ -401,6 +413,7 @@ function jsonTask(task: Task, r: TaskResult, why: string | undefined): Record<st
     ...(r.message ? { message: r.message } : {}),
     ...(r.logPath ? { logPath: r.logPath } : {}),
     ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
+    ...(r.job !== undefined ? { job: r.job } : {}),
     ...(why !== undefined ? { why } : {}),
   };
 }

@@ -46,6 +46,10 @@ export interface RunTaskRow {
   readonly cache: "hit" | "miss" | "none";
   readonly key: string | null;
   readonly exitCode?: number;
+  /** Why it failed (task-result.ts FailureReason), for a failed task. */
+  readonly reason?: string;
+  /** The cluster job that ran it, and its run time in seconds (null: not reported). */
+  readonly job?: { readonly id: string; readonly elapsedSec: number | null };
   /** The log kept in the run directory, relative to it. */
   readonly log?: string;
 }
@@ -53,10 +57,14 @@ export interface RunTaskRow {
 export function taskRows(t: RunTasks): RunTaskRow[] {
   const exit = new Map(t.exitCodes);
   const logs = new Map(t.logs);
+  const reasons = new Map(t.reasons ?? []);
+  const jobs = new Map((t.clusterJobs ?? []).map(([i, id, sec]) => [i, { id, elapsedSec: sec }] as const));
   return t.names.map((name, i) => {
     const status = statusOfLetter(t.status[i] as string) ?? "skipped";
     const code = exit.get(i);
     const log = logs.get(i);
+    const reason = reasons.get(i);
+    const job = jobs.get(i);
     return {
       name,
       status,
@@ -64,6 +72,8 @@ export function taskRows(t: RunTasks): RunTaskRow[] {
       cache: status === "restored" || status === "up-to-date" ? "hit" : status === "ran" || (status === "failed" && code !== undefined) ? "miss" : "none",
       key: t.keys[i] === "" ? null : (t.keys[i] as string),
       ...(code !== undefined ? { exitCode: code } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+      ...(job !== undefined ? { job } : {}),
       ...(log !== undefined ? { log: `logs/${log}` } : {}),
     };
   });

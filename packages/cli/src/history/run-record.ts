@@ -80,6 +80,16 @@ export interface RunTasks {
   readonly spans?: readonly (readonly [number, number, number, number])[];
   /** The build's -j (its concurrency); absent with `spans`. */
   readonly jobs?: number;
+  /**
+   * [task index, reason], only for failed tasks (`exit-code`, `out-of-memory`...:
+   * task-result.ts FailureReason). Absent in records written before it was added.
+   */
+  readonly reasons?: readonly (readonly [number, string])[];
+  /**
+   * [task index, cluster job id, its run time in whole seconds or null], only
+   * for tasks run as cluster jobs (docs/cluster.md); absent otherwise.
+   */
+  readonly clusterJobs?: readonly (readonly [number, string, number | null])[];
 }
 
 /** env.json. */
@@ -193,6 +203,8 @@ export class RunRecorder {
     const letters = new Array<string>(n);
     const exitCodes: [number, number][] = [];
     const logs: [number, string][] = [];
+    const reasons: [number, string][] = [];
+    const clusterJobs: [number, string, number | null][] = [];
     const counts = { ran: 0, restored: 0, upToDate: 0, failed: 0, cannotRun: 0, skipped: 0 };
     let bytes = 0;
     let logsMade = false;
@@ -207,6 +219,8 @@ export class RunRecorder {
       letters[i] = STATUS_LETTER[s];
       countStatus(counts, s);
       if (r?.exitCode !== undefined) exitCodes.push([i, r.exitCode]);
+      if (s === "failed" && r?.reason !== undefined) reasons.push([i, r.reason]);
+      if (r?.job !== undefined) clusterJobs.push([i, r.job.id, r.job.elapsedSec ?? null]);
       if (r?.logPath !== undefined && (s === "ran" || s === "failed" || s === "restored")) {
         if (!logsMade) {
           mkdirSync(join(dir.path, LOGS_DIR));
@@ -219,7 +233,7 @@ export class RunRecorder {
         }
       }
     }
-    const tasks: RunTasks = { version: RECORD_VERSION, names, status: letters.join(""), durationsMs, keys, exitCodes, logs, spans: this.spans(outcome.order), ...(this.jobs > 0 ? { jobs: this.jobs } : {}) };
+    const tasks: RunTasks = { version: RECORD_VERSION, names, status: letters.join(""), durationsMs, keys, exitCodes, logs, spans: this.spans(outcome.order), ...(this.jobs > 0 ? { jobs: this.jobs } : {}), ...(reasons.length > 0 ? { reasons } : {}), ...(clusterJobs.length > 0 ? { clusterJobs } : {}) };
     bytes += writeAtomic(dir.path, TASKS_FILE, JSON.stringify(tasks));
     bytes += writeAtomic(dir.path, ENV_FILE, `${JSON.stringify(this.environment(b, mask), null, 2)}\n`);
     const summary: RunSummary = {

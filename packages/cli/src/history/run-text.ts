@@ -58,7 +58,7 @@ export function runHeader(r: RunSummary): string {
 
 export function taskTable(rows: readonly RunTaskRow[]): string {
   const head = ["status", "took", "cache", "task"];
-  const body = rows.map((t) => [t.status + (t.exitCode !== undefined && t.exitCode !== 0 ? ` (exit ${t.exitCode})` : ""), took(t.durationMs), t.cache === "none" ? "-" : t.cache, t.name]);
+  const body = rows.map((t) => [t.status + (t.exitCode !== undefined && t.exitCode !== 0 ? ` (exit ${t.exitCode})` : t.reason !== undefined && t.reason !== "exit-code" ? ` (${t.reason})` : ""), took(t.durationMs), t.cache === "none" ? "-" : t.cache, t.name]);
   return table([head, ...body], [false, true, false, false]);
 }
 

@@ -17,6 +17,10 @@ import type { TaskRunner, RunRequest, RunResult } from "@flow/graph";
 import { JobserverRunner, type Jobserver } from "./jobserver.js";
 import { LOCK_TOKENS, PARENT_RESULTS, subResultsPath, takeSubResults, type SubTask } from "./sub-make.js";
 import { lockWorkspace } from "./workspace-lock.js";
+import { cancelOrphans } from "./slurm-orphans.js";
+import { SlurmRunner } from "./slurm-runner.js";
+import type { SlurmSettings } from "./slurm-settings.js";
+import { toolRunner } from "./slurm-tool.js";
 
 export interface BuildSessionOptions {
   readonly root: string;
@@ -36,6 +40,8 @@ export interface BuildSessionOptions {
   readonly remote?: RemoteSettings;
   /** Recursive make (the build proper; include rounds run none): see sub-make.ts. */
   readonly subMake?: SubMakeSetup;
+  /** Where recipes run (`--executor`, `.EXECUTOR`) and how Slurm is used (slurm-settings.ts). */
+  readonly slurm?: SlurmSettings;
 }
 
 export interface SubMakeSetup {
@@ -124,6 +130,17 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
   if (sub !== undefined) runner = new SubBuildRunner(runner, o.root, sub.onSubTasks);
   if (sub !== undefined) runner = new JobserverRunner(runner, sub.jobserver);
   const onWarning = (w: { code: string; message: string }) => o.renderer.warning(w);
+  let slurm: SlurmRunner | undefined;
+  if (o.slurm !== undefined) {
+    const settings = o.slurm;
+    const tool = toolRunner(o.env);
+    // Jobs a killed build left: cancelled before anything runs, here or on the cluster (slurm-orphans.ts).
+    const orphans = await cancelOrphans(o.root, tool, settings.pollMs);
+    if (orphans !== undefined && "error" in orphans) onWarning({ code: "SLURM_ORPHANS", message: `an earlier build's Slurm jobs could not be cancelled (${orphans.error}); they may still run: check squeue` });
+    else if (orphans !== undefined && orphans.cancelled.length > 0) onWarning({ code: "SLURM_ORPHANS", message: `cancelled Slurm jobs ${orphans.cancelled.join(" ")} left running by an earlier build that was killed; their tasks run again` });
+    slurm = new SlurmRunner({ root: o.root, tool, ...settings, warn: onWarning });
+    runner = new ExecutorRunner(runner, slurm, settings.executor);
+  }
   const remote = o.remote === undefined ? undefined : await openRemoteTier(o.remote, { hasher, cacheDir: o.cacheDir, onWarning });
   const host = localBuildHost({ root: o.root, cache, hasher, logDir: logDirOf(o.root), onWarning, ...(remote ? { further: [remote] } : {}) });
   // A sub-build's lock in the same workspace is this one (see workspace-lock.ts).
@@ -162,6 +179,7 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
     async close() {
       if (closed) return undefined;
       closed = true;
+      slurm?.close();
       try {
         // Uploads read their blobs from the local cache: they finish (or are abandoned) before it closes.
         if (remote === undefined || o.remote === undefined) return undefined;
@@ -177,6 +195,23 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
       }
     },
   };
+}
+
+/**
+ * Sends each recipe where it runs: `--executor` for all when given, else the
+ * task's `.EXECUTOR`, else here. Recursive make's jobserver is a local pipe:
+ * it is no part of a Slurm job.
+ */
+class ExecutorRunner implements TaskRunner {
+  constructor(
+    private readonly local: TaskRunner,
+    private readonly slurm: TaskRunner,
+    private readonly forced: "slurm" | "local" | undefined,
+  ) {}
+
+  run(req: RunRequest): Promise<RunResult> {
+    return (this.forced ?? req.executor ?? "local") === "slurm" ? this.slurm.run(req) : this.local.run(req);
+  }
 }
 
 /**

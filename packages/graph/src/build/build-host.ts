@@ -57,6 +57,12 @@ export interface RunRequest {
   readonly logPath: string;
   readonly timeoutMs?: number;
   readonly signal: AbortSignal;
+  /** The declared outputs, relative to `cwd`: a runner on another machine waits (bounded) for them to show here. */
+  readonly outputs?: readonly string[];
+  /** The task's `.SLURM` options, for a runner that submits to Slurm. */
+  readonly slurm?: string;
+  /** The task's `.EXECUTOR`, for a runner that can run it in more than one place. */
+  readonly executor?: "slurm" | "local";
 }
 
 export interface RunResult {
@@ -73,7 +79,24 @@ export interface RunResult {
    * log. Undefined: the runner does not say (a log may be there).
    */
   readonly logged?: boolean;
+  /**
+   * A failure the runner knows the cause of better than an exit code (a
+   * cluster scheduler: out of memory, node failure...): the task fails with it.
+   */
+  readonly failure?: { readonly reason: RunnerFailureReason; readonly message: string };
+  /** Where it ran, when not here: the cluster's job id and its run time as the scheduler counted it. */
+  readonly job?: JobAccounting;
 }
+
+/** A cluster job's id and run time (queue wait excluded), as the scheduler reports it. */
+export interface JobAccounting {
+  readonly id: string;
+  /** Whole seconds (Slurm's resolution); undefined when it did not say. */
+  readonly elapsedSec?: number;
+}
+
+/** Failures only a runner can tell (task-result.ts FailureReason). */
+export type RunnerFailureReason = "out-of-memory" | "timeout" | "node-fail" | "preempted" | "cancelled" | "submit-error" | "job-lost";
 
 /** How a recipe is run: a local shell today; a remote executor or cluster scheduler later. */
 export interface TaskRunner {

@@ -178,6 +178,9 @@ async function run(task: Task, decision: Decision, ctx: ExecuteContext, phases: 
     env,
     logPath,
     ...(task.timeoutSec !== undefined ? { timeoutMs: task.timeoutSec * 1000 } : {}),
+    outputs: task.outputs.map((o) => o.path),
+    ...(task.slurm !== undefined ? { slurm: task.slurm } : {}),
+    ...(task.executor !== undefined ? { executor: task.executor } : {}),
     signal: ctx.signal,
   });
   const durationMs = host.now() - t0;
@@ -186,17 +189,19 @@ async function run(task: Task, decision: Decision, ctx: ExecuteContext, phases: 
   const failed = (status: "failed" | "skipped", reason: TaskResult["reason"], message: string, exitCode?: number): Attempt => {
     // Make's .DELETE_ON_ERROR, always on: nothing half-written survives.
     ws.removeOutputs(task.outputs);
-    return { failed: { status, reason, message, logPath, durationMs, ...(exitCode !== undefined ? { exitCode } : {}) } };
+    return { failed: { status, reason, message, logPath, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(res.job !== undefined ? { job: res.job } : {}) } };
   };
   if (res.spawnError) return failed("failed", "spawn-error", `could not start the recipe: ${res.spawnError}`);
   if (res.interrupted) return failed("skipped", "interrupted", "interrupted");
+  if (res.failure !== undefined) return failed("failed", res.failure.reason, res.failure.message, res.exitCode ?? undefined);
   if (res.timedOut) return failed("failed", "timeout", `killed after its .TIMEOUT of ${task.timeoutSec}s`);
   if (res.exitCode !== 0) {
     return failed("failed", "exit-code", res.exitCode === null ? `killed by ${res.signal}` : `recipe exited with code ${res.exitCode}`, res.exitCode ?? undefined);
   }
   // A recipe that printed nothing left no log (the runner creates none for it): the result names none.
   const logged = res.logged !== false;
-  const ran: TaskResult = logged ? { status: "ran", key, durationMs, logPath, exitCode: 0 } : { status: "ran", key, durationMs, exitCode: 0 };
+  const plain: TaskResult = logged ? { status: "ran", key, durationMs, logPath, exitCode: 0 } : { status: "ran", key, durationMs, exitCode: 0 };
+  const ran: TaskResult = res.job === undefined ? plain : { ...plain, job: res.job };
   const saved = await ws.saveOutputs(task.outputs);
   if (!saved.ok) {
     const msg =

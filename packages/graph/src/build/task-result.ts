@@ -1,3 +1,5 @@
+import type { JobAccounting } from "./build-host.js";
+
 /** A task's final state in one build. */
 export type TaskStatus = "ran" | "restored" | "up-to-date" | "failed" | "cannot-run" | "skipped";
 
@@ -10,7 +12,14 @@ export type FailureReason =
   | "input-missing"
   | "spawn-error"
   | "dependency-failed"
-  | "io";
+  | "io"
+  // From a cluster scheduler (Slurm's job states; build-host.ts RunResult.failure).
+  | "out-of-memory"
+  | "node-fail"
+  | "preempted"
+  | "cancelled"
+  | "submit-error"
+  | "job-lost";
 
 export interface TaskResult {
   readonly status: TaskStatus;
@@ -22,4 +31,6 @@ export interface TaskResult {
   /** Where the recipe's output was written, when it ran. */
   readonly logPath?: string;
   readonly exitCode?: number;
+  /** The cluster job that ran the recipe (build-host.ts RunResult.job). */
+  readonly job?: JobAccounting;
 }

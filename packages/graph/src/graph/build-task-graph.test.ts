@@ -214,6 +214,19 @@ describe("rules to tasks", () => {
     }
   });
 
+  test(".SLURM and .EXECUTOR: per task and on patterns, global default, checked", () => {
+    const g = graphOk(".EXECUTOR := slurm\nall: a.out b.out\n%.out: .SLURM := --mem=8G   --time=1:00:00\n%.out:\n\trun $@\nb.out: .EXECUTOR := local\n");
+    assert.equal(taskNamed(g, "a.out").slurm, "--mem=8G --time=1:00:00");
+    assert.equal(taskNamed(g, "a.out").executor, "slurm");
+    assert.equal(taskNamed(g, "b.out").executor, "local");
+    const plain = taskNamed(graphOk("t:\n\trun\n"), "t");
+    assert.equal("slurm" in plain || "executor" in plain, false, "no field on a task without them");
+    const d = graphErr("t: .EXECUTOR := cloud\nt:\n\trun\n");
+    assert.equal(d.code, "FLOW011");
+    assert.equal(d.message, ".EXECUTOR is 'slurm' or 'local', got 'cloud'");
+    assert.equal(d.loc?.line, 1);
+  });
+
   test("target-specific variables reach the recipe and override globals", () => {
     const g = graphOk("CFLAGS = -O2\nall: dbg rel\ndbg: CFLAGS := -g\ndbg:\n\tcc $(CFLAGS)\nrel:\n\tcc $(CFLAGS)\n");
     assert.equal(taskNamed(g, "dbg").recipe, "cc -g");

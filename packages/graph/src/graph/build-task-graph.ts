@@ -83,6 +83,10 @@ interface TaskAttributes {
   readonly tags: readonly string[];
   readonly env: readonly string[];
   readonly timeoutSec: number | undefined;
+  /** `.SLURM`: sbatch options (task-graph.ts Task.slurm). */
+  readonly slurm?: string;
+  /** `.EXECUTOR`. */
+  readonly executor?: "slurm" | "local";
 }
 
 /** The attributes of a task in a Flowfile that sets none, shared by every task. */
@@ -257,7 +261,7 @@ class GraphBuilder {
 
   private index(): void {
     for (const vars of this.model.targetVars.values()) for (const v of vars) if (v.name.startsWith(".")) this.attrNames.add(v.name);
-    for (const n of [".TAGS", ".ENV", ".OUTPUTS", ".TIMEOUT", ".DEPFILE"]) if (this.model.globals.lookup(n)) this.attrNames.add(n);
+    for (const n of [".TAGS", ".ENV", ".OUTPUTS", ".TIMEOUT", ".DEPFILE", ".SLURM", ".EXECUTOR"]) if (this.model.globals.lookup(n)) this.attrNames.add(n);
     this.indexRules();
     this.indexDeclaredOutputs();
   }
@@ -788,6 +792,8 @@ class GraphBuilder {
     // larger to compile, and JSON and deepEqual see no `undefined` field either way.
     if (attrs.timeoutSec !== undefined) (full as { timeoutSec?: number }).timeoutSec = attrs.timeoutSec;
     if (src.pattern !== undefined) (full as { pattern?: string }).pattern = src.pattern;
+    if (attrs.slurm !== undefined) (full as { slurm?: string }).slurm = attrs.slurm;
+    if (attrs.executor !== undefined) (full as { executor?: string }).executor = attrs.executor;
     this.tasks[taskId] = full;
   }
 
@@ -819,7 +825,15 @@ class GraphBuilder {
       }
     }
     if (depfile !== undefined) this.depfileAttrs.set(src.targets[0] as string, depfile);
-    return { tags, env, timeoutSec };
+    // Where and with what resources the recipe runs: never part of the key (a task built
+    // on the cluster is the same result as one built here).
+    const slurm = splitWords(this.attr(scope, ".SLURM", src.rule.loc)).join(" ");
+    const executor = this.attr(scope, ".EXECUTOR", src.rule.loc).trim();
+    if (executor !== "" && executor !== "slurm" && executor !== "local") {
+      throw new DiagnosticError(errorAt("FLOW011", `.EXECUTOR is 'slurm' or 'local', got '${executor}'`, attrAt(".EXECUTOR"), "write e.g. 'sim-%: .EXECUTOR := slurm'"));
+    }
+    if (slurm === "" && executor === "") return { tags, env, timeoutSec };
+    return { tags, env, timeoutSec, ...(slurm !== "" ? { slurm } : {}), ...(executor !== "" ? { executor } : {}) };
   }
 
   /** `export`ed variables and their values for one task, sorted by name. */

@@ -47,6 +47,10 @@ export interface Task {
   readonly depfile?: string;
   /** The pattern rule this task is an instance of (its first target pattern). */
   readonly pattern?: string;
+  /** `.SLURM`: sbatch options for this task's job (`--mem=8G --time=1:00:00`); not part of the key. */
+  readonly slurm?: string;
+  /** `.EXECUTOR`: where the recipe runs when the build does not say (`--executor`); not part of the key. */
+  readonly executor?: "slurm" | "local";
 }
 
 export interface TaskGraph {

@@ -1,53 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import type { Plan, PlannedTask, PlanState, Task, TaskGraph } from "@flow/graph";
 import { layoutPlan, MAX_LAYERS, MAX_NODES_PER_LAYER, type PlanLayout } from "./plan-layout.js";
 import { planSvg } from "./plan-svg.js";
-
-const LOC = { file: "Flowfile", line: 1, col: 1, lineText: "" };
-
-interface Spec {
-  readonly name: string;
-  readonly deps?: readonly string[];
-  readonly state?: PlanState;
-  readonly pattern?: string;
-}
-
-/** A graph and a plan by hand: layers from the deps (listed before their dependents), states as given (default fresh). */
-function planOf(specs: readonly Spec[]): { graph: TaskGraph; plan: Plan } {
-  const ids = new Map(specs.map((s, i) => [s.name, i] as const));
-  const tasks: Task[] = specs.map((s, i) => ({
-    id: i,
-    name: s.name,
-    outputs: [{ path: s.name, isDir: false }],
-    inputs: [],
-    deps: (s.deps ?? []).map((d) => ids.get(d) as number),
-    orderOnly: [],
-    recipe: "x",
-    phony: false,
-    always: false,
-    cached: false,
-    tags: [],
-    env: [],
-    exported: [],
-    loc: LOC,
-    ...(s.pattern !== undefined ? { pattern: s.pattern } : {}),
-  }));
-  const planned = new Map<number, PlannedTask>();
-  const counts: Record<PlanState, number> = { stale: 0, waiting: 0, cached: 0, fresh: 0 };
-  let layers = 0;
-  tasks.forEach((t, i) => {
-    let layer = 0;
-    for (const d of t.deps) layer = Math.max(layer, (planned.get(d) as PlannedTask).layer + 1);
-    const state = specs[i]?.state ?? "fresh";
-    planned.set(i, { id: i, state, layer });
-    counts[state]++;
-    layers = Math.max(layers, layer + 1);
-  });
-  const graph: TaskGraph = { tasks, byName: ids, byOutput: ids, goals: [], warnings: [] };
-  return { graph, plan: { order: tasks.map((t) => t.id), tasks: planned, counts, layers } };
-}
+import { planOf, type Spec } from "./test-support/plan-of.js";
 
 /** Every element named `name` anywhere under a parsed node, with its attributes (preserveOrder form). */
 function elements(tree: unknown, name: string): Record<string, string>[] {

@@ -49,8 +49,8 @@ const MISSING_POLLS = 5;
 /** Polls in a row that may fail (controller down) before every outstanding job counts as lost. */
 const FAILED_POLLS = 120;
 /** sacct calls for one build's accounting, and the wait between them: slurmdbd records a job a moment after it ends. */
-const SACCT_TRIES = 5;
-const SACCT_WAIT_MS = 1000;
+const SACCT_TRIES = 10;
+const SACCT_WAIT_MS = 500;
 /** A busy controller or slurmdbd: a few short tries, not sbatch's long ones (the build has ended and waits for this). */
 const SACCT_BACKOFF = { attempts: 3, baseMs: 500, maxMs: 2000 };
 /** How long Ctrl-C waits for cancelled jobs to leave the queue. */

@@ -84,8 +84,12 @@ async function startAccounting(dir: string, writeConf: (acct: readonly string[])
     { detached: true, stdio: "ignore" },
   );
   m.unref();
+  // A mariadbd that exits (a bad option, a port taken) is not waited for.
+  let exited = false;
+  m.once("exit", () => (exited = true));
+  m.once("error", () => (exited = true));
   const log = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8").split("\n").slice(-5).join("\n") : "");
-  if (!(await waitFor(() => existsSync(socket) && sh("/usr/bin/mariadb", [`--socket=${socket}`, "-u", "root", "-e", "CREATE DATABASE IF NOT EXISTS slurm_acct_db"]).ok))) return { ok: false, why: `MariaDB did not start in 15s: ${log("mariadbd.log")}` };
+  if (!(await waitFor(() => existsSync(socket) && sh("/usr/bin/mariadb", [`--socket=${socket}`, "-u", "root", "-e", "CREATE DATABASE IF NOT EXISTS slurm_acct_db"]).ok, () => exited))) return { ok: false, why: `MariaDB did not start${exited ? "" : " in 15s"}: ${log("mariadbd.log")}` };
   const dbdConf = join(dir, "slurmdbd.conf");
   writeFileSync(
     dbdConf,
@@ -119,9 +123,9 @@ async function startAccounting(dir: string, writeConf: (acct: readonly string[])
   return { ok: true };
 }
 
-async function waitFor(ok: () => boolean): Promise<boolean> {
+async function waitFor(ok: () => boolean, gaveUp: () => boolean = () => false): Promise<boolean> {
   const until = Date.now() + 15_000;
-  while (Date.now() < until) {
+  while (Date.now() < until && !gaveUp()) {
     if (ok()) return true;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -29,7 +29,8 @@ test("--executor slurm where sbatch cannot be run: each task fails with submit-e
   }
 });
 
-const started = await startSlurmCluster();
+// With accounting (slurmdbd, MariaDB) when they start; the cluster starts without it otherwise, and its test skips.
+const started = await startSlurmCluster({ accounting: true });
 const skip = started.ok ? false : `no Slurm cluster could be started here: ${started.why}`;
 if (!started.ok) console.log(`# slurm tests skipped: ${started.why}`);
 
@@ -151,6 +152,32 @@ describe("flow build --executor slurm", { skip }, () => {
         assert.match(shown.stdout, /^failed \(out-of-memory\) .* oom\.txt$/m, shown.stdout);
       }
       assert.equal(task("ok.txt").status, "ran");
+    } finally {
+      cleanup(dir);
+    }
+  });
+
+  test("sacct's elapsed time, CPU time and peak memory go into --json and the run history", { skip: cluster?.noAccounting !== undefined ? `no accounting on the test cluster: ${cluster?.noAccounting ?? ""}` : false }, async () => {
+    // ~100 MB written (resident, not just allocated), then ~1.2 s of CPU while it is held: sampled at JobAcctGatherFrequency=1.
+    const dir = writeProject({ Flowfile: "heavy.txt: .SLURM := --mem=400M\nheavy.txt:\n\tperl -e '$$s = \"x\" x (100 * 1024 * 1024); my $$t = (times)[0]; 1 while (times)[0] - $$t < 1.2; print length($$s), \"\\n\"' > $@\n" });
+    try {
+      const r = await build(["--executor", "slurm"], dir);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(join(dir, "heavy.txt"), "utf8"), `${100 * 1024 * 1024}\n`);
+      type Job = { id: string; elapsedSec?: number | null; cpuSec?: number | null; maxRssBytes?: number | null };
+      const json = (r.summary.tasks.find((t) => t.name === "heavy.txt") as { job?: Job } | undefined)?.job;
+      const history = JSON.parse((await flowAsync(["runs", "show", "--json"], { cwd: dir, env }).done).stdout) as { tasks: { name: string; job?: Job }[] };
+      const recorded = history.tasks.find((t) => t.name === "heavy.txt")?.job;
+      for (const job of [json, recorded]) {
+        assert.ok((job?.elapsedSec ?? -1) >= 1, JSON.stringify(job));
+        assert.ok((job?.cpuSec ?? 0) > 0.5, `CPU time: ${JSON.stringify(job)}`);
+        assert.ok((job?.maxRssBytes ?? 0) > 50 * 1024 * 1024, `peak memory: ${JSON.stringify(job)}`);
+      }
+      assert.deepEqual(recorded, json);
+      const shown = (await flowAsync(["runs", "show"], { cwd: dir, env }).done).stdout;
+      assert.match(shown, /cpu\s+peak mem\s+task$/m, shown);
+      assert.match(shown, /\d+\.\ds\s+\d+\.\d MiB\s+heavy\.txt$/m, shown);
+      console.log(`# accounting: ${JSON.stringify(json)}`);
     } finally {
       cleanup(dir);
     }

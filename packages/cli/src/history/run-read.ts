@@ -49,7 +49,7 @@ export interface RunTaskRow {
   /** Why it failed (task-result.ts FailureReason), for a failed task. */
   readonly reason?: string;
   /** The cluster job that ran it, and its run time in seconds (null: not reported). */
-  readonly job?: { readonly id: string; readonly elapsedSec: number | null };
+  readonly job?: { readonly id: string; readonly elapsedSec: number | null; readonly cpuSec?: number | null; readonly maxRssBytes?: number | null };
   /** The log kept in the run directory, relative to it. */
   readonly log?: string;
 }
@@ -58,7 +58,8 @@ export function taskRows(t: RunTasks): RunTaskRow[] {
   const exit = new Map(t.exitCodes);
   const logs = new Map(t.logs);
   const reasons = new Map(t.reasons ?? []);
-  const jobs = new Map((t.clusterJobs ?? []).map(([i, id, sec]) => [i, { id, elapsedSec: sec }] as const));
+  // cpuSec, maxRssBytes: null when the cluster keeps no accounting; absent in records older than them.
+  const jobs = new Map((t.clusterJobs ?? []).map(([i, id, sec, cpu, rss]) => [i, { id, elapsedSec: sec, ...(cpu !== undefined ? { cpuSec: cpu } : {}), ...(rss !== undefined ? { maxRssBytes: rss } : {}) }] as const));
   return t.names.map((name, i) => {
     const status = statusOfLetter(t.status[i] as string) ?? "skipped";
     const code = exit.get(i);

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import type { BuildOutcome, Task, TaskGraph, TaskResult } from "@flow/graph";
 import { RunRecorder } from "./run-record.js";
 import { readTasks, taskRows } from "./run-read.js";
+import { taskTable } from "./run-text.js";
 
 function build(results: readonly [string, TaskResult][]): { graph: TaskGraph; outcome: BuildOutcome } {
   const tasks = results.map(([name], id) => ({ id, name, env: [] as string[], deps: [] as number[] }) as unknown as Task);
@@ -70,4 +71,16 @@ test("nothing is written through a link in place of .flow/runs", (t) => {
   assert.equal(n, undefined);
   assert.ok(lstatSync(join(root, ".flow", "runs")).isSymbolicLink());
   assert.deepEqual(readdirSync(elsewhere), [], "nothing written where the link points");
+});
+
+test("clusterJobs: sacct's CPU time and peak memory read back; a record of three items (before them) still reads", () => {
+  const base = { version: 1, names: ["a", "b", "c"], status: "rrr", durationsMs: [1, 2, 3], keys: ["", "", ""], exitCodes: [], logs: [] } as const;
+  const rows = taskRows({ ...base, clusterJobs: [[0, "7_0", 3, 1.25, 104857600], [1, "7_1", 2, null, null], [2, "8_0", 1]] });
+  assert.deepEqual(rows[0]?.job, { id: "7_0", elapsedSec: 3, cpuSec: 1.25, maxRssBytes: 104857600 });
+  assert.deepEqual(rows[1]?.job, { id: "7_1", elapsedSec: 2, cpuSec: null, maxRssBytes: null }, "null: the cluster keeps no accounting");
+  assert.deepEqual(rows[2]?.job, { id: "8_0", elapsedSec: 1 }, "an older record: no such fields");
+  const text = taskTable(rows);
+  assert.match(text, /^status\s+took\s+cache\s+cpu\s+peak mem\s+task$/m);
+  assert.match(text, /1\.3s\s+100\.0 MiB\s+a$/m);
+  assert.doesNotMatch(taskTable(taskRows({ ...base, clusterJobs: [[2, "8_0", 1]] })), /peak mem/, "no accounting: no such columns");
 });

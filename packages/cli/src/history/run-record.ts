@@ -86,10 +86,13 @@ export interface RunTasks {
    */
   readonly reasons?: readonly (readonly [number, string])[];
   /**
-   * [task index, cluster job id, its run time in whole seconds or null], only
-   * for tasks run as cluster jobs (docs/cluster.md); absent otherwise.
+   * [task index, cluster job id, its run time in whole seconds or null, CPU
+   * seconds or null, peak resident memory in bytes or null], only for tasks
+   * run as cluster jobs (docs/cluster.md); absent otherwise. The last two come
+   * from sacct, only on a cluster that keeps accounting; records written
+   * before they were added have three items.
    */
-  readonly clusterJobs?: readonly (readonly [number, string, number | null])[];
+  readonly clusterJobs?: readonly (readonly [number, string, number | null, (number | null)?, (number | null)?])[];
 }
 
 /** env.json. */
@@ -204,7 +207,7 @@ export class RunRecorder {
     const exitCodes: [number, number][] = [];
     const logs: [number, string][] = [];
     const reasons: [number, string][] = [];
-    const clusterJobs: [number, string, number | null][] = [];
+    const clusterJobs: [number, string, number | null, number | null, number | null][] = [];
     const counts = { ran: 0, restored: 0, upToDate: 0, failed: 0, cannotRun: 0, skipped: 0 };
     let bytes = 0;
     let logsMade = false;
@@ -220,7 +223,7 @@ export class RunRecorder {
       countStatus(counts, s);
       if (r?.exitCode !== undefined) exitCodes.push([i, r.exitCode]);
       if (s === "failed" && r?.reason !== undefined) reasons.push([i, r.reason]);
-      if (r?.job !== undefined) clusterJobs.push([i, r.job.id, r.job.elapsedSec ?? null]);
+      if (r?.job !== undefined) clusterJobs.push([i, r.job.id, r.job.elapsedSec ?? null, r.job.cpuSec ?? null, r.job.maxRssBytes ?? null]);
       if (r?.logPath !== undefined && (s === "ran" || s === "failed" || s === "restored")) {
         if (!logsMade) {
           mkdirSync(join(dir.path, LOGS_DIR));

@@ -57,9 +57,21 @@ export function runHeader(r: RunSummary): string {
 }
 
 export function taskTable(rows: readonly RunTaskRow[]): string {
-  const head = ["status", "took", "cache", "task"];
-  const body = rows.map((t) => [t.status + (t.exitCode !== undefined && t.exitCode !== 0 ? ` (exit ${t.exitCode})` : t.reason !== undefined && t.reason !== "exit-code" ? ` (${t.reason})` : ""), took(t.durationMs), t.cache === "none" ? "-" : t.cache, t.name]);
-  return table([head, ...body], [false, true, false, false]);
+  // The cluster's accounting (sacct), only when some task has it: columns of dashes would say nothing.
+  const acct = rows.some((t) => typeof t.job?.cpuSec === "number" || typeof t.job?.maxRssBytes === "number");
+  const head = ["status", "took", "cache", ...(acct ? ["cpu", "peak mem"] : []), "task"];
+  const body = rows.map((t) => [
+    t.status + (t.exitCode !== undefined && t.exitCode !== 0 ? ` (exit ${t.exitCode})` : t.reason !== undefined && t.reason !== "exit-code" ? ` (${t.reason})` : ""),
+    took(t.durationMs),
+    t.cache === "none" ? "-" : t.cache,
+    ...(acct ? [typeof t.job?.cpuSec === "number" ? `${t.job.cpuSec.toFixed(1)}s` : "-", typeof t.job?.maxRssBytes === "number" ? mebibytes(t.job.maxRssBytes) : "-"] : []),
+    t.name,
+  ]);
+  return table([head, ...body], [false, true, false, ...(acct ? [true, true] : []), false]);
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 }
 
 /** Columns padded to their widest cell; `right`: right-aligned columns. The last column is never padded. */

@@ -13,7 +13,7 @@ import type { RemoteReport } from "../render/remote-summary.js";
 import { recipeBaseEnv } from "./recipe-env.js";
 import type { Output, TextRenderer } from "../render/render.js";
 import { ShellRunner } from "./shell-runner.js";
-import type { TaskRunner, RunRequest, RunResult } from "@flow/graph";
+import type { JobAccounting, TaskRunner, RunRequest, RunResult } from "@flow/graph";
 import { JobserverRunner, type Jobserver } from "./jobserver.js";
 import { LOCK_TOKENS, PARENT_RESULTS, subResultsPath, takeSubResults, type SubTask } from "./sub-make.js";
 import { lockWorkspace } from "./workspace-lock.js";
@@ -93,6 +93,17 @@ export interface BuildSession {
   close(): Promise<RemoteReport | undefined>;
 }
 
+/** The cluster's accounting (sacct: CPU time, peak memory) on the results of the tasks its jobs ran. */
+function withAccounting(outcome: BuildOutcome, acct: ReadonlyMap<string, JobAccounting>): BuildOutcome {
+  if (acct.size === 0) return outcome;
+  const results = new Map(outcome.results);
+  for (const [id, r] of results) {
+    const a = r.job === undefined ? undefined : acct.get(r.job.id);
+    if (a !== undefined) results.set(id, { ...r, job: a });
+  }
+  return { ...outcome, results };
+}
+
 /**
  * Takes the workspace lock and opens everything a build needs; undefined when
  * the lock could not be had (the reason was written to `err`).
@@ -154,8 +165,8 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
     get interrupted() {
       return interrupted;
     },
-    build: (b) =>
-      runBuild({
+    build: async (b) => {
+      const outcome = await runBuild({
         graph: b.graph,
         roots: b.roots,
         root: o.root,
@@ -175,7 +186,9 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
         signal: abort.signal,
         baseEnv,
         env: o.env,
-      }),
+      });
+      return slurm === undefined ? outcome : withAccounting(outcome, await slurm.account());
+    },
     async close() {
       if (closed) return undefined;
       closed = true;

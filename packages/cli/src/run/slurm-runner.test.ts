@@ -145,3 +145,64 @@ test("outputs made on a node show late on a shared file system: the result waits
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+/** The fake controller with sacct: `answer` gives sacct's reply for each call (1-based). */
+function accountingSetup(answer: (call: number, ids: string[]) => ToolResult) {
+  const s = setup(() => "COMPLETED|0");
+  let sacct = 0;
+  const calls: string[][] = [];
+  const tool = async (cmd: string, args: readonly string[]): Promise<ToolResult> => {
+    if (cmd !== "sacct") return s.fake.tool(cmd, args);
+    calls.push([...args]);
+    return answer(++sacct, (args.find((a) => a.startsWith("--jobs=")) ?? "").slice(7).split(","));
+  };
+  const warnings: string[] = [];
+  const runner = new SlurmRunner({ root: s.root, tool, defaultArgs: [], retries: 0, pollMs: 5, arraySize: 1000, outputWaitMs: 0, warn: (w) => warnings.push(w.code), retryBaseMs: 1 });
+  return { ...s, runner, warnings, sacctCalls: calls };
+}
+
+test("account(): ONE sacct call for all the arrays that ended, asked again while slurmdbd has not recorded the end", async () => {
+  const s = accountingSetup((call, ids) => {
+    // First answer: the end not recorded yet (the element still RUNNING, no step).
+    if (call === 1) return { code: 0, stdout: ids.map((id) => `${id}_0|RUNNING|00:00:01|||0:0`).join("\n"), stderr: "" };
+    const lines = ids.flatMap((id) => [0, 1].flatMap((i) => [`${id}_${i}|COMPLETED|00:00:03|00:02.500||0:0`, `${id}_${i}.batch|COMPLETED|00:00:03|00:02.500|${100 + i}M|0:0`]));
+    return { code: 0, stdout: lines.join("\n"), stderr: "" };
+  });
+  try {
+    const results = await Promise.all([s.runner.run(s.req("a")), s.runner.run(s.req("b")), s.runner.run(s.req("c", "--mem=1G"))]);
+    assert.equal(s.sacctCalls.length, 0, "no sacct while the build runs");
+    const acct = await s.runner.account();
+    assert.equal(s.sacctCalls.length, 2, "one call per try, not one per task");
+    assert.ok(s.sacctCalls.every((a) => a.includes("--jobs=100,101") && a.includes("--parsable2") && a.includes("--noheader")), JSON.stringify(s.sacctCalls));
+    const a = acct.get(results[0]?.job?.id ?? "");
+    assert.deepEqual(a, { id: "100_0", elapsedSec: 3, cpuSec: 2.5, maxRssBytes: 100 * 1024 * 1024 });
+    assert.equal(acct.get("100_1")?.maxRssBytes, 101 * 1024 * 1024);
+    assert.equal(acct.size, 3);
+    assert.equal((await s.runner.account()).size, 0, "each job is asked about once");
+    assert.equal(s.sacctCalls.length, 2);
+    assert.deepEqual(s.warnings, []);
+  } finally {
+    s.runner.close();
+    s.done();
+  }
+});
+
+test("account(): no accounting storage gives nothing and no warning; a failing sacct warns once; neither is asked again", async () => {
+  for (const [stderr, warned] of [
+    ["sacct: error: Slurm accounting storage is disabled", []],
+    ["sacct: error: Invalid field requested: \"TotalCPU\"", ["SLURM_ACCOUNTING_FAILED"]],
+  ] as const) {
+    const s = accountingSetup(() => ({ code: 1, stdout: "", stderr }));
+    try {
+      await s.runner.run(s.req("a"));
+      assert.equal((await s.runner.account()).size, 0);
+      await s.runner.run(s.req("b"));
+      assert.equal((await s.runner.account()).size, 0);
+      assert.deepEqual(s.warnings, warned);
+      assert.equal(s.sacctCalls.length, 1, "the second build's jobs are not asked about");
+    } finally {
+      s.runner.close();
+      s.done();
+    }
+  }
+});

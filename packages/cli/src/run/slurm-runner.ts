@@ -12,8 +12,9 @@ import type { JobAccounting, RunRequest, RunResult, TaskRunner } from "@flow/gra
 import { backoffDelay, withBackoff } from "./backoff.js";
 import { groupIntoArrays } from "./slurm-arrays.js";
 import { appendJobsRecord, jobsRecordPath, removeJobsRecord } from "./slurm-jobs-record.js";
+import { accountingDisabled, parseSacct, SACCT_FORMAT, type SacctJob } from "./slurm-sacct.js";
 import { parseScontrol, parseSqueue, SQUEUE_FORMAT } from "./slurm-squeue.js";
-import { parseSlurmDuration, slurmEnd, type SlurmEnd, type SlurmJobState } from "./slurm-state.js";
+import { isActive, parseSlurmDuration, slurmEnd, type SlurmEnd, type SlurmJobState } from "./slurm-state.js";
 import { isTransient, type RunTool, type ToolResult } from "./slurm-tool.js";
 
 export interface SlurmRunnerOptions {
@@ -47,6 +48,11 @@ const RETRY_BACKOFF = { baseMs: 2000, maxMs: 60_000 };
 const MISSING_POLLS = 5;
 /** Polls in a row that may fail (controller down) before every outstanding job counts as lost. */
 const FAILED_POLLS = 120;
+/** sacct calls for one build's accounting, and the wait between them: slurmdbd records a job a moment after it ends. */
+const SACCT_TRIES = 10;
+const SACCT_WAIT_MS = 500;
+/** A busy controller or slurmdbd: a few short tries, not sbatch's long ones (the build has ended and waits for this). */
+const SACCT_BACKOFF = { attempts: 3, baseMs: 500, maxMs: 2000 };
 /** How long Ctrl-C waits for cancelled jobs to leave the queue. */
 const CANCEL_WAIT_MS = 30_000;
 
@@ -82,6 +88,10 @@ export class SlurmRunner implements TaskRunner {
   private cancelling = false;
   private cancelDeadline = 0;
   private readonly watched = new WeakSet<AbortSignal>();
+  /** Jobs that ended since the last account(): their accounting is asked of sacct then. */
+  private readonly ended = new Map<string, JobAccounting>();
+  /** sacct said the cluster keeps no accounting, or failed: not asked again. */
+  private noAccounting = false;
 
   constructor(private readonly o: SlurmRunnerOptions) {
     this.record = jobsRecordPath(o.root);
@@ -301,7 +311,47 @@ export class SlurmRunner implements TaskRunner {
       return;
     }
     const elapsedSec = parseSlurmDuration(s?.elapsed);
-    void this.settle(job, end, { id: job.id ?? "", ...(elapsedSec !== undefined ? { elapsedSec } : {}) });
+    const acct = { id: job.id ?? "", ...(elapsedSec !== undefined ? { elapsedSec } : {}) };
+    if (job.id !== undefined) this.ended.set(job.id, acct);
+    void this.settle(job, end, acct);
+  }
+
+  /**
+   * sacct's elapsed time, CPU time and peak memory of the jobs that ended
+   * since the last call, by element id: ONE sacct call per 1,000 arrays, tried
+   * again (SACCT_TRIES, SACCT_WAIT_MS apart) while slurmdbd has not recorded an
+   * end yet. Empty when the cluster keeps no accounting; a failing sacct is
+   * warned about once and never fails the build.
+   */
+  async account(): Promise<Map<string, JobAccounting>> {
+    const asked = new Map(this.ended);
+    this.ended.clear();
+    const out = new Map<string, JobAccounting>();
+    if (asked.size === 0 || this.noAccounting || this.cancelling) return out;
+    const bases = [...new Set([...asked.keys()].map((id) => id.split("_")[0] as string))];
+    let found = new Map<string, SacctJob>();
+    for (let attempt = 1; attempt <= SACCT_TRIES; attempt++) {
+      found = new Map();
+      for (let i = 0; i < bases.length; i += IDS_PER_CALL) {
+        const r = await withBackoff(() => this.o.tool("sacct", ["--noheader", "--parsable2", `--jobs=${bases.slice(i, i + IDS_PER_CALL).join(",")}`, `--format=${SACCT_FORMAT}`]), isTransient, SACCT_BACKOFF);
+        if (r.code !== 0) {
+          this.noAccounting = true;
+          // No accounting storage (Debian's default): nothing to record, nothing the build did wrong.
+          if (!accountingDisabled(r.stderr)) this.o.warn({ code: "SLURM_ACCOUNTING_FAILED", message: `sacct failed (${r.stderr.trim() || `exit ${r.code}`}): the run history has no CPU time or peak memory for this build's jobs; check that slurmdbd runs (sacct -j ${bases[0] ?? ""})` });
+          return out;
+        }
+        for (const [id, job] of parseSacct(r.stdout)) found.set(id, job);
+      }
+      if (![...asked.keys()].some((id) => notRecordedYet(found.get(id)))) break;
+      if (attempt < SACCT_TRIES) await new Promise((r) => setTimeout(r, SACCT_WAIT_MS));
+    }
+    for (const [id, acct] of asked) {
+      const j = found.get(id);
+      if (j === undefined) continue;
+      const elapsedSec = j.elapsedSec ?? acct.elapsedSec;
+      out.set(id, { id, ...(elapsedSec !== undefined ? { elapsedSec } : {}), ...(j.cpuSec !== undefined ? { cpuSec: j.cpuSec } : {}), ...(j.maxRssBytes !== undefined ? { maxRssBytes: j.maxRssBytes } : {}) });
+    }
+    return out;
   }
 
   private async settle(job: Job, end: Exclude<SlurmEnd, { kind: "active" }>, acct: JobAccounting): Promise<void> {
@@ -369,6 +419,13 @@ export class SlurmRunner implements TaskRunner {
     return r;
   }
 
+}
+
+/** slurmdbd has not got the job's end yet: no record, still active there, or a job that ran without its step's figures. */
+function notRecordedYet(j: SacctJob | undefined): boolean {
+  if (j === undefined || isActive(j.state)) return true;
+  const ran = /^(COMPLETED|FAILED|OUT_OF_MEMORY|TIMEOUT)/.test(j.state);
+  return ran && (j.maxRssBytes === undefined || j.cpuSec === undefined);
 }
 
 /**

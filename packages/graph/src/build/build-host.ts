@@ -93,6 +93,10 @@ export interface JobAccounting {
   readonly id: string;
   /** Whole seconds (Slurm's resolution); undefined when it did not say. */
   readonly elapsedSec?: number;
+  /** CPU seconds (user + system) of all its steps, from the scheduler's accounting (sacct); undefined without it. */
+  readonly cpuSec?: number;
+  /** Its peak resident memory in bytes (sacct's MaxRSS, the largest of its steps); undefined without accounting. */
+  readonly maxRssBytes?: number;
 }
 
 /** Failures only a runner can tell (task-result.ts FailureReason). */

@@ -17,10 +17,9 @@ import type { JobAccounting, TaskRunner, RunRequest, RunResult } from "@flow/gra
 import { JobserverRunner, type Jobserver } from "./jobserver.js";
 import { LOCK_TOKENS, PARENT_RESULTS, subResultsPath, takeSubResults, type SubTask } from "./sub-make.js";
 import { lockWorkspace } from "./workspace-lock.js";
-import { cancelOrphans } from "./slurm-orphans.js";
-import { SlurmRunner } from "./slurm-runner.js";
+import { jobsRecordPath, readJobsRecord } from "./slurm-jobs-record.js";
+import type { SlurmRunner } from "./slurm-runner.js";
 import type { SlurmSettings } from "./slurm-settings.js";
-import { toolRunner } from "./slurm-tool.js";
 
 export interface BuildSessionOptions {
   readonly root: string;
@@ -141,15 +140,21 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
   if (sub !== undefined) runner = new SubBuildRunner(runner, o.root, sub.onSubTasks);
   if (sub !== undefined) runner = new JobserverRunner(runner, sub.jobserver);
   const onWarning = (w: { code: string; message: string }) => o.renderer.warning(w);
-  let slurm: SlurmRunner | undefined;
+  let slurm: LazySlurm | undefined;
   if (o.slurm !== undefined) {
     const settings = o.slurm;
-    const tool = toolRunner(o.env);
     // Jobs a killed build left: cancelled before anything runs, here or on the cluster (slurm-orphans.ts).
-    const orphans = await cancelOrphans(o.root, tool, settings.pollMs);
-    if (orphans !== undefined && "error" in orphans) onWarning({ code: "SLURM_ORPHANS", message: `an earlier build's Slurm jobs could not be cancelled (${orphans.error}); they may still run: check squeue` });
-    else if (orphans !== undefined && orphans.cancelled.length > 0) onWarning({ code: "SLURM_ORPHANS", message: `cancelled Slurm jobs ${orphans.cancelled.join(" ")} left running by an earlier build that was killed; their tasks run again` });
-    slurm = new SlurmRunner({ root: o.root, tool, ...settings, warn: onWarning });
+    // Their record is one small read; the Slurm modules load only when there is one or a task goes to Slurm.
+    if (readJobsRecord(jobsRecordPath(o.root)) !== undefined) {
+      const [{ cancelOrphans }, { toolRunner }] = await Promise.all([import("./slurm-orphans.js"), import("./slurm-tool.js")]);
+      const orphans = await cancelOrphans(o.root, toolRunner(o.env), settings.pollMs);
+      if (orphans !== undefined && "error" in orphans) onWarning({ code: "SLURM_ORPHANS", message: `an earlier build's Slurm jobs could not be cancelled (${orphans.error}); they may still run: check squeue` });
+      else if (orphans !== undefined && orphans.cancelled.length > 0) onWarning({ code: "SLURM_ORPHANS", message: `cancelled Slurm jobs ${orphans.cancelled.join(" ")} left running by an earlier build that was killed; their tasks run again` });
+    }
+    slurm = new LazySlurm(async () => {
+      const [{ SlurmRunner }, { toolRunner }] = await Promise.all([import("./slurm-runner.js"), import("./slurm-tool.js")]);
+      return new SlurmRunner({ root: o.root, tool: toolRunner(o.env), ...settings, warn: onWarning });
+    });
     runner = new ExecutorRunner(runner, slurm, settings.executor);
   }
   const remote = o.remote === undefined ? undefined : await openRemoteTier(o.remote, { hasher, cacheDir: o.cacheDir, onWarning });
@@ -187,12 +192,13 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
         baseEnv,
         env: o.env,
       });
-      return slurm === undefined ? outcome : withAccounting(outcome, await slurm.account());
+      const made = slurm?.made;
+      return made === undefined ? outcome : withAccounting(outcome, await made.account());
     },
     async close() {
       if (closed) return undefined;
       closed = true;
-      slurm?.close();
+      slurm?.made?.close();
       try {
         // Uploads read their blobs from the local cache: they finish (or are abandoned) before it closes.
         if (remote === undefined || o.remote === undefined) return undefined;
@@ -208,6 +214,19 @@ export async function openBuildSession(o: BuildSessionOptions): Promise<BuildSes
       }
     },
   };
+}
+
+/** The Slurm runner, made (its modules loaded) at the first task that goes to Slurm: a local build loads none of it. */
+class LazySlurm implements TaskRunner {
+  made: SlurmRunner | undefined;
+  private making: Promise<SlurmRunner> | undefined;
+
+  constructor(private readonly make: () => Promise<SlurmRunner>) {}
+
+  async run(req: RunRequest): Promise<RunResult> {
+    this.making ??= this.make().then((r) => (this.made = r));
+    return (await this.making).run(req);
+  }
 }
 
 /**

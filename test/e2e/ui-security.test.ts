@@ -203,7 +203,9 @@ describe("flow ui: security", { concurrency: true }, () => {
   test("--open gives the browser opener a 0600 file, never the token on its command line; the file goes when the server stops", async () => {
     const bin = tempDir("flow-ui-bin-");
     const argsFile = join(bin, "args");
-    writeFileSync(join(bin, "xdg-open"), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\n`, { mode: 0o755 });
+    // Written aside and renamed: the test polls for the file, and a shell's `>` creates it
+    // empty before printf writes (CI once read it in between).
+    writeFileSync(join(bin, "xdg-open"), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}.part' && mv '${argsFile}.part' '${argsFile}'\n`, { mode: 0o755 });
     const proj = writeProject({ Flowfile: "all:\n\ttrue\n" });
     const opened = await startUi(proj, ["--open"], { PATH: `${bin}:${process.env["PATH"] ?? ""}` });
     try {

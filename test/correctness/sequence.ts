@@ -101,6 +101,8 @@ interface FlowRun {
   ok: boolean;
   error: string | null;
   stderrTail: string;
+  /** The JSON's `state.server`: "noop" when the watching server answered the build by itself. */
+  server?: string;
 }
 
 interface BuildArgs {
@@ -172,7 +174,8 @@ async function runFlow(
     status: String(t["status"]),
     ...(typeof t["key"] === "string" ? { key: t["key"] } : {}),
   }));
-  return { proc, tasks, includes, ok: d.ok === true, error: null, stderrTail };
+  const answeredBy = (doc as { state?: { server?: unknown } }).state?.server;
+  return { proc, tasks, includes, ok: d.ok === true, error: null, stderrTail, ...(typeof answeredBy === "string" ? { server: answeredBy } : {}) };
 }
 
 interface StatusTask {
@@ -643,6 +646,24 @@ export async function runSequence(c: Case, steps: number | "replay", opts: RunOp
       }
       if (fails()) break;
       rmSync(coDir, { recursive: true, force: true });
+    }
+    // With the server, the last build is repeated twice with nothing changed: the first repeat can
+    // settle as a no-op with the server, and the second be answered by the server alone (docs/server.md,
+    // "A no-op answered by the server"). The second must decide as the first did and leave the outputs as they were.
+    if (opts.server === true && opts.flowBin !== null && i === total && incTasks !== null) {
+      const again = await runFlow(opts, work, cache, state, b, join(dir, "logs", `${i}-again-1.txt`), true);
+      const before = snapOutputs(work, g);
+      const twice = await runFlow(opts, work, cache, state, b, join(dir, "logs", `${i}-again-2.txt`), true);
+      if (twice?.server === "noop") counts["server:noop"] = (counts["server:noop"] ?? 0) + 1;
+      const seen = (r: FlowRun | null) => JSON.stringify((r?.tasks ?? []).map((t) => [t.name, t.status, t.key ?? null]));
+      if (again === null || twice === null || again.tasks === null || twice.tasks === null || seen(again) !== seen(twice) || again.ok !== twice.ok) {
+        problems.push({ kind: "tasks", text: `the build repeated with nothing changed decided otherwise${twice?.server === "noop" ? " (answered by the server)" : ""}:\nfirst repeat:  ${seen(again)} ${again?.error ?? ""}\nsecond repeat: ${seen(twice)} ${twice?.error ?? ""}` });
+      }
+      for (const [p, snap] of snapOutputs(work, g)) {
+        const d = describeSnapDiff(snap, before.get(p) as Snap);
+        if (d !== null) problems.push({ kind: "output", text: `the second repeated build changed ${p}: ${d}` });
+      }
+      if (fails()) break;
     }
     lastOutputs = flattenOutputs(ref);
     prevIngredients = keyed.ingredients;

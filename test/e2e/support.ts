@@ -122,6 +122,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
   // The build state and the watching server are each test's own choice.
   delete env["FLOW_STATE"];
   delete env["FLOW_SERVER"];
+  delete env["FLOW_SERVER_NOOP"];
   // flow reads make's flags from it (-k, -s, -j...): a test run under make must not inherit them.
   delete env["MAKEFLAGS"];
   // How much of tasks' output a build shows (docs/output-logs.md): each test says so itself.

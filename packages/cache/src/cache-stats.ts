@@ -88,6 +88,25 @@ export function recordBuild(db: CacheDb, cacheDir: string, run: BuildRun): Stats
   return next;
 }
 
+/**
+ * Adds one no-op build that nothing opened the cache for: the watching
+ * server's answer to a build it knows is a no-op (docs/server.md). Returns
+ * false and writes nothing when there is no file yet or the size is due to be
+ * measured again: that build must take the full path, which measures, and
+ * runs the automatic gc when the cache has grown past its cap.
+ */
+export function recordRepeatedNoop(cacheDir: string, at: number, hits: number): boolean {
+  const old = readStatsFile(cacheDir);
+  if (old === undefined || old.buildsSinceMeasure + 1 >= REMEASURE_EVERY) return false;
+  writeStatsFile(cacheDir, {
+    ...old,
+    buildsSinceMeasure: old.buildsSinceMeasure + 1,
+    totals: { builds: old.totals.builds + 1, hits: old.totals.hits + hits, misses: old.totals.misses },
+    recent: [...old.recent, { at, hits, misses: 0, bytesStored: 0 }].slice(-RECENT_BUILDS),
+  });
+  return true;
+}
+
 /** Records an exact size (after gc), keeping the build history. */
 export function noteMeasuredSize(cacheDir: string, blobBytes: number, now: number): void {
   const old = readStatsFile(cacheDir);

@@ -20,6 +20,7 @@ export { ORPHAN_GRACE_MS } from "./gc.js";
 export type { GcOptions, GcReport } from "./gc.js";
 export type { VerifyReport } from "./cache-verify.js";
 export type { BuildRecord, BuildRun, CacheStatsReport, StatsFile } from "./cache-stats.js";
+export { recordRepeatedNoop } from "./cache-stats.js";
 export type { SaveOutputsResult, StoreFailure } from "./save-outputs.js";
 export type { RestoreOutputsResult } from "./restore-outputs.js";
 export type { CacheWarning, CacheWarningCode } from "./cache-warning.js";

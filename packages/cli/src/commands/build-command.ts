@@ -11,7 +11,11 @@ import { openBuildSession } from "../run/build-session.js";
 import { SLURM_DEFAULT_JOBS, slurmSettings } from "../run/slurm-settings.js";
 import { loadProjectBuildingIncludes, locateProject } from "../project/load-project.js";
 import { NodeProjectHost } from "../project/node-project-host.js";
-import { checkState, DiscoveredLog, readState, saveState, stateRequest, type LoadedProject } from "../run/build-state.js";
+import { checkState, DiscoveredLog, readState, saveState, stateRequest, type LoadedProject, type SavedState } from "../run/build-state.js";
+import { settledOutput, WriteTap } from "../server/noop-settle.js";
+import { serverVersion } from "../server/server-protocol.js";
+import { historyLimits } from "../history/run-bounds.js";
+import { isatty } from "node:tty";
 import { openServer } from "../server/open-server.js";
 import { serverWanted } from "../server/server-wanted.js";
 import { statSync } from "node:fs";
@@ -100,7 +104,10 @@ export class BuildCommand extends RemoteCommand {
       const { watchBuilds } = await import("../server/watch-loop.js");
       return watchBuilds({ cwd: process.cwd(), dir: this.dir, file: this.file, out: this.json ? this.context.stderr : this.context.stdout, build: () => this.execute() });
     }
-    const err = this.context.stderr;
+    // What the build prints, noted: a no-op that printed only its summary may be answered by the server next time.
+    const tap = new WriteTap();
+    const err = tap.wrap(this.context.stderr, 2);
+    const stdout = tap.wrap(this.context.stdout, 1);
     // make's flags from an outer make (or the user's environment); the command line's win.
     const mf = parseMakeflags(process.env["MAKEFLAGS"]);
     const flag = (given: boolean, letter: string) => given || mf.letters.has(letter);
@@ -173,10 +180,11 @@ export class BuildCommand extends RemoteCommand {
       err.write(`flow: ${outputLogs.message}\n`);
       return EXIT.usage;
     }
-    const progress = this.json ? err : this.context.stdout;
+    const progress = this.json ? err : stdout;
+    const progressFd = this.json ? 2 : 1;
     // On a terminal, the build's lines scroll above a live display (terminal-output.ts); plain lines otherwise.
-    const term = await terminalOutput(progress, colorMode, process.env);
-    const renderer = new TextRenderer(term.out, process.cwd(), this.verbose, silent, term.paint);
+    const term = await terminalOutput(this.json ? this.context.stderr : this.context.stdout, colorMode, process.env);
+    const renderer = new TextRenderer(term.live === undefined ? progress : tap.wrap(term.out, progressFd), process.cwd(), this.verbose, silent, term.paint);
     renderer.outputLogs = outputLogs.mode;
     if (rec.warning !== undefined) renderer.warning(rec.warning);
     const includeTasks: IncludeTaskResult[] = [];
@@ -310,6 +318,8 @@ export class BuildCommand extends RemoteCommand {
     };
     const priors = loaded.checked?.priors;
     let outcome;
+    let saved: SavedState | undefined;
+    let runNumber: number | undefined;
     let remoteReport: RemoteReport | undefined;
     let warm: WarmReport | undefined;
     // Each task's last recorded duration (run/durations.ts), read once and only when asked: by the live
@@ -335,7 +345,7 @@ export class BuildCommand extends RemoteCommand {
       });
       profile?.save((w) => renderer.warning(w));
       if (!session.interrupted && stateReq !== undefined && loaded.shape !== undefined && stateReq.root === root) {
-        saveState({
+        saved = saveState({
           cacheDir: this.cacheDirFor(root),
           request: stateReq,
           shape: loaded.shape,
@@ -354,10 +364,12 @@ export class BuildCommand extends RemoteCommand {
         warm = await warmRemote({ cache: session.cache, hasher: session.hasher, cacheDir: this.cacheDirFor(root), settings: remote.settings, onWarning: (w) => renderer.warning(w) }, graph, outcome);
       }
       if (!session.interrupted) await afterBuild(session.cache, graph, outcome, progress, process.env);
-      history.finish({ root, graph, outcome, interrupted: session.interrupted, variables: loaded.variables, durations: durationsRead });
+      runNumber = history.finish({ root, graph, outcome, interrupted: session.interrupted, variables: loaded.variables, durations: durationsRead });
+    } catch (e) {
+      server?.close();
+      throw e;
     } finally {
       term.live?.stop();
-      server?.close();
       remoteReport = await session.close();
       rec.close();
     }
@@ -376,12 +388,52 @@ export class BuildCommand extends RemoteCommand {
       });
       // `includes`: the tasks that made generated includes, per round (only when the Flowfile has some).
       const doc = { ok: outcome.ok && !interrupted, tasks, ...(includeTasks.length > 0 ? { includes: includeTasks } : {}), ...(remoteReport ? { remote: remoteReport } : {}), ...(warm ? { warm } : {}), ...(stateReport ? { state: stateReport } : {}) };
-      this.context.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    }
+    if (server !== undefined) {
+      // A no-op the server can vouch for alone: the same build again is answered by it (settled-noops.ts).
+      const printed = settledOutput(tap, progressFd, silent, this.json);
+      const historyOff = historyLimits(process.env).maxRuns === 0;
+      const blocker =
+        printed === undefined ? "it printed more than its summary"
+        : token === undefined ? "no change token"
+        : saved?.serverSeesAll !== true ? (saved === undefined ? "no state saved" : "the server cannot vouch for all of its state")
+        : interrupted || !outcome.ok ? "it failed or was interrupted"
+        : runNumber === undefined && !historyOff ? "its run was not recorded"
+        : includeTasks.length > 0 || subTasks.size > 0 ? "it built includes or ran sub-builds"
+        : remote.settings !== undefined || this.warming || assume !== undefined || profile !== undefined || this.verbose || outputLogs.mode === "full" || force ? "one of its options"
+        : SUB_BUILD_ENV.some((name) => process.env[name] !== undefined) ? "it is a sub-build"
+        : !outcome.order.every((id) => outcome.results.get(id)?.status === "up-to-date") ? "not every task was up to date"
+        : undefined;
+      // (The blocker is not printed: a build prints the same whether or not a repeat of it can be answered.)
+      if (blocker === undefined && printed !== undefined && token !== undefined && saved !== undefined) {
+        let hits = 0;
+        for (const id of outcome.order) if (graph.tasks[id]?.recipe !== "") hits++;
+        const again = this.json ? `${JSON.stringify({ ok: true, tasks: outcome.order.map((id) => ({ ...jsonTask(graph.tasks[id] as Task, outcome.results.get(id) as TaskResult, undefined), durationMs: 0 })), state: { held: true, vouched: outcome.order.length, statted: 0, server: "noop" } }, null, 2)}\n` : "";
+        await server.settle({
+          version: serverVersion(),
+          argv: process.argv.slice(2),
+          cwd: process.cwd(),
+          env: process.env as Record<string, string>,
+          tty: [isatty(1), isatty(2)],
+          token,
+          statePath: saved.path,
+          cacheDir: this.cacheDirFor(root),
+          run: historyOff ? null : (runNumber as number),
+          hits,
+          summary: printed.summary,
+          stdout: again,
+        });
+      }
+      server.close();
     }
     if (interrupted) return EXIT.interrupted;
     return outcome.ok ? EXIT.ok : EXIT.taskFailed;
   }
 }
+
+/** Set when this build is a sub-build or part of a make's jobserver: its report goes to a parent, which a server's answer would skip. */
+const SUB_BUILD_ENV = ["MAKEFLAGS", "MAKELEVEL", "MFLAGS", "FLOW_PARENT_RESULTS", "FLOW_LOCK_TOKENS"];
 
 /**
  * make -i: every recipe runs with `set +e` (a failing command does not stop

@@ -137,6 +137,7 @@ function renderStatus(s: ServerStatus): string {
     `  losses       ${losses.length === 0 ? "none" : losses.map(([k, n]) => `${k} ${n}`).join(", ")}`,
     `  errors       ${s.errors}`,
     `  subscribed   ${s.subscriptions} time(s)`,
+    ...(s.noops !== undefined ? [`  no-ops       ${s.noops.answered} answered by the server, ${s.noops.declined} left to flow; ${s.noops.settled} build(s) settled`] : []),
     `  socket       ${s.socket}`,
     "",
   ].join("\n");

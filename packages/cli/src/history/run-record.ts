@@ -326,6 +326,57 @@ function countStatus(c: { ran: number; restored: number; upToDate: number; faile
 }
 
 /**
+ * A recorded no-op, to be written again as a new run each time the watching
+ * server answers the same build without running it (server/settled-noops.ts):
+ * its summary, its tasks with every duration 0 and no timeline (nothing was
+ * decided in this process), and its environment file as it was (the same
+ * command line, directory and environment, so the same text).
+ */
+export interface RunTemplate {
+  readonly summary: RunSummary;
+  readonly tasks: string;
+  readonly env: string;
+}
+
+/** Run `run`'s files as a template, or undefined when they cannot be read (or were not a no-op that succeeded). */
+export function readRunTemplate(root: string, run: number): RunTemplate | undefined {
+  const dir = ownRunsDir(root, false);
+  if (dir === undefined) return undefined;
+  try {
+    const at = join(dir, String(run));
+    const summary = JSON.parse(readFileSync(join(at, SUMMARY_FILE), "utf8")) as RunSummary;
+    const tasks = JSON.parse(readFileSync(join(at, TASKS_FILE), "utf8")) as RunTasks;
+    if (summary.outcome !== "ok" || summary.counts.upToDate !== summary.tasks || tasks.names.length !== summary.tasks) return undefined;
+    const again: RunTasks = { ...tasks, durationsMs: tasks.durationsMs.map(() => 0), spans: [] };
+    return { summary, tasks: JSON.stringify(again), env: readFileSync(join(at, ENV_FILE), "utf8") };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes `t` as a new run that started and ended at the given times; returns its number (undefined: history off or the disk refused). */
+export function writeRepeatedRun(root: string, t: RunTemplate, start: number, end: number, env: NodeJS.ProcessEnv): number | undefined {
+  const limits = historyLimits(env);
+  let run: number | undefined;
+  try {
+    if (limits.maxRuns > 0) {
+      const dir = claimRunDir(root);
+      if (dir === undefined) return undefined;
+      let bytes = writeAtomic(dir.path, TASKS_FILE, t.tasks);
+      bytes += writeAtomic(dir.path, ENV_FILE, t.env);
+      const summary: RunSummary = { ...t.summary, run: dir.run, start, end, bytes: 0 };
+      const text = JSON.stringify({ ...summary, bytes });
+      writeAtomic(dir.path, SUMMARY_FILE, `${JSON.stringify({ ...summary, bytes: bytes + text.length + 1 })}\n`);
+      run = dir.run;
+    }
+    pruneRuns(root, limits);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === undefined) throw err;
+  }
+  return run;
+}
+
+/**
  * The next run's directory, made new: one more than the newest kept. mkdir
  * claims the number: a build that finishes at the same moment in another
  * checkout sharing nothing but this directory (never two in one workspace:

@@ -26,7 +26,7 @@
 // a build changed something.
 import { createHash } from "node:crypto";
 import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FileState, OutputEntry, StatMemo } from "@flow/cache";
 import { topologicalOrder, type BuildEvent, type BuildOutcome, type Diagnostic, type Prior, type Task, type TaskGraph } from "@flow/graph";
@@ -517,14 +517,13 @@ export interface SaveRequest {
  * file or the new one, never half), and never fatally (without it the next
  * build takes the cold path).
  */
-export function saveState(s: SaveRequest): void {
+export function saveState(s: SaveRequest): SavedState | undefined {
   if (s.checked !== undefined && (s.checked.stored.file.watchInfo || !s.watchInfo)) {
     if (unchanged(s.checked, s.outcome)) {
       if (s.token !== undefined) saveToken(s.checked.stored, s.token);
-      return;
+      return { path: s.checked.stored.path, serverSeesAll: serverSeesAll(s.checked.stored.file) };
     }
-    writeState(s, patchState(s, s.checked));
-    return;
+    return writeState(s, patchState(s, s.checked));
   }
   const prefix = rootPrefix(s.request.root);
   const paths: string[] = [];
@@ -638,21 +637,48 @@ export function saveState(s: SaveRequest): void {
     stats,
     tasks,
   };
-  writeState(s, file);
+  return writeState(s, file);
+}
+
+/** A state as saved: where, and whether the watching server alone can tell it still holds. */
+export interface SavedState {
+  readonly path: string;
+  /**
+   * Every file, listing and text the state depends on is one the watching
+   * server sees change (inside the root, not through a symlink), and no `$(shell)` output is part of it (a command's output may
+   * change with no file event). Only then may the server answer a repeat of
+   * this build as a no-op without anyone looking (server/settled-noops.ts).
+   */
+  readonly serverSeesAll: boolean;
+}
+
+function serverSeesAll(file: StateFile): boolean {
+  if (!file.watchInfo || file.shape.shells.length > 0 || file.shape.wholeEnv !== null) return false;
+  const inside = (p: string) => p !== ".." && !p.startsWith("../") && !isAbsolute(p);
+  if (!file.shape.texts.every(([p]) => inside(p))) return false;
+  if (!file.shape.listings.every(([d]) => inside(d)) || !file.shape.sourceListings.every(([d]) => inside(d))) return false;
+  if (!file.shape.globs.every(([g]) => inside(g))) return false;
+  const { stats } = file;
+  // UNTRUSTED (hashed within the racy window) is no reason: the stat could not vouch for those bytes, but
+  // every write after the token is an event, and the build read them after the token.
+  for (let at = 0; at < stats.length; at += WIDTH) if (((stats[at] as number) & WATCH_BLIND) !== 0) return false;
+  return true;
 }
 
 /** Writes a state atomically (a temporary file renamed over the old one); on failure leaves none. */
-function writeState(s: SaveRequest, file: StateFile): void {
+function writeState(s: SaveRequest, file: StateFile): SavedState | undefined {
   const target = statePath(s.cacheDir, s.request);
   const tmp = `${target}.${process.pid}.tmp`;
   try {
     mkdirSync(stateDirOf(s.cacheDir), { recursive: true });
     writeFileSync(tmp, encodeState(file), { flag: "w" });
     renameSync(tmp, target);
+    return { path: target, serverSeesAll: serverSeesAll(file) };
   } catch {
     // A full disk or a read-only cache: the next build reads the Flowfile again, nothing is lost.
     rmSync(tmp, { force: true });
     rmSync(target, { force: true });
+    return undefined;
   }
 }
 

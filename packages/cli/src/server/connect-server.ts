@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { ensureStateDir } from "../run/state-dir.js";
 import { readServerHolder, serverAlive } from "./server-lock.js";
 import { serverPaths } from "./server-paths.js";
-import { DEFAULT_IDLE_TIMEOUT_MS, lineReader, serverVersion, type Answer, type HelloAnswer, type Request, type ServerStatus } from "./server-protocol.js";
+import { DEFAULT_IDLE_TIMEOUT_MS, lineReader, serverVersion, type Answer, type HelloAnswer, type Request, type ServerStatus, type SettleRequest } from "./server-protocol.js";
 
 export interface ServerClient {
   /**
@@ -22,6 +22,8 @@ export interface ServerClient {
    * directory moved in or out is reported by its own path only).
    */
   changesSince(token: string | undefined): Promise<{ token: string; changed: readonly string[] | "unknown" }>;
+  /** Tells the server this build was a no-op it may answer again by itself (settled-noops.ts); false when it declined or failed. */
+  settle(body: Omit<SettleRequest, "id" | "op">): Promise<boolean>;
   close(): void;
 }
 
@@ -204,7 +206,15 @@ class Connection implements ServerClient {
     }
   }
 
-  request(body: { op: "hello" } | { op: "status" } | { op: "stop" } | { op: "changes"; token: string | null }, timeoutMs = ANSWER_TIMEOUT_MS): Promise<unknown> {
+  async settle(body: Omit<SettleRequest, "id" | "op">): Promise<boolean> {
+    try {
+      return (await this.request({ op: "settle", ...body })) === true;
+    } catch {
+      return false;
+    }
+  }
+
+  request(body: { op: "hello" } | { op: "status" } | { op: "stop" } | { op: "changes"; token: string | null } | Omit<SettleRequest, "id">, timeoutMs = ANSWER_TIMEOUT_MS): Promise<unknown> {
     if (this.broken !== undefined) return Promise.reject(this.broken);
     const id = this.nextId++;
     const req = { id, ...body } as Request;

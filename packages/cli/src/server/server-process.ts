@@ -10,6 +10,7 @@ import { ensureStateDir } from "../run/state-dir.js";
 import { acquireServerLock, type ServerHolder } from "./server-lock.js";
 import { serverPaths, type ServerPaths } from "./server-paths.js";
 import { lineReader, serverVersion, DEFAULT_IDLE_TIMEOUT_MS, type Answer, type Request, type ServerStatus } from "./server-protocol.js";
+import { SettledNoops } from "./settled-noops.js";
 import { WatchServer } from "./watch-server.js";
 
 export { DEFAULT_IDLE_TIMEOUT_MS };
@@ -55,6 +56,7 @@ export async function runServer(opts: ServerOptions): Promise<number> {
     done(code);
   };
   const watch = new WatchServer({ paths, instance, log, onFatal: (err) => void stop(`the watcher cannot go on: ${err.message}`, 1) });
+  const noops = new SettledNoops(opts.root, me.version, watch, log);
   let idle: NodeJS.Timeout | undefined;
   const touch = () => {
     clearTimeout(idle);
@@ -77,6 +79,7 @@ export async function runServer(opts: ServerOptions): Promise<number> {
     errors: watch.errors,
     subscriptions: watch.subscriptions,
     pathsTracked: watch.changes.pathsTracked,
+    noops: { answered: noops.answered, declined: noops.declined, settled: noops.size },
   });
   for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(sig, () => void stop(sig));
   // A stopped process reads no events: the kernel's queue may have overflowed meanwhile.
@@ -119,6 +122,10 @@ export async function runServer(opts: ServerOptions): Promise<number> {
           return { id: req.id, ok: true, value: { version: me.version, pid: process.pid, root: opts.root, instance } };
         case "changes":
           return { id: req.id, ok: true, value: await watch.changesSince(req.token) };
+        case "noop":
+          return { id: req.id, ok: true, value: await noops.answer(req) };
+        case "settle":
+          return { id: req.id, ok: true, value: await noops.settle(req) };
         case "status":
           return { id: req.id, ok: true, value: status() };
         case "stop":

@@ -8,7 +8,7 @@ import { statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** Bumped on any change to the messages below. */
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
 const FLOW_VERSION = "0.1.0";
 
 /** Default idle timeout: 3 hours without a request (FLOW_SERVER_IDLE_TIMEOUT, in seconds, or --idle-timeout). */
@@ -31,7 +31,42 @@ export type Request =
   | { readonly id: number; readonly op: "hello" }
   | { readonly id: number; readonly op: "changes"; readonly token: string | null }
   | { readonly id: number; readonly op: "status" }
-  | { readonly id: number; readonly op: "stop" };
+  | { readonly id: number; readonly op: "stop" }
+  | NoopRequest
+  | SettleRequest;
+
+/** The build a thin client asks the server to answer (settled-noops.ts): exactly what it was started with. */
+export interface NoopRequest {
+  readonly id: number;
+  readonly op: "noop";
+  readonly version: string;
+  /** process.argv.slice(2) */
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Whether stdout and stderr are terminals. */
+  readonly tty: readonly [boolean, boolean];
+}
+
+/** A build that was a no-op, told to the server by the full client at its end (build-command.ts). */
+export interface SettleRequest extends Omit<NoopRequest, "op"> {
+  readonly op: "settle";
+  /** The server's token the build checked the disk under. */
+  readonly token: string;
+  /** The build state the build left, and the cache it vouches in. */
+  readonly statePath: string;
+  readonly cacheDir: string;
+  /** The run the history recorded for it (null: history off). */
+  readonly run: number | null;
+  /** Cache hits, as the cache's statistics count a build's (cache-upkeep.ts). */
+  readonly hits: number;
+  /** The summary line around its time (`flow: done: … (` and `s)\n`) and the descriptor it went to; null: none (-s). */
+  readonly summary: { readonly fd: 1 | 2; readonly before: string; readonly after: string } | null;
+  /** What else went to stdout (the --json document, durations 0), after the summary. */
+  readonly stdout: string;
+}
+
+export type NoopAnswer = { readonly noop: false; readonly why: string } | { readonly noop: true; readonly stdout: string; readonly stderr: string };
 
 export interface HelloAnswer {
   readonly version: string;
@@ -65,6 +100,8 @@ export interface ServerStatus {
   /** Times the watcher was subscribed afresh (the first start included). */
   readonly subscriptions: number;
   readonly pathsTracked: number;
+  /** Builds answered as no-ops without flow loaded (settled-noops.ts), and requests declined. */
+  readonly noops?: { readonly answered: number; readonly declined: number; readonly settled: number };
 }
 
 export type Answer = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };

@@ -87,6 +87,49 @@ test("after a crash, damage past the header is found by the full check", async (
   assert.deepEqual(await cache.getAction("k"), RECORD);
 });
 
+/** Sets both meta pages' last page number `extra` pages past the file's end, as LMDB leaves it when a commit's last pages were freed unwritten. */
+function lastPageBeyondEnd(file: string, extra: number): void {
+  const bytes = readFileSync(file);
+  const pages = Math.floor(bytes.length / 4096);
+  for (const m of [0, 1]) bytes.writeBigUInt64LE(BigInt(pages - 1 + extra), m * 4096 + 144);
+  writeFileSync(file, bytes);
+}
+
+test("a last page past the end of the file (LMDB's unwritten loose pages) is no damage: kept, read and written", async (t) => {
+  const dir = tempDir(t);
+  await populated(dir, 200);
+  lastPageBeyondEnd(join(dir, "db/data.mdb"), 10);
+  const { cache, warnings } = await open(t, dir);
+  assert.deepEqual(warnings, []);
+  assert.equal((await cache.getAction("k"))?.key, "k");
+  assert.equal((await cache.getAction("k199"))?.key, "k199");
+  await cache.putAction({ ...RECORD, key: "after" });
+  assert.equal((await cache.getAction("after"))?.key, "after");
+});
+
+test("after a crash, a last page past the end of the file passes the full check too", async (t) => {
+  const dir = tempDir(t);
+  await populated(dir, 200);
+  lastPageBeyondEnd(join(dir, "db/data.mdb"), 10);
+  mkdirSync(join(dir, "run"), { recursive: true });
+  writeFileSync(join(dir, "run", `${spawnSync("true").pid}-1`), "");
+  const { cache, warnings } = await open(t, dir);
+  assert.deepEqual(warnings, []);
+  assert.equal((await cache.getAction("k199"))?.key, "k199");
+});
+
+test("a file cut short through the pages in use is still set aside", async (t) => {
+  const dir = tempDir(t);
+  await populated(dir, 500);
+  const file = join(dir, "db/data.mdb");
+  const bytes = readFileSync(file);
+  writeFileSync(file, bytes.subarray(0, 4 * 4096));
+  mkdirSync(join(dir, "run"), { recursive: true });
+  writeFileSync(join(dir, "run", `${spawnSync("true").pid}-1`), "");
+  const { codes } = await open(t, dir);
+  assert.deepEqual(codes(), ["CACHE_CORRUPT_SET_ASIDE"]);
+});
+
 test("a session that met read errors leaves its marker, as a crash does, so the next open checks the env in full", async (t) => {
   const dir = tempDir(t);
   await populated(dir, 50);

@@ -17,7 +17,8 @@
 // second half of page 0 holds a third meta (the last one flushed to disk;
 // page header, magic and version left zero); LMDB reads it at open without
 // checking it, so it must be all zeros (never written) or sane, and no
-// newer than the other two. Both metas must be sane, every root must lie inside the file,
+// newer than the other two. Both metas must be sane, every root must lie inside the file
+// (the last page need not: see metaProblem),
 // and the main db's root page must say so in its own header. Anything else
 // is "not an LMDB file we wrote".
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
@@ -105,11 +106,16 @@ function metaProblem(page: Buffer, pageSize: number, pages: bigint, pgno: bigint
     if (version < 1 || version > 2) return `unknown version ${version}`;
   }
   if (page.readUInt32LE(DBS_AT) !== pageSize) return `page size ${page.readUInt32LE(DBS_AT)}, not ${pageSize}`;
+  // The last page may lie past the end of the file: LMDB counts pages a transaction took from the
+  // end and freed again before committing ("loose" pages), and never writes them (mdb_page_flush
+  // skips P_LOOSE). A file of 151,474 pages whose meta said 151,484 was a sound cache at 100,000
+  // tasks, once set aside as corrupt for it. Roots are written pages, so they must be inside; the
+  // full walk (lmdb-walk.ts) checks that every page in use is.
   const lastPgno = page.readBigUInt64LE(LAST_PGNO_AT);
-  if (lastPgno >= pages) return `last page ${lastPgno} beyond the file's ${pages} pages`;
   for (const db of [0, 1]) {
     const root = page.readBigUInt64LE(DBS_AT + db * DB_BYTES + 40);
     if (root !== INVALID_PGNO && (root < 2n || root > lastPgno)) return `db ${db} root ${root} out of range`;
+    if (root !== INVALID_PGNO && root >= pages) return `db ${db} root ${root} beyond the file's ${pages} pages`;
   }
   return undefined;
 }

@@ -103,7 +103,7 @@ export class SettledNoops {
     if (s === undefined) return "no settled build for this command line, directory, environment and terminal";
     if (req.version !== this.version) return "another version of flow";
     if (!sameEnv(req.env, s.req.env)) return "another environment"; // (the key says so already: a second look)
-    const got = await WorkspaceLock.acquire(this.root, { command: "flow build (a no-op the watching server answered)", wait: false });
+    const got = await WorkspaceLock.acquire(this.root, { command: "flow build (a no-op the watching server answered)", wait: false, durable: false });
     if (!got.ok) return "the workspace is locked";
     try {
       const t1 = performance.now();

@@ -11,10 +11,12 @@
 // flow (~150 modules) is what this saves.
 import { existsSync } from "node:fs";
 import { connect } from "node:net";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { isatty } from "node:tty";
-import { serverPaths } from "./server-paths.js";
 import { lineReader, serverVersion, type NoopAnswer } from "./server-protocol.js";
+
+/** server-paths.ts's limit, repeated: that module loads node:crypto. */
+const MAX_SOCKET_PATH = 107;
 
 /** Past this the server is given up on (it may still record the run: a run recorded twice, never a wrong build). */
 const ANSWER_TIMEOUT_MS = 5_000;
@@ -58,11 +60,16 @@ function startDir(argv: readonly string[]): string | undefined {
   return resolve(dir ?? ".");
 }
 
-/** The socket of the nearest directory (this one or above) with a server: which build it is, the server checks. */
+/**
+ * The socket of the nearest directory (this one or above) with a server:
+ * which build it is, the server checks. Only a socket in the state directory
+ * (server-paths.ts): a root too long for one is left to the full flow, so
+ * that node:crypto (a few ms of start-up) is not loaded here.
+ */
 function findSocket(dir: string): string | undefined {
   for (let d = dir; ; d = dirname(d)) {
-    const socket = serverPaths(d).socket;
-    if (existsSync(socket)) return socket;
+    const socket = join(d, ".flow", "server.sock");
+    if (Buffer.byteLength(socket) <= MAX_SOCKET_PATH && existsSync(socket)) return socket;
     if (dirname(d) === d) return undefined;
   }
 }

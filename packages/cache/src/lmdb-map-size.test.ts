@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
-import { addressSpaceUnlimited } from "./lmdb-map-size.js";
+import { openCacheDb } from "./cache-db.js";
+import { tempDir } from "./fixtures.js";
+import { addressSpaceUnlimited, lmdbMapSize } from "./lmdb-map-size.js";
 
 // /proc/self/limits as Linux prints it (columns: soft, hard, units).
 const limits = (soft: string, hard: string) =>
@@ -17,4 +21,26 @@ describe("addressSpaceUnlimited", () => {
     assert.equal(addressSpaceUnlimited(undefined), false);
     assert.equal(addressSpaceUnlimited("Limit Soft Hard Units\n"), false);
   });
+});
+
+test("an env written well past lmdb-js's first 128 KiB map is mapped once (each outgrown map kept its pages resident)", async (t) => {
+  if (lmdbMapSize() === undefined) {
+    t.skip("the address space is limited here (ulimit -v), or /proc/self/limits cannot be read: the map grows as before");
+    return;
+  }
+  const dir = tempDir(t);
+  const db = await openCacheDb(dir, { clock: { now: () => Date.now() }, warn: () => undefined, crashed: false });
+  try {
+    // ~4 MiB of records in a few transactions: five doublings of a growing map.
+    for (let batch = 0; batch < 4; batch++) {
+      await db.actions.batch(() => {
+        for (let i = 0; i < 1000; i++) void db.actions.put(`k${batch}-${i}`, { pad: "x".repeat(1000) });
+      });
+    }
+    const dataFile = join(dir, "db", "data.mdb");
+    const maps = readFileSync("/proc/self/maps", "utf8").split("\n").filter((l) => l.endsWith(dataFile));
+    assert.equal(maps.length, 1, maps.join("\n"));
+  } finally {
+    await db.env.close();
+  }
 });

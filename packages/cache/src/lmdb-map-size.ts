@@ -3,10 +3,11 @@
 // Left to itself lmdb-js maps 128 KiB and, each time the data outgrows the
 // map, maps the file again at twice its size; its LMDB keeps every earlier
 // map until the env closes (lmdb-js's change to mdb_env_set_mapsize: readers
-// on other threads may still be in them). Every page a write transaction
-// touched through one of those maps stays resident in it, so the process
-// carried the file's pages about twice (1 + 1/2 + 1/4 ...) in its RSS: at
-// 20,000 tasks over 200,000 sources, nine maps of data.mdb held 250 MiB for a
+// on other threads may still be in them). Every page read through one of
+// those maps (a write reads the B-tree's pages; the kernel maps the pages
+// around each fault too) stays mapped there, so the process counted the
+// file's pages about twice (1 + 1/2 + 1/4 ...) in its RSS: at
+// 20,000 tasks over 200,000 sources, the maps of data.mdb held ~250 MiB for a
 // 104 MiB file, the largest share of a full build's peak (issue 16).
 //
 // One map as large as the cache will grow is mapped once: address space

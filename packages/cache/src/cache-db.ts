@@ -39,6 +39,7 @@ import { CACHE_SCHEMA_VERSION } from "./action-record.js";
 import { errorMessage, type CacheWarningCode, type WarningSink } from "./cache-warning.js";
 import { untouchedSinceCleanClose } from "./env-identity.js";
 import { lmdbHeaderProblem } from "./lmdb-header-check.js";
+import { lmdbMapSize } from "./lmdb-map-size.js";
 import { lmdbWalkProblem } from "./lmdb-walk.js";
 import type { Clock } from "./stat-memo.js";
 
@@ -126,7 +127,10 @@ function openEnvAndSchema(dbDir: string): { db: CacheDb; schema: unknown } {
 
 function openEnv(dbDir: string): CacheDb {
   mkdirSync(dbDir, { recursive: true });
-  const env = open(dbDir, { compression: false, maxDbs: 8 });
+  // One map for the whole session where the address space allows (lmdb-map-size.ts): a map
+  // grown by doubling kept every earlier map, and the pages in them, until close.
+  const mapSize = lmdbMapSize();
+  const env = open(dbDir, { compression: false, maxDbs: 8, ...(mapSize !== undefined ? { mapSize } : {}) });
   try {
     return {
       env,

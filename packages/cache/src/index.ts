@@ -7,7 +7,7 @@ export type { FileState } from "./file-state.js";
 export { StatMemo, RACY_WINDOW_MS, fileStateOf } from "./stat-memo.js";
 export type { Clock, StatLike, StatMemoStore } from "./stat-memo.js";
 export type { StatRecord } from "./stat-record.js";
-export { CACHE_SCHEMA_VERSION } from "./action-record.js";
+export { CACHE_SCHEMA_VERSION, withoutInlineBytes } from "./action-record.js";
 export type { ActionRecord, OutputEntry } from "./action-record.js";
 export type { ActionCache, BlobReader, CacheEntry, CacheHit, CacheTier, HomeTier, LastRun } from "./action-cache.js";
 export { TieredCache } from "./tiered-cache.js";

@@ -18,6 +18,7 @@ import { closeSync, fstatSync, openSync, statSync, type Stats } from "node:fs";
 import { errnoCode } from "./cache-warning.js";
 import type { ContentHash, Hasher } from "./content-hash.js";
 import type { FileState } from "./file-state.js";
+import { FileStateTable } from "./file-state-table.js";
 import type { StatRecord } from "./stat-record.js";
 
 export const RACY_WINDOW_MS = 2000;
@@ -51,8 +52,8 @@ export class StatMemo {
   private readonly hasher: Hasher;
   private readonly store: StatMemoStore;
   private readonly clock: Clock;
-  /** Per-run answers, so a path named by many tasks is stat'ed once. */
-  private readonly seen = new Map<string, FileState>();
+  /** Per-run answers, so a path named by many tasks is stat'ed once (packed: file-state-table.ts). */
+  private readonly seen = new FileStateTable();
   /** Paths of `seen` hashed too recently to be vouched for by their stat alone (RACY_WINDOW_MS). */
   private readonly racy = new Set<string>();
 

@@ -22,15 +22,15 @@ export function encodeState<T extends { readonly inputs: readonly string[] }, S 
   const index = new Map<string, number>();
   for (let i = 0; i < state.paths.length; i++) index.set(state.paths[i] as string, i);
   const tasks = state.graph.tasks.map((t) => ({ ...t, inputs: t.inputs.map((p) => index.get(p) ?? p) }));
-  const header = Buffer.from(
-    JSON.stringify({ ...state, paths: undefined, stats: undefined, pathText: state.paths.join("\0"), pathCount: state.paths.length, graph: { ...state.graph, tasks } }),
-    "utf8",
-  );
-  const statsAt = align8(8 + header.length);
+  const header = JSON.stringify({ ...state, paths: undefined, stats: undefined, pathText: state.paths.join("\0"), pathCount: state.paths.length, graph: { ...state.graph, tasks } });
+  // Encoded straight into the file's buffer: a Buffer of the header first, then copied, was
+  // one more copy of the state's largest part at the build's end, when its memory peaks.
+  const headerLength = Buffer.byteLength(header, "utf8");
+  const statsAt = align8(8 + headerLength);
   const out = Buffer.alloc(statsAt + state.stats.length * 8);
   out.writeUInt32LE(MAGIC, 0);
-  out.writeUInt32LE(header.length, 4);
-  header.copy(out, 8);
+  out.writeUInt32LE(headerLength, 4);
+  out.write(header, 8, "utf8");
   const stats = new Float64Array(out.buffer, out.byteOffset + statsAt, state.stats.length);
   for (let i = 0; i < state.stats.length; i++) stats[i] = state.stats[i] as number;
   return out;

@@ -28,7 +28,7 @@ import { createHash } from "node:crypto";
 import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FileState, OutputEntry, StatMemo } from "@flow/cache";
+import { withoutInlineBytes, type FileState, type OutputEntry, type StatMemo } from "@flow/cache";
 import { topologicalOrder, type BuildEvent, type BuildOutcome, type Diagnostic, type Prior, type Task, type TaskGraph } from "@flow/graph";
 import { absPath, type NodeProjectHost } from "../project/node-project-host.js";
 import type { ShapeRecord } from "../project/shape-record.js";
@@ -753,8 +753,7 @@ function taskEntry(s: SaveRequest, id: number, prefix: string, track: (abs: stri
   for (const [p] of discovered ?? []) used.push(track(absPath(prefix, p), false));
   for (const o of outputs) used.push(track(absPath(prefix, o.path), true));
   // Without a small output's bytes (OutputEntry.data): a vouched-for task restores nothing, and its dependents' keys need only the hashes.
-  const described = outputs.map((o) => (o.data === undefined ? o : { path: o.path, kind: o.kind, hash: o.hash, size: o.size, mode: o.mode }) as OutputEntry);
-  return { key: r.key, outputs: described, paths: used, env: task.env.map((n) => [n, s.env[n] ?? null] as const) };
+  return { key: r.key, outputs: withoutInlineBytes(outputs), paths: used, env: task.env.map((n) => [n, s.env[n] ?? null] as const) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import type { ContentHash } from "@flow/cache";
 import type { BuildEvent } from "./events.js";
 import type { DoneTask } from "./decide-task.js";
 import { isSuccess, schedule, type ExecuteFn } from "./scheduler.js";
@@ -65,6 +66,24 @@ async function run(g: TaskGraph, roots: string[], tr: Trace, o: { j?: number; ke
 const wide = (n: number) => mkGraph([["all", Array.from({ length: n }, (_, i) => `w${i}`)], ...Array.from({ length: n }, (_, i) => [`w${i}`, []] as const)]);
 
 describe("schedule", () => {
+  test("keeps a finished task's outputs for its dependents without a small file's bytes (memory in the number of tasks)", async () => {
+    const g = mkGraph([
+      ["b", ["a"]],
+      ["a", []],
+    ]);
+    const bytes = new Uint8Array([104, 105]);
+    const seen: DoneTask[] = [];
+    const exec: ExecuteFn = async (task, deps) => {
+      for (const [, d] of deps) seen.push(d);
+      const outputs = task.name === "a" ? [{ path: "a", kind: "file" as const, hash: "h".repeat(32) as ContentHash, size: 2, mode: 0o644, data: bytes }] : [];
+      return { result: { status: "ran", durationMs: 1 }, outputs };
+    };
+    const done = await schedule(g, topologicalOrder(g, [g.byName.get("b") as number]), exec, { concurrency: 2, keepGoing: false, signal: new AbortController().signal, emit: () => undefined });
+    const kept = done.get(g.byName.get("a") as number)?.outputs;
+    assert.deepEqual(kept, [{ path: "a", kind: "file", hash: "h".repeat(32), size: 2, mode: 0o644 }]);
+    assert.deepEqual(seen[0]?.outputs, kept);
+  });
+
   for (const j of [1, 3, 8]) {
     test(`concurrency never exceeds -j ${j}, and reaches it`, async () => {
       const tr = tracer({ ms: () => 5 });

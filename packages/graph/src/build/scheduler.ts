@@ -1,4 +1,5 @@
 import PQueue from "p-queue";
+import { withoutInlineBytes } from "@flow/cache";
 import { ReadyQueue, remainingPaths, type ExpectedMs, type ReadyOptions, type ScheduleOrder } from "./critical-path.js";
 import type { EmitEvent } from "./events.js";
 import type { DoneTask } from "./decide-task.js";
@@ -73,15 +74,15 @@ export async function schedule(graph: TaskGraph, selected: readonly number[], ex
   const finish = (id: number, d: DoneTask) => {
     if (done.has(id)) return;
     const task = graph.tasks[id] as Task;
+    // Dependents need only the result and the outputs' hashes: the decision (ingredients,
+    // canonical text), the timing and a small output's bytes go out on the event and are not
+    // kept for the rest of the build, where every task's would survive into the old
+    // generation, slow each scavenge, and add up to memory in the number of tasks.
+    done.set(id, { result: d.result, outputs: withoutInlineBytes(d.outputs) });
     if (d.decision === undefined) {
-      done.set(id, d);
       if (d.timing === undefined) opts.emit({ type: "task-end", task, result: d.result });
       else opts.emit({ type: "task-end", task, result: d.result, timing: d.timing });
     } else {
-      // Dependents need only the result and the outputs: the decision (ingredients, canonical
-      // text) goes out on the event and is not kept for the rest of the build, where every
-      // task's would survive into the old generation and slow each scavenge.
-      done.set(id, { result: d.result, outputs: d.outputs });
       // Timing only under a profile: a plain build's event keeps its one shape.
       if (d.timing === undefined) opts.emit({ type: "task-end", task, result: d.result, decision: d.decision });
       else opts.emit({ type: "task-end", task, result: d.result, decision: d.decision, timing: d.timing });

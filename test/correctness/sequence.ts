@@ -650,7 +650,9 @@ export async function runSequence(c: Case, steps: number | "replay", opts: RunOp
     // With the server, the last build is repeated twice with nothing changed: the first repeat can
     // settle as a no-op with the server, and the second be answered by the server alone (docs/server.md,
     // "A no-op answered by the server"). The second must decide as the first did and leave the outputs as they were.
-    if (opts.server === true && opts.flowBin !== null && i === total && incTasks !== null) {
+    // (Only after a build that succeeded: after a failure without -k, which tasks started before the
+    // build stopped depends on timing, so two repeats may rightly differ in what they skipped.)
+    if (opts.server === true && opts.flowBin !== null && i === total && incTasks !== null && inc?.ok === true) {
       const again = await runFlow(opts, work, cache, state, b, join(dir, "logs", `${i}-again-1.txt`), true);
       const before = snapOutputs(work, g);
       const twice = await runFlow(opts, work, cache, state, b, join(dir, "logs", `${i}-again-2.txt`), true);

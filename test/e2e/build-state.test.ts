@@ -9,6 +9,7 @@ import { appendFileSync, existsSync, lstatSync, readdirSync, renameSync, rmSync,
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { PIPELINE, RACY } from "./pipeline-fixture.js";
 import { buildJson, cleanup, didWork, flow, flowAsync, read, writeProject, type JsonSummary } from "./support.js";
 
 interface StateReport {
@@ -37,25 +38,7 @@ function done(dir: string): void {
   cleanup(dir);
 }
 
-/** Past the stat memo's racy window (2 s): a file hashed now is vouched for by its stat from then on. */
-const RACY = () => sleep(2100);
 
-const PIPELINE = {
-  Flowfile: `SRC := $(wildcard src/*.txt)
-OUT := $(patsubst src/%.txt,out/%.up,$(SRC))
-
-all: out/all.txt
-
-out/%.up: src/%.txt
-\t@mkdir -p out
-\ttr a-z A-Z < $< > $@
-
-out/all.txt: $(OUT)
-\tcat $^ > $@
-`,
-  "src/a.txt": "alpha\n",
-  "src/b.txt": "beta\n",
-};
 
 // Each test has its own directory (and server): they run three at a time, since most of their
 // time is the racy window's waits (2.1 s each) and child processes, not CPU.

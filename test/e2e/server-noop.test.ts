@@ -9,29 +9,11 @@ import assert from "node:assert/strict";
 import { appendFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
+import { PIPELINE, RACY } from "./pipeline-fixture.js";
 import { buildJson, cleanup, didWork, flow, tempDir, writeProject, type JsonSummary } from "./support.js";
 
 const SERVER = { FLOW_SERVER: "1" };
-/** Past the stat memo's racy window (2 s): outputs written now are trusted by their stat from then on. */
-const RACY = () => sleep(2100);
 
-const PIPELINE = {
-  Flowfile: `SRC := $(wildcard src/*.txt)
-OUT := $(patsubst src/%.txt,out/%.up,$(SRC))
-
-all: out/all.txt
-
-out/%.up: src/%.txt
-\t@mkdir -p out
-\ttr a-z A-Z < $< > $@
-
-out/all.txt: $(OUT)
-\tcat $^ > $@
-`,
-  "src/a.txt": "alpha\n",
-  "src/b.txt": "beta\n",
-};
 
 interface Noops {
   answered: number;

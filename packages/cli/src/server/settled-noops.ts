@@ -102,7 +102,6 @@ export class SettledNoops {
     const s = this.settled.get(key);
     if (s === undefined) return "no settled build for this command line, directory, environment and terminal";
     if (req.version !== this.version) return "another version of flow";
-    if (!sameEnv(req.env, s.req.env)) return "another environment"; // (the key says so already: a second look)
     const got = await WorkspaceLock.acquire(this.root, { command: "flow build (a no-op the watching server answered)", wait: false, durable: false });
     if (!got.ok) return "the workspace is locked";
     try {
@@ -140,14 +139,6 @@ export class SettledNoops {
 /** One settled build per command line, directory, environment and terminal: each is answered only for exactly its own. */
 function keyOf(r: Pick<NoopRequest, "argv" | "cwd" | "env" | "tty">): string {
   return JSON.stringify([r.cwd, r.argv, Object.entries(r.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)), r.tty]);
-}
-
-/** Exactly the same variables with the same values: anything a build reads may hang on one. */
-function sameEnv(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (!Object.hasOwn(b, k) || a[k] !== b[k]) return false;
-  return true;
 }
 
 /** A file's identity and content stamp: replaced, rewritten or gone reads as another. */
